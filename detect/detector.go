@@ -1,0 +1,329 @@
+package detect
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/leakhound/leakhound/entropy"
+	"github.com/leakhound/leakhound/internal/regex"
+	"github.com/leakhound/leakhound/rules"
+)
+
+// maxLineReach bounds how far from a keyword hit a window extends within
+// one line, so a minified file with megabyte lines still costs a bounded
+// regex run per hit.
+const maxLineReach = 2048
+
+// Detector runs a rule set over fragments. Build it with New; it is then
+// immutable and safe for concurrent use. Detection patterns are compiled
+// lazily, the first time one of a rule's keywords occurs, because compiling
+// every rule up front would cost a pre-commit hook most of its budget.
+type Detector struct {
+	rules     []*compiled
+	keywords  *keywordIndex
+	kwRules   [][]int32 // keyword index → rules it gates
+	unkeyed   []int32   // rules without keywords: run on every fragment
+	pathOnly  []int32   // rules with a path and no regex
+	engine    regex.Engine
+	scratches sync.Pool
+}
+
+type compiled struct {
+	*rules.Rule
+	once sync.Once
+	re   regex.Regexp
+	err  error
+}
+
+func (c *compiled) regexp(e regex.Engine) (regex.Regexp, error) {
+	c.once.Do(func() {
+		c.re, c.err = e.Compile(c.Regex)
+		if c.err != nil {
+			c.err = fmt.Errorf("rule %q: regex does not compile: %w", c.ID, c.err)
+		}
+	})
+	return c.re, c.err
+}
+
+// New builds a detector for set. A nil engine means RE2.
+func New(set *rules.Set, engine regex.Engine) *Detector {
+	if engine == nil {
+		engine = regex.RE2{}
+	}
+	d := &Detector{engine: engine}
+	var kws []string
+	kwIndex := map[string]int32{}
+	for i, r := range set.Rules {
+		d.rules = append(d.rules, &compiled{Rule: r})
+		switch {
+		case r.Regex == "":
+			d.pathOnly = append(d.pathOnly, int32(i))
+		case len(r.Keywords) == 0:
+			d.unkeyed = append(d.unkeyed, int32(i))
+		}
+		if r.Regex == "" {
+			continue
+		}
+		for _, kw := range r.Keywords {
+			k, ok := kwIndex[kw]
+			if !ok {
+				k = int32(len(kws))
+				kwIndex[kw] = k
+				kws = append(kws, kw)
+				d.kwRules = append(d.kwRules, nil)
+			}
+			if n := len(d.kwRules[k]); n == 0 || d.kwRules[k][n-1] != int32(i) {
+				d.kwRules[k] = append(d.kwRules[k], int32(i))
+			}
+		}
+	}
+	d.keywords = newKeywordIndex(kws)
+	d.scratches.New = func() any { return &scratch{windows: make([][]span, len(d.rules))} }
+	return d
+}
+
+// Compile compiles now the detection patterns of the rules that want
+// reports true (all rules if want is nil) and returns every failure, for
+// configurations that have not been checked before.
+func (d *Detector) Compile(want func(*rules.Rule) bool) error {
+	var errs []error
+	for _, c := range d.rules {
+		if c.Regex == "" || (want != nil && !want(c.Rule)) {
+			continue
+		}
+		if _, err := c.regexp(d.engine); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return joinErrors(errs)
+}
+
+type span struct{ lo, hi int }
+
+// scratch is per-call working memory, pooled to keep Detect allocation-free
+// on fragments without hits.
+type scratch struct {
+	windows [][]span // rule → windows to run its regex on
+	active  []int32  // rules with at least one window, in first-hit order
+}
+
+// Detect returns the candidate findings in f, ordered by position then rule.
+// The error is non-nil only when a rule's pattern cannot be compiled; the
+// findings of the other rules are still returned.
+func (d *Detector) Detect(f *Fragment) ([]Finding, error) {
+	sc := d.scratches.Get().(*scratch)
+	defer d.release(sc)
+	content := f.Content
+	d.keywords.scan(content, func(end int, kw int32) bool {
+		for _, ri := range d.kwRules[kw] {
+			d.addWindow(sc, ri, content, end-d.keywords.lens[kw], end)
+		}
+		return true
+	})
+	for _, ri := range d.unkeyed {
+		sc.active = append(sc.active, ri)
+		sc.windows[ri] = append(sc.windows[ri], span{0, len(content)})
+	}
+	var out []Finding
+	var errs []error
+	for _, ri := range sc.active {
+		c := d.rules[ri]
+		if c.Path != nil && !c.Path.MatchString(f.Path) {
+			continue
+		}
+		re, err := c.regexp(d.engine)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, w := range sc.windows[ri] {
+			out = d.match(out, c, re, f, w)
+		}
+	}
+	for _, ri := range d.pathOnly {
+		if c := d.rules[ri]; c.Path.MatchString(f.Path) && f.StartLine <= 1 && f.StartColumn == 0 {
+			out = append(out, d.pathFinding(c, f))
+		}
+	}
+	locate(out, f)
+	return out, joinErrors(errs)
+}
+
+func (d *Detector) release(sc *scratch) {
+	for _, ri := range sc.active {
+		sc.windows[ri] = sc.windows[ri][:0]
+	}
+	sc.active = sc.active[:0]
+	d.scratches.Put(sc)
+}
+
+// addWindow records the window around a keyword hit at content[lo:hi] for
+// rule ri: the hit's line, bounded to maxLineReach either side, plus the
+// rule's multi-line reach. Windows that touch the previous one merge, so
+// a line with many hits costs one regex run.
+func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) {
+	ws := sc.windows[ri]
+	if n := len(ws); n > 0 && lo >= ws[n-1].lo && hi <= ws[n-1].hi {
+		return // already covered: the common case for repeated keywords
+	}
+	start := lo - maxLineReach
+	if start < 0 {
+		start = 0
+	}
+	if i := bytes.LastIndexByte(content[start:lo], '\n'); i >= 0 {
+		start += i + 1
+	}
+	end := hi + maxLineReach
+	if end > len(content) {
+		end = len(content)
+	}
+	if i := bytes.IndexByte(content[hi:end], '\n'); i >= 0 {
+		end = hi + i
+	}
+	if extra := d.rules[ri].Window; extra > 0 {
+		end += extra
+		if end > len(content) {
+			end = len(content)
+		}
+	}
+	if n := len(ws); n > 0 && start <= ws[n-1].hi {
+		if end > ws[n-1].hi {
+			ws[n-1].hi = end
+		}
+		return
+	}
+	if len(ws) == 0 {
+		sc.active = append(sc.active, ri)
+	}
+	sc.windows[ri] = append(ws, span{start, end})
+}
+
+// match runs one rule's regex on one window and appends what passes the
+// rule's own entropy gates.
+func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragment, w span) []Finding {
+	win := f.Content[w.lo:w.hi]
+	for _, m := range re.FindAllSubmatchIndex(win, -1) {
+		g := 2 * c.SecretGroup
+		if g+1 >= len(m) || m[g] < 0 || m[g] == m[g+1] {
+			continue
+		}
+		start, end := w.lo+m[g], w.lo+m[g+1]
+		if at := w.lo + m[0]; at < f.OwnedStart || (f.OwnedEnd > 0 && at >= f.OwnedEnd) {
+			continue
+		}
+		secret := f.Content[start:end]
+		h := entropy.Shannon(secret)
+		if h < c.Entropy || (c.MinBits > 0 && entropy.Bits(secret) < c.MinBits) {
+			continue
+		}
+		out = append(out, Finding{
+			RuleID:      c.ID,
+			Description: c.Description,
+			Secret:      string(secret),
+			Match:       string(f.Content[w.lo+m[0] : w.lo+m[1]]),
+			Start:       start,
+			End:         end,
+			Entropy:     h,
+			Tags:        c.Tags,
+			Severity:    c.Severity,
+			Provenance:  f.Provenance,
+		})
+	}
+	return out
+}
+
+func (d *Detector) pathFinding(c *compiled, f *Fragment) Finding {
+	return Finding{
+		RuleID: c.ID, Description: c.Description,
+		Tags: c.Tags, Severity: c.Severity, Provenance: f.Provenance,
+	}
+}
+
+// locate fills line, column, surrounding line text and fingerprint for
+// each finding, and sorts them. Positions are computed only here, for the
+// few candidates, never for the whole fragment.
+func locate(fs []Finding, f *Fragment) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Start != fs[j].Start {
+			return fs[i].Start < fs[j].Start
+		}
+		return fs[i].RuleID < fs[j].RuleID
+	})
+	line, pos := f.StartLine, 0
+	if line < 1 {
+		line = 1
+	}
+	for i := range fs {
+		x := &fs[i]
+		line += bytes.Count(f.Content[pos:x.Start], []byte{'\n'})
+		pos = x.Start
+		x.StartLine = line
+		x.EndLine = line + bytes.Count(f.Content[x.Start:x.End], []byte{'\n'})
+		ls := lineStart(f.Content, x.Start)
+		x.StartColumn = chars(f.Content[ls:x.Start]) + 1
+		if ls == 0 {
+			x.StartColumn += f.StartColumn
+		}
+		if x.End > x.Start {
+			le := lineStart(f.Content, x.End-1)
+			x.EndColumn = chars(f.Content[le:x.End])
+			if le == 0 {
+				x.EndColumn += f.StartColumn
+			}
+		} else {
+			x.EndColumn = x.StartColumn
+		}
+		x.Line = string(lineText(f.Content, x.Start, x.End))
+		x.Fingerprint = Fingerprint(x)
+	}
+}
+
+func lineStart(b []byte, at int) int {
+	return bytes.LastIndexByte(b[:at], '\n') + 1
+}
+
+// lineText returns the full lines holding b[start:end], bounded so that a
+// huge single-line file does not copy megabytes per finding.
+func lineText(b []byte, start, end int) []byte {
+	lo := lineStart(b, start)
+	if start-lo > maxLineReach {
+		lo = start - maxLineReach
+	}
+	hi := len(b)
+	if i := bytes.IndexByte(b[end:], '\n'); i >= 0 {
+		hi = end + i
+	}
+	if hi-end > maxLineReach {
+		hi = end + maxLineReach
+	}
+	return bytes.TrimSuffix(b[lo:hi], []byte{'\r'})
+}
+
+func chars(b []byte) int {
+	return utf8.RuneCount(b)
+}
+
+type multiError []error
+
+func (m multiError) Error() string {
+	s := m[0].Error()
+	for _, e := range m[1:] {
+		s += "; " + e.Error()
+	}
+	return s
+}
+
+func (m multiError) Unwrap() []error { return m }
+
+func joinErrors(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return multiError(errs)
+}

@@ -1,0 +1,114 @@
+// Package detect finds candidate secrets in bytes. It holds the vocabulary
+// shared by every stage of a scan (Fragment, Provenance, Finding) and the
+// Detector, which is built once from a rule set and is then immutable and
+// safe for concurrent use: bytes in, candidate findings out.
+//
+// detect performs no I/O, no logging and no allowlisting, and keeps no
+// state between calls.
+package detect
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/leakhound/leakhound/rules"
+)
+
+// Kind says what sort of source a fragment came from.
+type Kind string
+
+// Source kinds.
+const (
+	KindDir     Kind = "dir"
+	KindHistory Kind = "history"
+	KindStaged  Kind = "staged"
+	KindStdin   Kind = "stdin"
+)
+
+// Provenance says where content came from. Path is relative to the scanned
+// root and '/'-separated; the git fields are empty outside git sources.
+type Provenance struct {
+	Kind    Kind
+	Path    string
+	Commit  string
+	Author  string
+	Email   string
+	Date    time.Time
+	Message string // first line of the commit message
+	BlobID  string // git blob hash of the whole content, when known
+}
+
+// Fragment is content to scan plus where it came from. Content may hold
+// any bytes: invalid UTF-8, CRLF, NUL.
+type Fragment struct {
+	Content []byte
+	// StartLine is the 1-based line number of Content[0].
+	StartLine int
+	// StartColumn is how many characters of Content[0]'s line precede it
+	// (non-zero only when a source had to split a very long line).
+	StartColumn int
+	// OwnedStart and OwnedEnd, for fragments of an overlapping stream,
+	// bound the offsets at which this fragment's findings may start: a
+	// match starting before OwnedStart belongs to the previous fragment,
+	// one starting at or after OwnedEnd (when positive) to the next. The
+	// overlap gives each fragment whole matches near its edges.
+	OwnedStart, OwnedEnd int
+	Provenance
+}
+
+// Finding is one secret: what matched, where, and how sure we are.
+type Finding struct {
+	RuleID      string
+	Description string
+	Secret      string
+	Match       string
+	// Line holds the full text of the line(s) around the match, for
+	// filters (inline allow comments, line-targeted allowlists). It is
+	// never written to a report.
+	Line string
+	// StartLine..EndLine and StartColumn..EndColumn locate the secret,
+	// 1-based; columns count characters (UTF-8 code points; an invalid
+	// byte counts as one), EndColumn is that of the secret's last character.
+	StartLine, EndLine     int
+	StartColumn, EndColumn int
+	// Start and End are byte offsets of the secret in the fragment.
+	Start, End  int
+	Entropy     float64
+	Fingerprint string
+	Tags        []string
+	Severity    rules.Severity
+	Provenance
+}
+
+// fingerprintVersion is bumped whenever the fingerprint recipe changes, so
+// stored fingerprints (ignore files, SARIF partialFingerprints) are never
+// compared across recipes.
+const fingerprintVersion = "v1"
+
+// FingerprintVersion names the recipe Fingerprint uses.
+func FingerprintVersion() string { return fingerprintVersion }
+
+// SecretHash returns a short, stable digest of a rule's secret: the first
+// 16 hex digits of SHA-256 over the rule id and the secret. It identifies a
+// secret in reports without revealing it.
+func SecretHash(ruleID, secret string) string {
+	h := sha256.New()
+	h.Write([]byte(ruleID))
+	h.Write([]byte{0})
+	h.Write([]byte(secret))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:8])
+}
+
+// Fingerprint identifies a finding in a way that survives unrelated edits:
+// built from the path, the rule and a hash of the secret (plus the commit
+// for history findings), never from line numbers. The form is
+// "[commit:]path:rule:hash".
+func Fingerprint(f *Finding) string {
+	fp := f.Path + ":" + f.RuleID + ":" + SecretHash(f.RuleID, f.Secret)
+	if f.Commit != "" {
+		fp = f.Commit + ":" + fp
+	}
+	return fp
+}

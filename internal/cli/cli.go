@@ -1,0 +1,183 @@
+// Package cli is leakhound's command line: the only place that reads
+// flags and the environment, detects terminals, and chooses exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/leakhound/leakhound/report"
+	"golang.org/x/term"
+)
+
+// Exit codes, as gitleaks uses them.
+const (
+	ExitClean    = 0 // nothing found
+	ExitFindings = 1 // findings (or --exit-code N)
+	ExitError    = 2 // usage, config or runtime error; or an incomplete scan
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
+var Version = "dev"
+
+// Env is what the CLI may touch of the process.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// IsTerminal reports whether w is an interactive terminal.
+	IsTerminal func(w io.Writer) bool
+}
+
+// Run executes one leakhound invocation and returns its exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.IsTerminal == nil {
+		env.IsTerminal = func(io.Writer) bool { return false }
+	}
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, mainUsage)
+		return ExitError
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dir":
+		return runScan(ctx, "dir", rest, env)
+	case "stdin":
+		return runScan(ctx, "stdin", rest, env)
+	case "rules":
+		return runRules(rest, env)
+	case "version", "--version", "-v":
+		fmt.Fprintf(env.Stdout, "leakhound %s\n", Version)
+		return ExitClean
+	case "help", "-h", "--help", "-help":
+		if len(rest) > 0 {
+			return Run(ctx, []string{rest[0], "--help"}, env)
+		}
+		fmt.Fprint(env.Stdout, mainUsage)
+		return ExitClean
+	}
+	fmt.Fprintf(env.Stderr, "leakhound: unknown command %q\n\n%s", cmd, mainUsage)
+	return ExitError
+}
+
+const mainUsage = `leakhound finds credentials in code, git history and streams.
+
+Usage:
+  leakhound dir [PATH...] [flags]     scan files and directories (default: .)
+  leakhound stdin [flags]             scan standard input (CI logs, pipes)
+  leakhound rules list [--config F]   list the rules in force
+  leakhound rules check [--config F]  check a config: syntax, regexes, examples
+  leakhound version                   print the version
+
+Run 'leakhound COMMAND --help' for a command's flags.
+Exit codes: 0 nothing found, 1 findings (see --exit-code), 2 usage, config or runtime error,
+or a scan that could not read everything it was asked to.
+`
+
+// scanFlags are the flags every scanning command takes. Names follow
+// gitleaks where the same thing exists.
+type scanFlags struct {
+	config     string
+	format     string
+	reportPath string
+	redact     int
+	exitCode   int
+	maxMB      int
+	threads    int
+	noColor    bool
+	logLevel   string
+	ignorePath string
+}
+
+func (f *scanFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "config", "", "config file (default: .leakhound.toml in the scanned root if present, else the built-in rules; env LEAKHOUND_CONFIG)")
+	fs.StringVar(&f.format, "report-format", "text", "report format: "+strings.Join(report.Formats, ", "))
+	fs.StringVar(&f.reportPath, "report-path", "", "write the report to this file (owner-only permissions) instead of stdout")
+	fs.Var(redactFlag{&f.redact}, "redact", "redact secrets in reports: --redact hides them whole, --redact=N hides N percent")
+	fs.IntVar(&f.exitCode, "exit-code", ExitFindings, "exit code when findings are reported")
+	fs.IntVar(&f.maxMB, "max-target-megabytes", 0, "skip files larger than this many megabytes (0: no limit; large files are streamed)")
+	fs.IntVar(&f.threads, "threads", runtime.NumCPU(), "number of files scanned in parallel")
+	fs.BoolVar(&f.noColor, "no-color", false, "never color the text report (also NO_COLOR)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error (debug lists skipped files and dropped candidates)")
+	fs.StringVar(&f.ignorePath, "ignore-path", "", "file of fingerprints to ignore (default: .leakhoundignore in the scanned root)")
+}
+
+func newFlagSet(name, usage string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprint(out, usage)
+		fmt.Fprintln(out, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseArgs parses a command's flags. It returns done=true with the exit
+// code when the command must stop (help was asked for, or a usage error).
+func parseArgs(fs *flag.FlagSet, args []string, env Env) ([]string, int, bool) {
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(env.Stdout)
+		fs.Usage()
+		return nil, ExitClean, true
+	}
+	if err != nil {
+		return nil, ExitError, true // flag already printed the problem and usage
+	}
+	return pos, 0, false
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	switch strings.ToLower(level) {
+	case "debug", "trace":
+		l = slog.LevelDebug
+	case "info", "":
+		l = slog.LevelInfo
+	case "warn", "warning":
+		l = slog.LevelWarn
+	case "error", "fatal":
+		l = slog.LevelError
+	default:
+		return nil, fmt.Errorf("unknown --log-level %q (want debug, info, warn or error)", level)
+	}
+	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}})
+	return slog.New(h), nil
+}
+
+// fileIsTerminal is the default Env.IsTerminal for *os.File writers.
+func fileIsTerminal(isTerm func(fd int) bool) func(io.Writer) bool {
+	return func(w io.Writer) bool {
+		f, ok := w.(*os.File)
+		return ok && isTerm(int(f.Fd()))
+	}
+}
+
+// DefaultEnv is the process's real environment.
+func DefaultEnv() Env {
+	return Env{
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Getenv:     os.Getenv,
+		IsTerminal: fileIsTerminal(term.IsTerminal),
+	}
+}

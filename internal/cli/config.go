@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/leakhound/leakhound/config"
+	"github.com/leakhound/leakhound/rules"
+)
+
+// configFileName is the config leakhound picks up from a scanned root.
+const configFileName = ".leakhound.toml"
+
+// ignoreFileName is the fingerprint ignore file picked up from a root.
+const ignoreFileName = ".leakhoundignore"
+
+// loader returns a rules.Loader whose default set is the embedded
+// configuration, parsed at most once per process.
+func loader() rules.Loader {
+	parse := sync.OnceValues(func() (*rules.Set, error) {
+		return rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
+	})
+	return rules.Loader{Default: parse}
+}
+
+// loadConfig resolves which configuration applies: --config, then
+// LEAKHOUND_CONFIG, then .leakhound.toml in root, then the built-in rules.
+// It reports whether the set is the built-in one (already checked by
+// leakhound's own tests, so its patterns may compile lazily).
+func loadConfig(path, root string, env Env, log *slog.Logger) (*rules.Set, bool, error) {
+	ld := loader()
+	if path == "" {
+		path = env.Getenv("LEAKHOUND_CONFIG")
+	}
+	if path == "" && root != "" {
+		cand := filepath.Join(root, configFileName)
+		if info, err := os.Stat(cand); err == nil && info.Mode().IsRegular() {
+			path = cand
+			log.Info("using config from the scanned root", "path", cand)
+		}
+	}
+	if path == "" {
+		set, err := ld.Default()
+		if err != nil {
+			return nil, false, fmt.Errorf("built-in rules are broken (a leakhound bug): %w", err)
+		}
+		return set, true, nil
+	}
+	set, err := ld.LoadFile(path)
+	return set, false, err
+}
+
+// userRules selects the rules that come from a user's file rather than
+// the embedded defaults, for eager compilation.
+func userRules(r *rules.Rule) bool { return r.File != config.DefaultName }

@@ -1,0 +1,272 @@
+// Package filter decides which candidate findings are leaks. It is an
+// ordered chain of small named stages (inline allow comments, rule
+// allowlists, global allowlists, ignore file, then de-duplication); each
+// drop is counted under its stage's name and can be explained. Filters
+// never change a finding, and never log a secret.
+package filter
+
+import (
+	"strings"
+	"sync/atomic"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/rules"
+)
+
+// Stage is one named test in the chain.
+type Stage interface {
+	// Name identifies the stage in counts and explanations.
+	Name() string
+	// Drop reports whether f is not a leak, and why (without the secret).
+	Drop(f *detect.Finding) (bool, string)
+}
+
+// Drop records one dropped candidate, for --explain.
+type Drop struct {
+	Stage  string
+	Reason string
+	RuleID string
+	Path   string
+	Line   int
+}
+
+// Chain runs stages in order. It is safe for concurrent use.
+type Chain struct {
+	stages  []Stage
+	counts  []atomic.Int64
+	dedup   atomic.Int64
+	explain func(Drop) // nil: do not explain
+}
+
+// NewChain builds a chain of stages, run in the given order. explain, if
+// not nil, is called (possibly concurrently) for every dropped candidate.
+func NewChain(explain func(Drop), stages ...Stage) *Chain {
+	return &Chain{stages: stages, counts: make([]atomic.Int64, len(stages)), explain: explain}
+}
+
+// Apply filters the candidates of one fragment, in place, and returns
+// the survivors.
+func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
+	kept := fs[:0]
+next:
+	for i := range fs {
+		f := &fs[i]
+		for s, st := range c.stages {
+			if drop, why := st.Drop(f); drop {
+				c.counts[s].Add(1)
+				if c.explain != nil {
+					c.explain(Drop{Stage: st.Name(), Reason: why, RuleID: f.RuleID, Path: f.Path, Line: f.StartLine})
+				}
+				continue next
+			}
+		}
+		kept = append(kept, *f)
+	}
+	return c.dedupe(kept)
+}
+
+// Counts returns how many candidates each stage dropped, in chain order,
+// with "dedup" last.
+func (c *Chain) Counts() []Count {
+	out := make([]Count, 0, len(c.stages)+1)
+	for i, st := range c.stages {
+		out = append(out, Count{Stage: st.Name(), Dropped: c.counts[i].Load()})
+	}
+	return append(out, Count{Stage: "dedup", Dropped: c.dedup.Load()})
+}
+
+// Count is a stage's number of drops.
+type Count struct {
+	Stage   string
+	Dropped int64
+}
+
+// dedupe removes repeated findings of one fragment: the same rule at the
+// same place, and a generic rule's finding where a specific rule found a
+// secret overlapping it (the specific rule says more about what to rotate).
+// Input is ordered by position, as the detector returns it.
+func (c *Chain) dedupe(fs []detect.Finding) []detect.Finding {
+	if len(fs) < 2 {
+		return fs
+	}
+	drop := make([]bool, len(fs))
+	for i := range fs {
+		for j := i + 1; j < len(fs) && fs[j].Start < fs[i].End; j++ {
+			a, b := &fs[i], &fs[j]
+			switch {
+			case a.RuleID == b.RuleID && a.Start == b.Start:
+				drop[j] = true
+			case isGeneric(a) && !isGeneric(b):
+				drop[i] = true
+			case isGeneric(b) && !isGeneric(a):
+				drop[j] = true
+			case isGeneric(a) && isGeneric(b) && a.Start == b.Start && a.End == b.End:
+				drop[j] = true
+			}
+		}
+	}
+	kept := fs[:0]
+	for i := range fs {
+		if drop[i] {
+			c.dedup.Add(1)
+			if c.explain != nil {
+				c.explain(Drop{Stage: "dedup", Reason: "overlaps a more specific finding", RuleID: fs[i].RuleID, Path: fs[i].Path, Line: fs[i].StartLine})
+			}
+			continue
+		}
+		kept = append(kept, fs[i])
+	}
+	return kept
+}
+
+func isGeneric(f *detect.Finding) bool {
+	for _, t := range f.Tags {
+		if t == "generic" {
+			return true
+		}
+	}
+	return false
+}
+
+// Inline drops findings whose line carries an allow comment:
+// "leakhound:allow", or "gitleaks:allow" for teams migrating from gitleaks.
+type Inline struct{}
+
+// Name returns "inline-allow".
+func (Inline) Name() string { return "inline-allow" }
+
+// Drop reports whether the finding's line holds an allow marker.
+func (Inline) Drop(f *detect.Finding) (bool, string) {
+	for _, m := range [...]string{"leakhound:allow", "gitleaks:allow"} {
+		if strings.Contains(f.Line, m) {
+			return true, "line carries " + m
+		}
+	}
+	return false, ""
+}
+
+// RuleAllowlists applies each rule's own allowlists to its findings.
+type RuleAllowlists struct{ byID map[string][]rules.Allowlist }
+
+// NewRuleAllowlists indexes the allowlists of set's rules.
+func NewRuleAllowlists(set *rules.Set) *RuleAllowlists {
+	m := map[string][]rules.Allowlist{}
+	for _, r := range set.Rules {
+		if len(r.Allowlists) > 0 {
+			m[r.ID] = r.Allowlists
+		}
+	}
+	return &RuleAllowlists{byID: m}
+}
+
+// Name returns "rule-allowlist".
+func (*RuleAllowlists) Name() string { return "rule-allowlist" }
+
+// Drop reports whether one of the finding's rule allowlists matches it.
+func (r *RuleAllowlists) Drop(f *detect.Finding) (bool, string) {
+	for i := range r.byID[f.RuleID] {
+		a := &r.byID[f.RuleID][i]
+		if Allowed(a, f) {
+			return true, describe("rule allowlist", a)
+		}
+	}
+	return false, ""
+}
+
+// Global applies the configuration's global allowlists to every finding.
+type Global struct{ lists []rules.Allowlist }
+
+// NewGlobal wraps set's global allowlists.
+func NewGlobal(set *rules.Set) *Global { return &Global{lists: set.Allowlists} }
+
+// Name returns "global-allowlist".
+func (*Global) Name() string { return "global-allowlist" }
+
+// Drop reports whether a global allowlist matches the finding.
+func (g *Global) Drop(f *detect.Finding) (bool, string) {
+	for i := range g.lists {
+		if Allowed(&g.lists[i], f) {
+			return true, describe("global allowlist", &g.lists[i])
+		}
+	}
+	return false, ""
+}
+
+// SkipsPath reports whether a global allowlist drops every finding at
+// path, so a source need not read the file at all.
+func (g *Global) SkipsPath(path string) bool {
+	for i := range g.lists {
+		a := &g.lists[i]
+		if len(a.Paths) == 0 || (a.And && (len(a.Regexes) > 0 || len(a.Stopwords) > 0)) {
+			continue
+		}
+		for _, p := range a.Paths {
+			if p.MatchString(path) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func describe(kind string, a *rules.Allowlist) string {
+	if a.Description != "" {
+		return kind + ": " + a.Description
+	}
+	return kind
+}
+
+// Allowed reports whether allowlist a matches finding f. With condition
+// "or" any criterion that is set suffices; with "and" all that are set
+// must hold.
+func Allowed(a *rules.Allowlist, f *detect.Finding) bool {
+	var results [3]bool
+	var set [3]bool
+	if len(a.Regexes) > 0 {
+		set[0] = true
+		target := f.Secret
+		switch a.Target {
+		case rules.TargetMatch:
+			target = f.Match
+		case rules.TargetLine:
+			target = f.Line
+		}
+		for _, re := range a.Regexes {
+			if re.MatchString(target) {
+				results[0] = true
+				break
+			}
+		}
+	}
+	if len(a.Stopwords) > 0 {
+		set[1] = true
+		low := strings.ToLower(f.Secret)
+		for _, w := range a.Stopwords {
+			if strings.Contains(low, w) {
+				results[1] = true
+				break
+			}
+		}
+	}
+	if len(a.Paths) > 0 {
+		set[2] = true
+		for _, p := range a.Paths {
+			if p.MatchString(f.Path) {
+				results[2] = true
+				break
+			}
+		}
+	}
+	any, all := false, true
+	for i := range set {
+		if !set[i] {
+			continue
+		}
+		any = any || results[i]
+		all = all && results[i]
+	}
+	if a.And {
+		return all && (set[0] || set[1] || set[2])
+	}
+	return any
+}

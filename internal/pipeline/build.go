@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/filter"
+	"github.com/leakhound/leakhound/internal/source"
+	"github.com/leakhound/leakhound/rules"
+)
+
+// Options configure a Scanner built by New.
+type Options struct {
+	// Ignore holds fingerprints to drop (.leakhoundignore); may be nil.
+	Ignore *filter.Ignore
+	// Log receives warnings, and at debug level every dropped candidate
+	// (rule, path, line and reason; never the secret). Nil is silent.
+	Log *slog.Logger
+}
+
+// New builds the scanner the CLI uses for a rule set: the detector, then
+// the filter chain in its fixed order (inline allow, rule allowlists,
+// global allowlists, ignore file; de-duplication last).
+func New(set *rules.Set, opt Options) *Scanner {
+	var explain func(filter.Drop)
+	if opt.Log != nil && opt.Log.Enabled(context.Background(), slog.LevelDebug) {
+		explain = func(d filter.Drop) {
+			opt.Log.Debug("dropped candidate", "rule", d.RuleID, "path", d.Path, "line", d.Line, "stage", d.Stage, "reason", d.Reason)
+		}
+	}
+	stages := []filter.Stage{filter.Inline{}, filter.NewRuleAllowlists(set), filter.NewGlobal(set)}
+	if opt.Ignore != nil {
+		stages = append(stages, opt.Ignore)
+	}
+	return &Scanner{
+		Detector: detect.New(set, nil),
+		Chain:    filter.NewChain(explain, stages...),
+		Global:   filter.NewGlobal(set),
+		Log:      opt.Log,
+	}
+}
+
+// CheckRules runs every rule's examples and negatives through the same
+// pipeline a scan uses, and returns every problem: an example that yields
+// no finding of its rule, or a negative that yields one. Patterns are
+// compiled first, so a regex RE2 rejects is named too.
+func CheckRules(set *rules.Set) rules.ErrorList {
+	var errs rules.ErrorList
+	s := New(set, Options{})
+	bad := map[string]bool{}
+	for _, r := range set.Rules {
+		if err := s.Detector.Compile(func(x *rules.Rule) bool { return x == r }); err != nil {
+			bad[r.ID] = true
+			errs.Add(r.File, r.Line, r.ID, "regex does not compile with RE2: %v", unwrapRuleErr(err))
+		}
+	}
+	for _, r := range set.Rules {
+		if len(r.Examples) == 0 {
+			errs.Add(r.File, r.Line, r.ID, "rule has no examples")
+		}
+		if len(r.Negatives) == 0 {
+			errs.Add(r.File, r.Line, r.ID, "rule has no negatives")
+		}
+		if bad[r.ID] {
+			continue
+		}
+		path := r.ExamplePath
+		if path == "" {
+			path = "example.txt"
+		}
+		for i, ex := range r.Examples {
+			if n := s.count(ex, path, r.ID); n == 0 {
+				errs.Add(r.File, r.Line, r.ID, "example %d yields no finding of this rule", i+1)
+			}
+		}
+		for i, neg := range r.Negatives {
+			if n := s.count(neg, path, r.ID); n > 0 {
+				errs.Add(r.File, r.Line, r.ID, "negative %d yields %d finding(s) of this rule", i+1, n)
+			}
+		}
+	}
+	return errs
+}
+
+func (s *Scanner) count(content, path, ruleID string) int {
+	res := s.Run(context.Background(), func(source.Events) source.Source {
+		return source.Bytes{Content: []byte(content), Path: path}
+	})
+	n := 0
+	for _, f := range res.Findings {
+		if f.RuleID == ruleID {
+			n++
+		}
+	}
+	return n
+}
+
+// ExampleFindings returns the findings the pipeline reports for one
+// example, for tests that want to look closer.
+func (s *Scanner) ExampleFindings(content, path string) ([]detect.Finding, error) {
+	res := s.Run(context.Background(), func(source.Events) source.Source {
+		return source.Bytes{Content: []byte(content), Path: path}
+	})
+	if res.Err != nil {
+		return nil, fmt.Errorf("scan: %w", res.Err)
+	}
+	return res.Findings, nil
+}
+
+// unwrapRuleErr strips the detector's "rule %q:" prefix, which the
+// ErrorList adds itself.
+func unwrapRuleErr(err error) error {
+	if u, ok := err.(interface{ Unwrap() []error }); ok && len(u.Unwrap()) == 1 {
+		err = u.Unwrap()[0]
+	}
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}

@@ -1,0 +1,75 @@
+// Package report writes findings for people and programs: text for a
+// terminal or a log, JSON and JSON Lines for scripts. Every reporter is a
+// pure function of its input over an io.Writer: the same findings give
+// byte-identical output. Redaction happens here, never by changing a
+// finding.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/leakhound/leakhound/detect"
+)
+
+// Options change how findings are written.
+type Options struct {
+	// Redact hides that percentage of each secret (0 shows it whole,
+	// 100 replaces it with "REDACTED").
+	Redact int
+	// Color enables ANSI colors in text output.
+	Color bool
+	// Summary, for text output, is printed after the findings.
+	Summary string
+}
+
+// Reporter writes findings in one format.
+type Reporter interface {
+	Write(w io.Writer, findings []detect.Finding, opt Options) error
+}
+
+// Formats lists the names accepted by New.
+var Formats = []string{"text", "json", "jsonl"}
+
+// New returns the reporter for a format name.
+func New(format string) (Reporter, error) {
+	switch strings.ToLower(format) {
+	case "text", "":
+		return Text{}, nil
+	case "json":
+		return JSON{}, nil
+	case "jsonl":
+		return JSONL{}, nil
+	}
+	return nil, fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+// Mask hides percent of secret, keeping a prefix so a person can still
+// tell which credential it is: "ghp_a1b2...". 100 gives "REDACTED" and 0
+// returns the secret unchanged.
+func Mask(secret string, percent int) string {
+	if percent <= 0 || secret == "" {
+		return secret
+	}
+	if percent >= 100 {
+		return "REDACTED"
+	}
+	n := utf8.RuneCountInString(secret)
+	keep := n * (100 - percent) / 100
+	i := 0
+	for k := 0; k < keep; k++ {
+		_, size := utf8.DecodeRuneInString(secret[i:])
+		i += size
+	}
+	return secret[:i] + "..."
+}
+
+// maskInMatch replaces the secret inside the match with its masked form.
+func maskInMatch(match, secret string, percent int) string {
+	if percent <= 0 || secret == "" {
+		return match
+	}
+	return strings.ReplaceAll(match, secret, Mask(secret, percent))
+}

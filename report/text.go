@@ -1,0 +1,89 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/leakhound/leakhound/detect"
+)
+
+// Text writes findings for people: one block per finding with the rule,
+// where it is, the secret masked, and what to do about it at the end.
+type Text struct{}
+
+const (
+	ansiReset = "\x1b[0m"
+	ansiBold  = "\x1b[1m"
+	ansiRed   = "\x1b[31m"
+	ansiYel   = "\x1b[33m"
+	ansiDim   = "\x1b[2m"
+	ansiCyan  = "\x1b[36m"
+)
+
+// textMask is how text output hides a secret when no redaction is asked
+// for: enough of a prefix to recognise the credential (at most 4
+// characters, never more than a quarter of it), never the whole value.
+func textMask(secret string, percent int) string {
+	if percent > 0 {
+		return Mask(secret, percent)
+	}
+	n := utf8.RuneCountInString(secret)
+	keep := n / 4
+	if keep > 4 {
+		keep = 4
+	}
+	i := 0
+	for k := 0; k < keep; k++ {
+		_, size := utf8.DecodeRuneInString(secret[i:])
+		i += size
+	}
+	return secret[:i] + strings.Repeat("*", min(n-keep, 12))
+}
+
+// Write implements Reporter.
+func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
+	bw := bufio.NewWriter(w)
+	c := func(code, s string) string {
+		if !opt.Color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	for i := range fs {
+		f := &fs[i]
+		sev := f.Severity.String()
+		sevColor := ansiYel
+		if sev == "critical" || sev == "high" {
+			sevColor = ansiRed
+		}
+		fmt.Fprintf(bw, "%s %s  %s\n", c(ansiBold+sevColor, strings.ToUpper(sev)), c(ansiBold, f.RuleID), f.Description)
+		fmt.Fprintf(bw, "  %s\n", c(ansiCyan, fmt.Sprintf("%s:%d:%d", f.Path, f.StartLine, f.StartColumn)))
+		if f.Secret != "" {
+			fmt.Fprintf(bw, "  secret       %s\n", textMask(f.Secret, opt.Redact))
+		}
+		if f.Commit != "" {
+			fmt.Fprintf(bw, "  commit       %s\n", f.Commit)
+			fmt.Fprintf(bw, "  author       %s <%s>, %s\n", f.Author, f.Email, f.Date.UTC().Format("2006-01-02"))
+			if f.Message != "" {
+				fmt.Fprintf(bw, "  message      %s\n", f.Message)
+			}
+		}
+		fmt.Fprintf(bw, "  %s\n\n", c(ansiDim, "fingerprint  "+f.Fingerprint))
+	}
+	if len(fs) > 0 {
+		fmt.Fprintf(bw, "%s\n", c(ansiBold, "What to do"))
+		fmt.Fprintf(bw, "  A real credential: revoke or rotate it at its provider first, then remove it from the code.\n")
+		fmt.Fprintf(bw, "  Removing it from git alone does not help: it stays in history and clones.\n")
+		fmt.Fprintf(bw, "  Not a secret: add a `leakhound:allow` comment on its line, or its fingerprint to .leakhoundignore.\n")
+	}
+	if opt.Summary != "" {
+		if len(fs) > 0 {
+			bw.WriteString("\n")
+		}
+		fmt.Fprintf(bw, "%s\n", opt.Summary)
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,482 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"regexp/syntax"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Loader resolves configurations, including `[extend]` references to the
+// default set or to another file.
+type Loader struct {
+	// Default returns the embedded default configuration. Nil means no
+	// default is available to extend.
+	Default func() (*Set, error)
+}
+
+// maxExtendDepth bounds `[extend] path` chains (and so cycles).
+const maxExtendDepth = 4
+
+// LoadFile reads and parses the configuration at path.
+func (ld Loader) LoadFile(path string) (*Set, error) {
+	return ld.loadFile(path, 0)
+}
+
+func (ld Loader) loadFile(path string, depth int) (*Set, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return ld.parse(data, path, depth)
+}
+
+// Parse parses a configuration held in memory; name is used in messages.
+func (ld Loader) Parse(data []byte, name string) (*Set, error) {
+	return ld.parse(data, name, 0)
+}
+
+func (ld Loader) parse(data []byte, name string, depth int) (*Set, error) {
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, ErrorList{{File: name, Line: pe.Position.Line, Msg: "TOML syntax: " + pe.Message}}
+		}
+		return nil, ErrorList{{File: name, Msg: "TOML syntax: " + err.Error()}}
+	}
+	d := &decoder{file: name, lines: newLineIndex(data)}
+	set, ext := d.decodeSet(raw)
+	if err := d.errs.Err(); err != nil {
+		return nil, err
+	}
+	if ext == nil {
+		return set, nil
+	}
+	return ld.extend(set, ext, name, depth)
+}
+
+// extension is a decoded `[extend]` table.
+type extension struct {
+	useDefault bool
+	path       string
+	disabled   []string
+	line       int
+}
+
+// extend merges set over its base: the base's rules minus disabled ones,
+// with rules of the same id replaced by set's, and both sets' allowlists.
+func (ld Loader) extend(set *Set, ext *extension, name string, depth int) (*Set, error) {
+	var base *Set
+	var err error
+	switch {
+	case depth >= maxExtendDepth:
+		return nil, ErrorList{{File: name, Line: ext.line, Msg: fmt.Sprintf("[extend] chain deeper than %d", maxExtendDepth)}}
+	case ext.useDefault && ext.path != "":
+		return nil, ErrorList{{File: name, Line: ext.line, Msg: "[extend] sets both use_default and path; choose one"}}
+	case ext.useDefault:
+		if ld.Default == nil {
+			return nil, ErrorList{{File: name, Line: ext.line, Msg: "[extend] use_default: no default configuration available"}}
+		}
+		base, err = ld.Default()
+	case ext.path != "":
+		base, err = ld.loadFile(ext.path, depth+1)
+	default:
+		base = &Set{}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: [extend]: %w", name, err)
+	}
+	disabled := map[string]bool{}
+	for _, id := range ext.disabled {
+		disabled[id] = true
+	}
+	own := map[string]bool{}
+	for _, r := range set.Rules {
+		own[r.ID] = true
+	}
+	out := &Set{Title: set.Title, Source: set.Source}
+	for _, r := range base.Rules {
+		if !disabled[r.ID] && !own[r.ID] {
+			out.Rules = append(out.Rules, r)
+		}
+	}
+	for _, r := range set.Rules {
+		if !disabled[r.ID] {
+			out.Rules = append(out.Rules, r)
+		}
+	}
+	out.Allowlists = append(append(out.Allowlists, base.Allowlists...), set.Allowlists...)
+	return out, nil
+}
+
+// decoder turns the generic TOML tree into a Set, recording every problem
+// rather than stopping at the first.
+type decoder struct {
+	file  string
+	lines *lineIndex
+	errs  ErrorList
+}
+
+var (
+	topKeys       = []string{"title", "version", "extend", "allowlist", "allowlists", "rules"}
+	extendKeys    = []string{"use_default", "path", "disabled_rules"}
+	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path"}
+	allowlistKeys = []string{"description", "condition", "regex_target", "regexes", "stopwords", "paths"}
+	validID       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+)
+
+// maxWindow caps how far past its keyword's line a rule may look.
+const maxWindow = 1 << 20
+
+func (d *decoder) decodeSet(raw map[string]any) (*Set, *extension) {
+	set := &Set{Source: d.file}
+	d.unknown(raw, topKeys, func(k string) int { return d.lines.key("", k) }, "")
+	set.Title, _ = d.str(raw, "title", d.lines.key("", "title"), "")
+	var ext *extension
+	if v, ok := raw["extend"]; ok {
+		ext = d.decodeExtend(v)
+	}
+	if v, ok := raw["allowlist"]; ok {
+		line := d.lines.key("allowlist", "")
+		if m, ok := v.(map[string]any); ok {
+			set.Allowlists = append(set.Allowlists, d.decodeAllowlist(m, "", func(k string) int { return d.lines.key("allowlist", k) }))
+		} else {
+			d.errs.Add(d.file, line, "", "allowlist must be a table")
+		}
+	}
+	if v, ok := raw["allowlists"]; ok {
+		tables, ok := v.([]map[string]any)
+		if !ok {
+			d.errs.Add(d.file, d.lines.key("allowlists", ""), "", "allowlists must be an array of tables ([[allowlists]])")
+		}
+		for _, m := range tables {
+			set.Allowlists = append(set.Allowlists, d.decodeAllowlist(m, "", func(k string) int { return d.lines.key("allowlists", k) }))
+		}
+	}
+	if v, ok := raw["rules"]; ok {
+		tables, ok := v.([]map[string]any)
+		if !ok {
+			d.errs.Add(d.file, d.lines.key("", "rules"), "", "rules must be an array of tables ([[rules]])")
+		}
+		seen := map[string]int{}
+		for i, m := range tables {
+			r := d.decodeRule(i, m)
+			if r == nil {
+				continue
+			}
+			if prev, dup := seen[r.ID]; dup {
+				d.errs.Add(d.file, r.Line, r.ID, "duplicate rule id (first defined on line %d)", prev)
+				continue
+			}
+			seen[r.ID] = r.Line
+			set.Rules = append(set.Rules, r)
+		}
+	}
+	return set, ext
+}
+
+func (d *decoder) decodeExtend(v any) *extension {
+	line := func(k string) int { return d.lines.key("extend", k) }
+	m, ok := v.(map[string]any)
+	if !ok {
+		d.errs.Add(d.file, line(""), "", "extend must be a table")
+		return nil
+	}
+	d.unknown(m, extendKeys, line, "extend.")
+	ext := &extension{line: line("")}
+	ext.useDefault, _ = d.boolean(m, "use_default", line("use_default"), "")
+	ext.path, _ = d.str(m, "path", line("path"), "")
+	ext.disabled = d.strs(m, "disabled_rules", line("disabled_rules"), "")
+	return ext
+}
+
+func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
+	line := func(k string) int { return d.lines.rule(i, k) }
+	r := &Rule{File: d.file, Line: line(""), Severity: Medium}
+	id, ok := d.str(m, "id", line("id"), "")
+	switch {
+	case !ok || id == "":
+		d.errs.Add(d.file, r.Line, "", "rule #%d has no id", i+1)
+		id = fmt.Sprintf("#%d", i+1)
+	case !validID.MatchString(id):
+		d.errs.Add(d.file, line("id"), id, "id may contain only letters, digits, '.', '_' and '-'")
+	}
+	r.ID = id
+	d.unknown(m, ruleKeys, line, "rule "+strconvQuote(id)+": ")
+	r.Description, _ = d.str(m, "description", line("description"), id)
+	r.Regex, _ = d.str(m, "regex", line("regex"), id)
+	r.Keywords = d.strs(m, "keywords", line("keywords"), id)
+	for j, k := range r.Keywords {
+		if strings.TrimSpace(k) == "" {
+			d.errs.Add(d.file, line("keywords"), id, "keyword %d is empty", j+1)
+		}
+		r.Keywords[j] = strings.ToLower(k)
+	}
+	r.Entropy, _ = d.float(m, "entropy", line("entropy"), id)
+	if r.Entropy < 0 || r.Entropy > 8 {
+		d.errs.Add(d.file, line("entropy"), id, "entropy %.2f outside 0..8 bits per byte", r.Entropy)
+	}
+	r.MinBits, _ = d.float(m, "min_bits", line("min_bits"), id)
+	if r.MinBits < 0 {
+		d.errs.Add(d.file, line("min_bits"), id, "min_bits must not be negative")
+	}
+	if p, ok := d.str(m, "path", line("path"), id); ok && p != "" {
+		r.Path = d.regexp(p, line("path"), id, "path")
+	}
+	r.Tags = d.strs(m, "tags", line("tags"), id)
+	if s, ok := d.str(m, "severity", line("severity"), id); ok {
+		if sev, ok := ParseSeverity(s); ok {
+			r.Severity = sev
+		} else {
+			d.errs.Add(d.file, line("severity"), id, "severity %q is not one of %s", s, strings.Join(severityNames[:], ", "))
+		}
+	}
+	if w, ok := d.integer(m, "window", line("window"), id); ok {
+		if w < 0 || w > maxWindow {
+			d.errs.Add(d.file, line("window"), id, "window %d outside 0..%d bytes", w, maxWindow)
+		} else {
+			r.Window = int(w)
+		}
+	}
+	r.Examples = d.strs(m, "examples", line("examples"), id)
+	r.Negatives = d.strs(m, "negatives", line("negatives"), id)
+	r.ExamplePath, _ = d.str(m, "example_path", line("example_path"), id)
+	d.checkRegex(r, m, line)
+	if v, ok := m["allowlist"]; ok {
+		if am, ok := v.(map[string]any); ok {
+			r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, func(k string) int { return line("allowlist." + k) }))
+		} else {
+			d.errs.Add(d.file, line("allowlist"), id, "allowlist must be a table")
+		}
+	}
+	if v, ok := m["allowlists"]; ok {
+		tables, ok := v.([]map[string]any)
+		if !ok {
+			d.errs.Add(d.file, line("allowlists"), id, "allowlists must be an array of tables ([[rules.allowlists]])")
+		}
+		for _, am := range tables {
+			r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, func(k string) int { return line("allowlists." + k) }))
+		}
+	}
+	return r
+}
+
+// checkRegex validates the detection pattern's syntax (cheaply, with the
+// standard library's parser: RE2 syntax) and resolves the secret group.
+func (d *decoder) checkRegex(r *Rule, m map[string]any, line func(string) int) {
+	group, groupSet := d.integer(m, "secret_group", line("secret_group"), r.ID)
+	if r.Regex == "" {
+		if r.Path == nil {
+			d.errs.Add(d.file, r.Line, r.ID, "rule needs a regex, a path, or both")
+		}
+		if groupSet {
+			d.errs.Add(d.file, line("secret_group"), r.ID, "secret_group set on a rule without a regex")
+		}
+		return
+	}
+	re, err := syntax.Parse(r.Regex, syntax.Perl)
+	if err != nil {
+		d.errs.Add(d.file, line("regex"), r.ID, "regex does not compile: %s", regexErr(err))
+		return
+	}
+	n := re.MaxCap()
+	switch {
+	case !groupSet && n > 0:
+		r.SecretGroup = 1
+	case groupSet && (group < 0 || int(group) > n):
+		d.errs.Add(d.file, line("secret_group"), r.ID, "secret_group %d but the regex has %d capture group(s)", group, n)
+	default:
+		r.SecretGroup = int(group)
+	}
+}
+
+func regexErr(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s in %q", se.Code, se.Expr)
+	}
+	return err.Error()
+}
+
+func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(string) int) Allowlist {
+	prefix := "allowlist: "
+	if rule != "" {
+		prefix = "rule " + strconvQuote(rule) + ": allowlist: "
+	}
+	d.unknown(m, allowlistKeys, line, prefix)
+	var a Allowlist
+	a.Description, _ = d.str(m, "description", line("description"), rule)
+	if c, ok := d.str(m, "condition", line("condition"), rule); ok {
+		switch strings.ToLower(c) {
+		case "or", "":
+		case "and":
+			a.And = true
+		default:
+			d.errs.Add(d.file, line("condition"), rule, "allowlist condition %q must be \"or\" or \"and\"", c)
+		}
+	}
+	if t, ok := d.str(m, "regex_target", line("regex_target"), rule); ok {
+		switch strings.ToLower(t) {
+		case "secret", "":
+			a.Target = TargetSecret
+		case "match":
+			a.Target = TargetMatch
+		case "line":
+			a.Target = TargetLine
+		default:
+			d.errs.Add(d.file, line("regex_target"), rule, "allowlist regex_target %q must be secret, match or line", t)
+		}
+	}
+	for _, p := range d.strs(m, "regexes", line("regexes"), rule) {
+		if re := d.regexp(p, line("regexes"), rule, "allowlist regex"); re != nil {
+			a.Regexes = append(a.Regexes, re)
+		}
+	}
+	for _, s := range d.strs(m, "stopwords", line("stopwords"), rule) {
+		a.Stopwords = append(a.Stopwords, strings.ToLower(s))
+	}
+	for _, p := range d.strs(m, "paths", line("paths"), rule) {
+		if re := d.regexp(p, line("paths"), rule, "allowlist path"); re != nil {
+			a.Paths = append(a.Paths, re)
+		}
+	}
+	if a.Empty() {
+		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, stopwords or paths")
+	}
+	return a
+}
+
+// regexp compiles an allowlist or path pattern with the standard library:
+// these run only on candidates and paths, so compiling is kept cheap, and
+// the standard library is linear-time too.
+func (d *decoder) regexp(p string, line int, rule, what string) *regexp.Regexp {
+	re, err := regexp.Compile(p)
+	if err != nil {
+		d.errs.Add(d.file, line, rule, "%s does not compile: %s", what, regexErr(err))
+		return nil
+	}
+	return re
+}
+
+func (d *decoder) unknown(m map[string]any, known []string, line func(string) int, prefix string) {
+	var bad []string
+	for k := range m {
+		if !contains(known, k) {
+			bad = append(bad, k)
+		}
+	}
+	sort.Strings(bad)
+	for _, k := range bad {
+		d.errs.Add(d.file, line(k), "", "%sunknown key %q (known: %s)", prefix, k, strings.Join(known, ", "))
+	}
+}
+
+func (d *decoder) str(m map[string]any, key string, line int, rule string) (string, bool) {
+	v, ok := m[key]
+	if !ok {
+		return "", false
+	}
+	s, ok := v.(string)
+	if !ok {
+		d.errs.Add(d.file, line, rule, "%s must be a string, not %s", key, tomlType(v))
+	}
+	return s, ok
+}
+
+func (d *decoder) strs(m map[string]any, key string, line int, rule string) []string {
+	v, ok := m[key]
+	if !ok {
+		return nil
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		d.errs.Add(d.file, line, rule, "%s must be an array of strings, not %s", key, tomlType(v))
+		return nil
+	}
+	out := make([]string, 0, len(arr))
+	for i, e := range arr {
+		s, ok := e.(string)
+		if !ok {
+			d.errs.Add(d.file, line, rule, "%s[%d] must be a string, not %s", key, i, tomlType(e))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (d *decoder) float(m map[string]any, key string, line int, rule string) (float64, bool) {
+	switch v := m[key].(type) {
+	case nil:
+		return 0, false
+	case float64:
+		return v, true
+	case int64:
+		return float64(v), true
+	default:
+		d.errs.Add(d.file, line, rule, "%s must be a number, not %s", key, tomlType(v))
+		return 0, false
+	}
+}
+
+func (d *decoder) integer(m map[string]any, key string, line int, rule string) (int64, bool) {
+	switch v := m[key].(type) {
+	case nil:
+		return 0, false
+	case int64:
+		return v, true
+	default:
+		d.errs.Add(d.file, line, rule, "%s must be an integer, not %s", key, tomlType(v))
+		return 0, false
+	}
+}
+
+func (d *decoder) boolean(m map[string]any, key string, line int, rule string) (bool, bool) {
+	switch v := m[key].(type) {
+	case nil:
+		return false, false
+	case bool:
+		return v, true
+	default:
+		d.errs.Add(d.file, line, rule, "%s must be true or false, not %s", key, tomlType(v))
+		return false, false
+	}
+}
+
+func tomlType(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "a table"
+	case []map[string]any:
+		return "an array of tables"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }

@@ -1,0 +1,127 @@
+// Package rules defines leakhound's rule set as data: what a rule says
+// (pattern, keywords, entropy floor, allowlists, examples), how a TOML
+// configuration is decoded and checked, and where each problem sits in the
+// file. It performs no scanning and no I/O beyond reading a config file the
+// caller names; the detector compiles the detection patterns lazily.
+package rules
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Severity ranks how urgently a finding must be acted on.
+type Severity int
+
+// Severities, lowest first.
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+// String returns the lower-case name of s.
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(severityNames) {
+		return "unknown"
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity maps a name to a Severity.
+func ParseSeverity(name string) (Severity, bool) {
+	for i, n := range severityNames {
+		if strings.EqualFold(n, name) {
+			return Severity(i), true
+		}
+	}
+	return 0, false
+}
+
+// Target says which text an allowlist regex is matched against.
+type Target int
+
+// Allowlist targets.
+const (
+	TargetSecret Target = iota // the captured secret (default)
+	TargetMatch                // the whole regex match
+	TargetLine                 // the full line(s) holding the match
+)
+
+// Allowlist drops candidates that match it. With Condition "or" (default)
+// any one criterion that is set suffices; with "and" every criterion that is
+// set must hold.
+type Allowlist struct {
+	Description string
+	And         bool
+	Target      Target
+	Regexes     []*regexp.Regexp
+	Stopwords   []string // lower-cased; a secret containing one is dropped
+	Paths       []*regexp.Regexp
+}
+
+// Empty reports whether a has no criteria.
+func (a *Allowlist) Empty() bool {
+	return len(a.Regexes) == 0 && len(a.Stopwords) == 0 && len(a.Paths) == 0
+}
+
+// Rule is one detection rule, as written in a configuration file.
+type Rule struct {
+	ID          string
+	Description string
+	// Regex is the detection pattern in RE2 syntax. Empty for a path-only
+	// rule, which reports files whose path matches Path.
+	Regex string
+	// SecretGroup is the capture group holding the secret; 0 is the whole
+	// match. When the config leaves it unset it is 1 if the regex has groups.
+	SecretGroup int
+	// Keywords gate the rule: it runs only where one of them occurs
+	// (case-insensitive). A rule without keywords runs on every fragment.
+	Keywords []string
+	// Entropy is the minimum Shannon entropy of the secret, bits per byte.
+	Entropy float64
+	// MinBits is the minimum estimated total bits of the secret
+	// (entropy.Bits), for keys whose per-byte entropy is low by design.
+	MinBits float64
+	// Path, when set, limits the rule to paths it matches.
+	Path     *regexp.Regexp
+	Tags     []string
+	Severity Severity
+	// Window is how many bytes past the keyword's line the rule may need to
+	// see, for secrets that span lines (private keys). 0 means the line.
+	Window     int
+	Allowlists []Allowlist
+	// Examples must each yield a finding of this rule through the full
+	// pipeline; Negatives must yield none. ExamplePath is the path examples
+	// are scanned under (for rules with a Path filter).
+	Examples    []string
+	Negatives   []string
+	ExamplePath string
+	// File and Line say where the rule is defined, for messages.
+	File string
+	Line int
+}
+
+// Set is a whole configuration: its rules, in file order, and the global
+// allowlists applied to every rule's candidates.
+type Set struct {
+	Title      string
+	Rules      []*Rule
+	Allowlists []Allowlist
+	// Source names where the set came from (a path, or "default").
+	Source string
+}
+
+// ByID returns the rule with the given id, or nil.
+func (s *Set) ByID(id string) *Rule {
+	for _, r := range s.Rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package detect
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/leakhound/leakhound/rules"
+)
+
+// testSet builds a rule set from TOML, failing the test on any problem.
+func testSet(t testing.TB, toml string) *rules.Set {
+	t.Helper()
+	set, err := rules.Loader{}.Parse([]byte(toml), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+const tokRules = `
+[[rules]]
+id = "tok"
+description = "test token"
+regex = '''\b(tok_[a-z0-9]{12})\b'''
+keywords = ["tok_"]
+entropy = 2.0
+
+[[rules]]
+id = "kv"
+description = "assignment"
+regex = '''(?i)passwd\s*=\s*"([^"]{6,})"'''
+keywords = ["passwd"]
+
+[[rules]]
+id = "block"
+description = "multi-line block"
+regex = '''(?s)(BEGIN SECRET\n[a-z0-9\n]{8,200}?\nEND SECRET)'''
+keywords = ["begin secret"]
+window = 512
+
+[[rules]]
+id = "envfile"
+description = "a .env file"
+path = '''(^|/)\.env$'''
+`
+
+// fake builds test secrets at run time so this file holds none literally.
+func fake(prefix, body string) string { return prefix + body }
+
+func detectAll(t *testing.T, d *Detector, content, path string) []Finding {
+	t.Helper()
+	fs, err := d.Detect(&Fragment{Content: []byte(content), StartLine: 1, Provenance: Provenance{Path: path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func TestDetectLocations(t *testing.T) {
+	d := New(testSet(t, tokRules), nil)
+	tok := fake("tok_", "a1b2c3d4e5f6")
+	tests := []struct {
+		name       string
+		content    string
+		rule       string
+		line, col  int
+		endLine    int
+		endCol     int
+		wantSecret string
+	}{
+		{"first line", "x = " + tok + "\n", "tok", 1, 5, 1, 20, tok},
+		{"third line", "a\nb\n  " + tok, "tok", 3, 3, 3, 18, tok},
+		{"crlf", "a\r\nb\r\n" + tok + "\r\n", "tok", 3, 1, 3, 16, tok},
+		{"utf8 before", "clé = ü " + tok, "tok", 1, 9, 1, 24, tok},
+		{"invalid utf8 before", "\xff\xfe = " + tok, "tok", 1, 6, 1, 21, tok},
+		{"nul bytes", "\x00\x00\n" + tok, "tok", 2, 1, 2, 16, tok},
+		{"keyword case", `PASSWD = "hunter2hunter2"`, "kv", 1, 11, 1, 24, "hunter2hunter2"},
+		{"secret before keyword on line", `"abcdefgh" PASSWD = "s3cr3tpw"`, "kv", 1, 22, 1, 29, "s3cr3tpw"},
+		{"multi-line", "x\nBEGIN SECRET\nabc123\ndef456\nEND SECRET\n", "block", 2, 1, 5, 10, "BEGIN SECRET\nabc123\ndef456\nEND SECRET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := detectAll(t, d, tt.content, "f.txt")
+			if len(fs) != 1 {
+				t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
+			}
+			f := fs[0]
+			if f.RuleID != tt.rule || f.Secret != tt.wantSecret {
+				t.Errorf("rule %s secret %q, want %s %q", f.RuleID, f.Secret, tt.rule, tt.wantSecret)
+			}
+			if f.StartLine != tt.line || f.StartColumn != tt.col || f.EndLine != tt.endLine || f.EndColumn != tt.endCol {
+				t.Errorf("location %d:%d-%d:%d, want %d:%d-%d:%d", f.StartLine, f.StartColumn, f.EndLine, f.EndColumn, tt.line, tt.col, tt.endLine, tt.endCol)
+			}
+			if got := tt.content[f.Start:f.End]; got != f.Secret {
+				t.Errorf("offsets [%d:%d] hold %q, not the secret", f.Start, f.End, got)
+			}
+			if f.Fingerprint != "f.txt:"+tt.rule+":"+SecretHash(tt.rule, tt.wantSecret) {
+				t.Errorf("fingerprint %q", f.Fingerprint)
+			}
+		})
+	}
+}
+
+func TestDetectNoKeywordNoRegexRun(t *testing.T) {
+	d := New(testSet(t, tokRules), nil)
+	// The pattern would match, but the keyword is absent: the rule must not run.
+	if fs := detectAll(t, d, `password = "hunter2hunter2"`, "f"); len(fs) != 0 {
+		t.Fatalf("got %+v", fs)
+	}
+}
+
+func TestDetectEntropyGate(t *testing.T) {
+	d := New(testSet(t, tokRules), nil)
+	if fs := detectAll(t, d, "x = "+fake("tok_", "aaaaaaaaaaaa"), "f"); len(fs) != 0 {
+		t.Fatalf("low-entropy token reported: %+v", fs)
+	}
+}
+
+func TestDetectManyHitsOneLine(t *testing.T) {
+	d := New(testSet(t, tokRules), nil)
+	line := strings.Repeat(fake("tok_", "a1b2c3d4e5f6")+" ", 500)
+	if fs := detectAll(t, d, line, "f"); len(fs) != 500 {
+		t.Fatalf("got %d findings, want 500", len(fs))
+	}
+}
+
+func TestDetectPathOnly(t *testing.T) {
+	d := New(testSet(t, tokRules), nil)
+	fs := detectAll(t, d, "A=1\n", "app/.env")
+	if len(fs) != 1 || fs[0].RuleID != "envfile" || fs[0].StartLine != 1 {
+		t.Fatalf("got %+v", fs)
+	}
+	if fs := detectAll(t, d, "A=1\n", "app/env.go"); len(fs) != 0 {
+		t.Fatalf("got %+v", fs)
+	}
+}
+
+func TestDetectOwnedRange(t *testing.T) {
+	d := New(testSet(t, tokRules), nil)
+	tok := fake("tok_", "a1b2c3d4e5f6")
+	content := tok + " " + tok + " " + tok
+	f := &Fragment{Content: []byte(content), StartLine: 1, OwnedStart: 1, OwnedEnd: len(tok) + 2}
+	fs, err := d.Detect(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Start != len(tok)+1 {
+		t.Fatalf("want only the middle token, got %+v", fs)
+	}
+}
+
+func TestDetectLongLineBoundedWindow(t *testing.T) {
+	d := New(testSet(t, tokRules), nil)
+	tok := fake("tok_", "a1b2c3d4e5f6")
+	content := strings.Repeat("x", 1<<20) + " " + tok + " " + strings.Repeat("y", 1<<20)
+	fs := detectAll(t, d, content, "min.js")
+	if len(fs) != 1 || fs[0].StartColumn != 1<<20+2 {
+		t.Fatalf("got %+v", fs)
+	}
+	if len(fs[0].Line) > 3*maxLineReach {
+		t.Fatalf("line context is %d bytes; must be bounded", len(fs[0].Line))
+	}
+}
+
+func TestBadRegexIsAnErrorNotAPanic(t *testing.T) {
+	set := testSet(t, tokRules)
+	// RE2 syntax accepted by the parser but an impossible repeat count for RE2.
+	set.Rules[0].Regex = `tok_(a{1001})`
+	d := New(set, nil)
+	_, err := d.Detect(&Fragment{Content: []byte("tok_" + strings.Repeat("a", 1001)), StartLine: 1})
+	if err == nil || !strings.Contains(err.Error(), `rule "tok"`) {
+		t.Fatalf("err = %v, want a compile error naming the rule", err)
+	}
+	if err := d.Compile(nil); err == nil {
+		t.Fatal("Compile(nil) accepted a bad pattern")
+	}
+}
+
+func FuzzDetect(f *testing.F) {
+	f.Add([]byte("x tok_a1b2c3d4e5f6 y\npasswd = \"abcdefgh\"\n"))
+	f.Add([]byte("BEGIN SECRET\nabc123\ndef456\nEND SECRET"))
+	f.Add([]byte("\xff\x00tok_\r\n"))
+	d := New(testSet(f, tokRules), nil)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fs, err := d.Detect(&Fragment{Content: b, StartLine: 1, Provenance: Provenance{Path: "f"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range fs {
+			if x.Start < 0 || x.End > len(b) || x.Start > x.End {
+				t.Fatalf("offsets [%d:%d] outside content of %d bytes", x.Start, x.End, len(b))
+			}
+			if string(b[x.Start:x.End]) != x.Secret {
+				t.Fatalf("secret %q differs from the bytes at its offsets", x.Secret)
+			}
+			if x.StartLine < 1 || x.EndLine < x.StartLine || x.StartColumn < 1 {
+				t.Fatalf("bad location %+v", x)
+			}
+		}
+	})
+}

@@ -1,25 +1,49 @@
 package detect
 
+import "encoding/binary"
+
 // keywordIndex finds every case-insensitive occurrence of a fixed set of
-// keywords. It is a two-stage matcher: a table of the keywords' first two
-// bytes (in every case combination) flags candidate start positions, and a
-// trie over case-folded bytes confirms which keywords start there. The
-// first stage has no dependency between iterations, so it runs several
-// times faster than an Aho-Corasick automaton's state chain on source code,
-// where candidate starts are rare.
+// keywords in one pass. It is a two-stage matcher. The first stage flags
+// candidate start positions with bit tables indexed by the next four bytes,
+// case-folded (a hash of the 4-byte prefix for keywords of 4 bytes or more,
+// of the 3-byte prefix for 3-byte keywords, and the exact 2 bytes for
+// 2-byte ones); its iterations are independent, so it runs at several
+// hundred MB/s to GB/s, unlike an Aho-Corasick automaton whose every byte
+// waits on the previous state. The second stage walks a trie of the
+// keywords from each candidate to confirm which keywords start there.
+// Folding with |0x20 merges some punctuation too; that only adds
+// candidates, which the trie then rejects.
 type keywordIndex struct {
-	// bigram is a bitset over uint16(b[i])<<8 | b[i+1]: set when some
-	// keyword starts with those two bytes (any case).
-	bigram [1 << 16 / 64]uint64
-	// single flags bytes that are a whole one-byte keyword.
-	single [256]bool
-	class  [256]uint8 // case-folded byte → trie column; 0 = in no keyword
-	nclass int
-	next   []int32 // trie: node*nclass + class → child node, or 0 for none
-	outs   [][]int32
-	lens      []int // keyword index → length in bytes
-	empty     bool
-	hasSingle bool
+	// quad holds hashes of the folded 4-byte prefixes of keywords of 4
+	// bytes or more; short holds the exact folded 2-byte prefixes of
+	// keywords of 2 or 3 bytes.
+	quad, short [1 << 16 / 64]uint64
+	hasShort    bool
+	single      [256]bool // one-byte keywords (any case)
+	hasSingle   bool
+	class       [256]uint8 // case-folded byte → trie column; 0 = in no keyword
+	nclass      int
+	next        []int32 // trie: node*nclass + class → child node, or 0 for none
+	outs        [][]int32
+	lens        []int // keyword index → length in bytes
+	empty       bool
+}
+
+const fold4 = 0x20202020
+
+func hash16(w uint32) uint32 { return (w * 0x9E3779B1) >> 16 }
+
+func setBit(t *[1 << 16 / 64]uint64, v uint32) { t[v>>6] |= 1 << (v & 63) }
+
+func hasBit(t *[1 << 16 / 64]uint64, v uint32) bool { return t[v>>6]&(1<<(v&63)) != 0 }
+
+// prefix32 packs up to four bytes little-endian, folded.
+func prefix32(b []byte) uint32 {
+	var w uint32
+	for i := 0; i < len(b) && i < 4; i++ {
+		w |= uint32(b[i]|0x20) << (8 * i)
+	}
+	return w
 }
 
 func lower(b byte) byte {
@@ -67,18 +91,18 @@ func newKeywordIndex(keywords []string) *keywordIndex {
 			node = ix.next[slot]
 		}
 		ix.outs[node] = append(ix.outs[node], int32(k))
-		if len(kw) == 1 {
+		w := prefix32([]byte(kw))
+		switch len(kw) {
+		case 1:
 			ix.hasSingle = true
 			for _, c := range cases(kw[0]) {
 				ix.single[c] = true
 			}
-			continue
-		}
-		for _, a := range cases(kw[0]) {
-			for _, b := range cases(kw[1]) {
-				v := uint16(a)<<8 | uint16(b)
-				ix.bigram[v>>6] |= 1 << (v & 63)
-			}
+		case 2, 3:
+			ix.hasShort = true
+			setBit(&ix.short, w&0xFFFF)
+		default:
+			setBit(&ix.quad, hash16(w))
 		}
 	}
 	return ix
@@ -91,19 +115,25 @@ func (ix *keywordIndex) scan(b []byte, hit func(end int, kw int32) bool) {
 	if ix.empty || len(b) == 0 {
 		return
 	}
-	bg := &ix.bigram
-	last := len(b) - 1
-	for i := 0; i < last; i++ {
-		v := uint16(b[i])<<8 | uint16(b[i+1])
-		if bg[v>>6]&(1<<(v&63)) == 0 && (!ix.hasSingle || !ix.single[b[i]]) {
+	i := 0
+	quad, short := &ix.quad, &ix.short
+	for ; i+4 <= len(b); i++ {
+		w := binary.LittleEndian.Uint32(b[i:]) | fold4
+		h := (w * 0x9E3779B1) >> 16
+		if quad[h>>6]&(1<<(h&63)) == 0 &&
+			(!ix.hasShort || short[(w&0xFFFF)>>6]&(1<<(w&63)) == 0) &&
+			(!ix.hasSingle || !ix.single[b[i]]) {
 			continue
 		}
 		if !ix.confirm(b, i, hit) {
 			return
 		}
 	}
-	if ix.single[b[last]] {
-		ix.confirm(b, last, hit)
+	// The last three positions are too close to the end for the tables.
+	for ; i < len(b); i++ {
+		if !ix.confirm(b, i, hit) {
+			return
+		}
 	}
 }
 

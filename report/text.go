@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -59,19 +60,19 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		if sev == "critical" || sev == "high" {
 			sevColor = ansiRed
 		}
-		fmt.Fprintf(bw, "%s %s  %s\n", c(ansiBold+sevColor, strings.ToUpper(sev)), c(ansiBold, f.RuleID), f.Description)
-		fmt.Fprintf(bw, "  %s\n", c(ansiCyan, fmt.Sprintf("%s:%d:%d", f.Path, f.StartLine, f.StartColumn)))
+		fmt.Fprintf(bw, "%s %s  %s\n", c(ansiBold+sevColor, strings.ToUpper(sev)), c(ansiBold, printable(f.RuleID)), printable(f.Description))
+		fmt.Fprintf(bw, "  %s\n", c(ansiCyan, fmt.Sprintf("%s:%d:%d", printable(f.Path), f.StartLine, f.StartColumn)))
 		if f.Secret != "" {
-			fmt.Fprintf(bw, "  secret       %s\n", textMask(f.Secret, opt.Redact))
+			fmt.Fprintf(bw, "  secret       %s\n", printable(textMask(f.Secret, opt.Redact)))
 		}
 		if f.Commit != "" {
-			fmt.Fprintf(bw, "  commit       %s\n", f.Commit)
-			fmt.Fprintf(bw, "  author       %s <%s>, %s\n", f.Author, f.Email, f.Date.UTC().Format("2006-01-02"))
+			fmt.Fprintf(bw, "  commit       %s\n", printable(f.Commit))
+			fmt.Fprintf(bw, "  author       %s <%s>, %s\n", printable(f.Author), printable(f.Email), f.Date.UTC().Format("2006-01-02"))
 			if f.Message != "" {
-				fmt.Fprintf(bw, "  message      %s\n", f.Message)
+				fmt.Fprintf(bw, "  message      %s\n", printable(f.Message))
 			}
 		}
-		fmt.Fprintf(bw, "  %s\n\n", c(ansiDim, "fingerprint  "+f.Fingerprint))
+		fmt.Fprintf(bw, "  %s\n\n", c(ansiDim, "fingerprint  "+printable(f.Fingerprint)))
 	}
 	if len(fs) > 0 {
 		fmt.Fprintf(bw, "%s\n", c(ansiBold, "What to do"))
@@ -86,4 +87,37 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		fmt.Fprintf(bw, "%s\n", opt.Summary)
 	}
 	return bw.Flush()
+}
+
+// printable makes text from the scanned content or repository safe for a
+// terminal: control characters (a newline in a multi-line secret, an
+// escape sequence in a file name or commit message), other non-printing
+// runes and invalid UTF-8 are written as Go escapes, so hostile input can
+// neither forge report lines nor drive the terminal.
+func printable(s string) string {
+	ok := true
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case !strconv.IsPrint(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }

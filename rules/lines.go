@@ -3,107 +3,255 @@ package rules
 import (
 	"bufio"
 	"bytes"
+	"strconv"
 	"strings"
 )
 
 // lineIndex maps decoded TOML back to line numbers, which the TOML
 // library does not expose for keys inside arrays of tables. It records
-// where each [[rules]] table starts and on which line each key of that
-// table is written. It is a best-effort scan: a wrong guess only
-// degrades a message, never a decision.
+// where each [[rules]] table starts and on which line each key is written,
+// as a dotted path: relative to its rule for keys inside a rule
+// ("allowlist.regexes", "allowlists.1.paths"), from the root otherwise
+// ("extend.path", "allowlists.0.regexes"). The N-th entry of an array of
+// tables is addressed by its index. It is a best-effort scan of input the
+// TOML parser has already accepted: a wrong guess only degrades a
+// message, never a decision.
 type lineIndex struct {
-	ruleStart []int                     // line of the i-th [[rules]] header
-	keys      []map[string]int          // per rule: key → line
-	top       map[string]map[string]int // table name ("" for root) → key → line
-	tables    map[string]int            // table header → first line
+	ruleStart []int            // line of the i-th [[rules]] header
+	rules     []map[string]int // per rule: dotted path → line
+	top       map[string]int   // dotted path from the root → line
 }
 
 func newLineIndex(data []byte) *lineIndex {
-	ix := &lineIndex{top: map[string]map[string]int{"": {}}, tables: map[string]int{}}
+	ix := &lineIndex{top: map[string]int{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	table, inRule := "", -1
-	var multi string // the delimiter of an open multi-line string
+	var (
+		table  string             // current table's path (relative to the rule inside one)
+		inRule = -1               // index of the rule the current table belongs to
+		counts = map[string]int{} // entries seen per array of tables, root level
+		sub    map[string]int     // entries seen per array of tables, current rule
+		st     lexState           // open multi-line string or bracket
+	)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if multi != "" {
-			if strings.Count(line, multi)%2 == 1 {
-				multi = ""
-			}
+		text := sc.Text()
+		if st.open != "" || st.depth > 0 {
+			st = st.scan(text) // inside a value that spans lines
 			continue
 		}
-		switch {
-		case strings.HasPrefix(line, "[["):
-			table = strings.TrimSpace(strings.Trim(line, "[] \t"))
-			if i := strings.IndexByte(table, '#'); i >= 0 {
-				table = strings.TrimSpace(table[:i])
-			}
-			if table == "rules" {
-				ix.ruleStart = append(ix.ruleStart, n)
-				ix.keys = append(ix.keys, map[string]int{})
-				inRule = len(ix.ruleStart) - 1
-			}
-			if _, ok := ix.tables[table]; !ok {
-				ix.tables[table] = n
-			}
-		case strings.HasPrefix(line, "["):
-			table = strings.TrimSpace(strings.Trim(line, "[] \t"))
-			if !strings.HasPrefix(table, "rules.") {
-				inRule = -1
-			}
-			if _, ok := ix.tables[table]; !ok {
-				ix.tables[table] = n
-			}
-		default:
-			eq := strings.IndexByte(line, '=')
-			if eq <= 0 || strings.HasPrefix(line, "#") {
+		line := strings.TrimSpace(text)
+		if !strings.HasPrefix(line, "[") {
+			segs, rest, ok := parseKey(line)
+			if !ok || !strings.HasPrefix(rest, "=") {
 				continue
 			}
-			key := strings.Trim(strings.TrimSpace(line[:eq]), `"'`)
-			if inRule >= 0 && (table == "rules" || strings.HasPrefix(table, "rules.")) {
-				qual := key
-				if table != "rules" {
-					qual = strings.TrimPrefix(table, "rules.") + "." + key
-				}
-				if _, ok := ix.keys[inRule][qual]; !ok {
-					ix.keys[inRule][qual] = n
-				}
-			} else {
-				if ix.top[table] == nil {
-					ix.top[table] = map[string]int{}
-				}
-				if _, ok := ix.top[table][key]; !ok {
-					ix.top[table][key] = n
-				}
+			m := ix.top
+			if inRule >= 0 {
+				m = ix.rules[inRule]
 			}
-			rest := line[eq+1:]
-			for _, d := range []string{"'''", `"""`} {
-				if strings.Count(rest, d)%2 == 1 {
-					multi = d
+			path := table
+			for _, seg := range segs { // a dotted key defines its tables too
+				if path != "" {
+					path += "."
 				}
+				path += seg
+				setFirst(m, path, n)
+			}
+			st = st.scan(rest[1:])
+			continue
+		}
+		array := strings.HasPrefix(line, "[[")
+		segs, _, ok := parseKey(strings.TrimLeft(line, "["))
+		if !ok {
+			continue
+		}
+		name := strings.Join(segs, ".")
+		switch {
+		case array && name == "rules":
+			ix.ruleStart = append(ix.ruleStart, n)
+			ix.rules = append(ix.rules, map[string]int{})
+			inRule, table, sub = len(ix.ruleStart)-1, "", map[string]int{}
+		case inRule >= 0 && len(segs) > 1 && segs[0] == "rules":
+			rel := strings.Join(segs[1:], ".")
+			setFirst(ix.rules[inRule], rel, n)
+			table = rel
+			if array {
+				table = rel + "." + strconv.Itoa(sub[rel])
+				sub[rel]++
+				setFirst(ix.rules[inRule], table, n)
+			}
+		default:
+			inRule, table = -1, name
+			setFirst(ix.top, table, n)
+			if array {
+				table += "." + strconv.Itoa(counts[name])
+				counts[name]++
+				setFirst(ix.top, table, n)
 			}
 		}
 	}
 	return ix
 }
 
-// rule returns the line of key in the i-th rule, or the rule's header line.
+func setFirst(m map[string]int, key string, line int) {
+	if _, ok := m[key]; !ok {
+		m[key] = line
+	}
+}
+
+// rule returns the line of the dotted path key in the i-th rule, or of its
+// closest enclosing table or key that was found, or the rule's header line.
 func (ix *lineIndex) rule(i int, key string) int {
 	if i < 0 || i >= len(ix.ruleStart) {
 		return 0
 	}
-	if key != "" {
-		if n, ok := ix.keys[i][key]; ok {
-			return n
-		}
+	if n := lookup(ix.rules[i], key); n > 0 {
+		return n
 	}
 	return ix.ruleStart[i]
 }
 
-// key returns the line of key in a top-level table, or the table's header.
+// key returns the line of key in a top-level table (table "" is the root),
+// or of its closest enclosing table or key.
 func (ix *lineIndex) key(table, key string) int {
-	if n, ok := ix.top[table][key]; ok {
-		return n
+	if table != "" && key != "" {
+		key = table + "." + key
+	} else if table != "" {
+		key = table
 	}
-	return ix.tables[table]
+	return lookup(ix.top, key)
+}
+
+// lookup finds path in m, dropping trailing segments until one is found.
+func lookup(m map[string]int, path string) int {
+	for path != "" {
+		if n, ok := m[path]; ok {
+			return n
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+// parseKey reads a TOML key (bare, quoted or dotted) at the start of s and
+// returns its segments and the rest of s after it and any blanks.
+func parseKey(s string) (segs []string, rest string, ok bool) {
+	for {
+		s = strings.TrimLeft(s, " \t")
+		var seg string
+		switch {
+		case strings.HasPrefix(s, `"`):
+			end := closeBasic(s, 1)
+			if end < 0 {
+				return nil, "", false
+			}
+			seg, s = s[1:end], s[end+1:]
+			if u, err := strconv.Unquote(`"` + seg + `"`); err == nil {
+				seg = u
+			}
+		case strings.HasPrefix(s, "'"):
+			end := strings.IndexByte(s[1:], '\'')
+			if end < 0 {
+				return nil, "", false
+			}
+			seg, s = s[1:end+1], s[end+2:]
+		default:
+			i := 0
+			for i < len(s) && isBare(s[i]) {
+				i++
+			}
+			if i == 0 {
+				return nil, "", false
+			}
+			seg, s = s[:i], s[i:]
+		}
+		segs = append(segs, seg)
+		s = strings.TrimLeft(s, " \t")
+		if !strings.HasPrefix(s, ".") {
+			return segs, s, true
+		}
+		s = s[1:]
+	}
+}
+
+func isBare(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// closeBasic returns the index of the '"' closing a basic string whose
+// content starts at s[i], or -1.
+func closeBasic(s string, i int) int {
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+// lexState is what is still open at the end of a line: a multi-line string
+// (its delimiter) or brackets and braces of a value that spans lines.
+type lexState struct {
+	open  string
+	depth int
+}
+
+// scan advances st over one line of value text.
+func (st lexState) scan(s string) lexState {
+	for i := 0; i < len(s); {
+		switch st.open {
+		case "'''", `"""`:
+			q := st.open[0]
+			j := i
+			for j < len(s) && !strings.HasPrefix(s[j:], st.open) {
+				if q == '"' && s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(s) {
+				return st
+			}
+			for j < len(s) && s[j] == q { // up to two quotes may end the content
+				j++
+			}
+			st.open, i = "", j
+			continue
+		}
+		switch c := s[i]; c {
+		case '#':
+			return st
+		case '[', '{':
+			st.depth++
+		case ']', '}':
+			if st.depth > 0 {
+				st.depth--
+			}
+		case '\'', '"':
+			if d := strings.Repeat(string(c), 3); strings.HasPrefix(s[i:], d) {
+				st.open = d
+				i += 3
+				continue
+			}
+			var end int
+			if c == '"' {
+				end = closeBasic(s, i+1)
+			} else if end = strings.IndexByte(s[i+1:], '\''); end >= 0 {
+				end += i + 1
+			}
+			if end < 0 {
+				return st
+			}
+			i = end
+		}
+		i++
+	}
+	return st
 }

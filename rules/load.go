@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -42,11 +43,14 @@ func (ld Loader) Parse(data []byte, name string) (*Set, error) {
 }
 
 func (ld Loader) parse(data []byte, name string, depth int) (*Set, error) {
+	// The TOML library skips a byte-order mark and counts offsets after it;
+	// so must the line index.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, ErrorList{{File: name, Line: pe.Position.Line, Msg: "TOML syntax: " + pe.Message}}
+			return nil, ErrorList{{File: name, Line: syntaxLine(data, pe.Position), Msg: "TOML syntax: " + pe.Message}}
 		}
 		return nil, ErrorList{{File: name, Msg: "TOML syntax: " + err.Error()}}
 	}
@@ -59,6 +63,15 @@ func (ld Loader) parse(data []byte, name string, depth int) (*Set, error) {
 		return set, nil
 	}
 	return ld.extend(set, ext, name, depth)
+}
+
+// syntaxLine returns the line of a TOML syntax error. The library reports
+// an unexpected newline on the line after it; the offset is exact.
+func syntaxLine(data []byte, pos toml.Position) int {
+	if s := pos.Start; s > 0 && s < len(data) && data[s] == '\n' {
+		return bytes.Count(data[:s], []byte{'\n'}) + 1
+	}
+	return pos.Line
 }
 
 // extension is a decoded `[extend]` table.
@@ -136,7 +149,7 @@ const maxWindow = 1 << 20
 
 func (d *decoder) decodeSet(raw map[string]any) (*Set, *extension) {
 	set := &Set{Source: d.file}
-	d.unknown(raw, topKeys, func(k string) int { return d.lines.key("", k) }, "")
+	d.unknown(raw, topKeys, func(k string) int { return d.lines.key("", k) }, "", "")
 	set.Title, _ = d.str(raw, "title", d.lines.key("", "title"), "")
 	var ext *extension
 	if v, ok := raw["extend"]; ok {
@@ -151,16 +164,17 @@ func (d *decoder) decodeSet(raw map[string]any) (*Set, *extension) {
 		}
 	}
 	if v, ok := raw["allowlists"]; ok {
-		tables, ok := v.([]map[string]any)
+		tables, ok := tableArray(v)
 		if !ok {
-			d.errs.Add(d.file, d.lines.key("allowlists", ""), "", "allowlists must be an array of tables ([[allowlists]])")
+			d.errs.Add(d.file, d.lines.key("", "allowlists"), "", "allowlists must be an array of tables ([[allowlists]])")
 		}
-		for _, m := range tables {
-			set.Allowlists = append(set.Allowlists, d.decodeAllowlist(m, "", func(k string) int { return d.lines.key("allowlists", k) }))
+		for j, m := range tables {
+			table := fmt.Sprintf("allowlists.%d", j)
+			set.Allowlists = append(set.Allowlists, d.decodeAllowlist(m, "", func(k string) int { return d.lines.key(table, k) }))
 		}
 	}
 	if v, ok := raw["rules"]; ok {
-		tables, ok := v.([]map[string]any)
+		tables, ok := tableArray(v)
 		if !ok {
 			d.errs.Add(d.file, d.lines.key("", "rules"), "", "rules must be an array of tables ([[rules]])")
 		}
@@ -188,7 +202,7 @@ func (d *decoder) decodeExtend(v any) *extension {
 		d.errs.Add(d.file, line(""), "", "extend must be a table")
 		return nil
 	}
-	d.unknown(m, extendKeys, line, "extend.")
+	d.unknown(m, extendKeys, line, "", "[extend]: ")
 	ext := &extension{line: line("")}
 	ext.useDefault, _ = d.boolean(m, "use_default", line("use_default"), "")
 	ext.path, _ = d.str(m, "path", line("path"), "")
@@ -200,15 +214,18 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	line := func(k string) int { return d.lines.rule(i, k) }
 	r := &Rule{File: d.file, Line: line(""), Severity: Medium}
 	id, ok := d.str(m, "id", line("id"), "")
+	_, present := m["id"]
 	switch {
 	case !ok || id == "":
-		d.errs.Add(d.file, r.Line, "", "rule #%d has no id", i+1)
+		if ok || !present { // a wrong type is already reported
+			d.errs.Add(d.file, r.Line, "", "rule #%d has no id", i+1)
+		}
 		id = fmt.Sprintf("#%d", i+1)
 	case !validID.MatchString(id):
 		d.errs.Add(d.file, line("id"), id, "id may contain only letters, digits, '.', '_' and '-'")
 	}
 	r.ID = id
-	d.unknown(m, ruleKeys, line, "rule "+strconvQuote(id)+": ")
+	d.unknown(m, ruleKeys, line, id, "")
 	r.Description, _ = d.str(m, "description", line("description"), id)
 	r.Regex, _ = d.str(m, "regex", line("regex"), id)
 	r.Keywords = d.strs(m, "keywords", line("keywords"), id)
@@ -256,12 +273,13 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 		}
 	}
 	if v, ok := m["allowlists"]; ok {
-		tables, ok := v.([]map[string]any)
+		tables, ok := tableArray(v)
 		if !ok {
 			d.errs.Add(d.file, line("allowlists"), id, "allowlists must be an array of tables ([[rules.allowlists]])")
 		}
-		for _, am := range tables {
-			r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, func(k string) int { return line("allowlists." + k) }))
+		for j, am := range tables {
+			prefix := fmt.Sprintf("allowlists.%d.", j)
+			r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, func(k string) int { return line(prefix + k) }))
 		}
 	}
 	return r
@@ -305,11 +323,7 @@ func regexErr(err error) string {
 }
 
 func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(string) int) Allowlist {
-	prefix := "allowlist: "
-	if rule != "" {
-		prefix = "rule " + strconvQuote(rule) + ": allowlist: "
-	}
-	d.unknown(m, allowlistKeys, line, prefix)
+	d.unknown(m, allowlistKeys, line, rule, "allowlist: ")
 	var a Allowlist
 	a.Description, _ = d.str(m, "description", line("description"), rule)
 	if c, ok := d.str(m, "condition", line("condition"), rule); ok {
@@ -333,20 +347,25 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 			d.errs.Add(d.file, line("regex_target"), rule, "allowlist regex_target %q must be secret, match or line", t)
 		}
 	}
-	for _, p := range d.strs(m, "regexes", line("regexes"), rule) {
+	regexes := d.strs(m, "regexes", line("regexes"), rule)
+	for _, p := range regexes {
 		if re := d.regexp(p, line("regexes"), rule, "allowlist regex"); re != nil {
 			a.Regexes = append(a.Regexes, re)
 		}
 	}
-	for _, s := range d.strs(m, "stopwords", line("stopwords"), rule) {
+	stopwords := d.strs(m, "stopwords", line("stopwords"), rule)
+	for _, s := range stopwords {
 		a.Stopwords = append(a.Stopwords, strings.ToLower(s))
 	}
-	for _, p := range d.strs(m, "paths", line("paths"), rule) {
+	paths := d.strs(m, "paths", line("paths"), rule)
+	for _, p := range paths {
 		if re := d.regexp(p, line("paths"), rule, "allowlist path"); re != nil {
 			a.Paths = append(a.Paths, re)
 		}
 	}
-	if a.Empty() {
+	// Judge what was written, not what compiled: a bad pattern is already
+	// reported.
+	if len(regexes)+len(stopwords)+len(paths) == 0 {
 		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, stopwords or paths")
 	}
 	return a
@@ -364,7 +383,7 @@ func (d *decoder) regexp(p string, line int, rule, what string) *regexp.Regexp {
 	return re
 }
 
-func (d *decoder) unknown(m map[string]any, known []string, line func(string) int, prefix string) {
+func (d *decoder) unknown(m map[string]any, known []string, line func(string) int, rule, prefix string) {
 	var bad []string
 	for k := range m {
 		if !contains(known, k) {
@@ -373,7 +392,7 @@ func (d *decoder) unknown(m map[string]any, known []string, line func(string) in
 	}
 	sort.Strings(bad)
 	for _, k := range bad {
-		d.errs.Add(d.file, line(k), "", "%sunknown key %q (known: %s)", prefix, k, strings.Join(known, ", "))
+		d.errs.Add(d.file, line(k), rule, "%sunknown key %q (known: %s)", prefix, k, strings.Join(known, ", "))
 	}
 }
 
@@ -449,6 +468,26 @@ func (d *decoder) boolean(m map[string]any, key string, line int, rule string) (
 	}
 }
 
+// tableArray returns v as an array of tables: [[name]] sections decode to
+// []map[string]any, an inline array of inline tables to []any.
+func tableArray(v any) ([]map[string]any, bool) {
+	switch v := v.(type) {
+	case []map[string]any:
+		return v, true
+	case []any:
+		out := make([]map[string]any, 0, len(v))
+		for _, e := range v {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, m)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
 func tomlType(v any) string {
 	switch v.(type) {
 	case string:
@@ -478,5 +517,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }

@@ -89,28 +89,33 @@ func (c *Chain) dedupe(fs []detect.Finding) []detect.Finding {
 	if len(fs) < 2 {
 		return fs
 	}
-	drop := make([]bool, len(fs))
+	const (
+		repeated = "repeats a finding of the same rule at the same place"
+		overlaps = "overlaps a more specific finding"
+	)
+	drop := make([]string, len(fs)) // why each is dropped; "" keeps it
 	for i := range fs {
-		for j := i + 1; j < len(fs) && fs[j].Start < fs[i].End; j++ {
+		// Same start also catches findings without a secret (Start == End).
+		for j := i + 1; j < len(fs) && (fs[j].Start < fs[i].End || fs[j].Start == fs[i].Start); j++ {
 			a, b := &fs[i], &fs[j]
 			switch {
 			case a.RuleID == b.RuleID && a.Start == b.Start:
-				drop[j] = true
+				drop[j] = repeated
 			case isGeneric(a) && !isGeneric(b):
-				drop[i] = true
+				drop[i] = overlaps
 			case isGeneric(b) && !isGeneric(a):
-				drop[j] = true
+				drop[j] = overlaps
 			case isGeneric(a) && isGeneric(b) && a.Start == b.Start && a.End == b.End:
-				drop[j] = true
+				drop[j] = repeated
 			}
 		}
 	}
 	kept := fs[:0]
 	for i := range fs {
-		if drop[i] {
+		if drop[i] != "" {
 			c.dedup.Add(1)
 			if c.explain != nil {
-				c.explain(Drop{Stage: "dedup", Reason: "overlaps a more specific finding", RuleID: fs[i].RuleID, Path: fs[i].Path, Line: fs[i].StartLine})
+				c.explain(Drop{Stage: "dedup", Reason: drop[i], RuleID: fs[i].RuleID, Path: fs[i].Path, Line: fs[i].StartLine})
 			}
 			continue
 		}

@@ -21,7 +21,7 @@ func ParseIgnore(r io.Reader) (*Ignore, error) {
 	sc.Buffer(make([]byte, 4096), 1<<20)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if i := strings.Index(line, " #"); i >= 0 {
+		if i := commentStart(line); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -65,4 +65,15 @@ func (ig *Ignore) Drop(f *detect.Finding) (bool, string) {
 		return true, "fingerprint listed in ignore file"
 	}
 	return false, ""
+}
+
+// commentStart returns where a trailing comment (a '#' after a space or a
+// tab) starts in line, or -1.
+func commentStart(line string) int {
+	for i := 1; i < len(line); i++ {
+		if line[i] == '#' && (line[i-1] == ' ' || line[i-1] == '\t') {
+			return i
+		}
+	}
+	return -1
 }

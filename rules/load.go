@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"regexp/syntax"
 	"sort"
@@ -19,7 +21,14 @@ type Loader struct {
 	// Default returns the embedded default configuration. Nil means no
 	// default is available to extend.
 	Default func() (*Set, error)
+	// Root, when set, confines `[extend] path` to files inside it. The CLI
+	// sets it for a config found in a scanned repository, which must not
+	// be able to make leakhound read files elsewhere on the machine.
+	Root string
 }
+
+// maxConfigBytes caps a configuration file's size.
+const maxConfigBytes = 8 << 20
 
 // maxExtendDepth bounds `[extend] path` chains (and so cycles).
 const maxExtendDepth = 4
@@ -30,11 +39,57 @@ func (ld Loader) LoadFile(path string) (*Set, error) {
 }
 
 func (ld Loader) loadFile(path string, depth int) (*Set, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return ld.parse(data, path, depth)
+}
+
+// readConfig reads a regular file of at most maxConfigBytes: never a
+// device or FIFO that would hang or flood the loader.
+func readConfig(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	info, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if info.Size() > maxConfigBytes {
+		return nil, fmt.Errorf("%s: %d bytes, over the %d-byte limit for a config", path, info.Size(), maxConfigBytes)
+	}
+	return io.ReadAll(io.LimitReader(fh, maxConfigBytes+1))
+}
+
+// extendPath resolves an `[extend] path` relative to the folder of the
+// file that names it, and keeps it inside ld.Root when that is set.
+func (ld Loader) extendPath(from, path string) (string, error) {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(from), path)
+	}
+	if ld.Root == "" {
+		return path, nil
+	}
+	root, err := filepath.EvalSymlinks(ld.Root)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	root, _ = filepath.Abs(root)
+	real, _ = filepath.Abs(real)
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("[extend] path %s is outside the scanned folder; a repository's config may only extend files inside it", path)
+	}
+	return real, nil
 }
 
 // Parse parses a configuration held in memory; name is used in messages.
@@ -98,7 +153,10 @@ func (ld Loader) extend(set *Set, ext *extension, name string, depth int) (*Set,
 		}
 		base, err = ld.Default()
 	case ext.path != "":
-		base, err = ld.loadFile(ext.path, depth+1)
+		var p string
+		if p, err = ld.extendPath(name, ext.path); err == nil {
+			base, err = ld.loadFile(p, depth+1)
+		}
 	default:
 		base = &Set{}
 	}

@@ -589,3 +589,44 @@ func TestAllowlistEmpty(t *testing.T) {
 		t.Error("allowlist with a stopword Empty")
 	}
 }
+
+// TestExtendConfinedToRoot pins that a config found in a scanned
+// repository cannot make leakhound read files outside that repository.
+func TestExtendConfinedToRoot(t *testing.T) {
+	outside := t.TempDir()
+	root := t.TempDir()
+	base := filepath.Join(outside, "base.toml")
+	if err := os.WriteFile(base, []byte("title = \"outside\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inside := filepath.Join(root, "base.toml")
+	if err := os.WriteFile(inside, []byte("title = \"inside\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, extend string
+		ok           bool
+	}{
+		{"relative inside", "base.toml", true},
+		{"absolute outside", base, false},
+		{"dot-dot outside", filepath.Join("..", filepath.Base(outside), "base.toml"), false},
+		{"device", "/dev/zero", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := filepath.Join(root, ".leakhound.toml")
+			if err := os.WriteFile(cfg, []byte("[extend]\npath = '''"+tt.extend+"'''\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Loader{Root: root}.LoadFile(cfg)
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+	// Without a root (a config the user named), a device is still refused.
+	cfg := filepath.Join(outside, "c.toml")
+	os.WriteFile(cfg, []byte("[extend]\npath = '/dev/zero'\n"), 0o600)
+	if _, err := (Loader{}).LoadFile(cfg); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("err = %v, want a refusal to read a device", err)
+	}
+}

@@ -39,6 +39,7 @@ func loadConfig(path, root string, env Env, log *slog.Logger) (*rules.Set, bool,
 		cand := filepath.Join(root, configFileName)
 		if info, err := os.Stat(cand); err == nil && info.Mode().IsRegular() {
 			path = cand
+			ld.Root = root // a repository's config may not reach outside it
 			log.Info("using config from the scanned root", "path", cand)
 		}
 	}

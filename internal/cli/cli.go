@@ -58,10 +58,11 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "rules":
 		return runRules(rest, env)
 	case "version", "--version", "-v":
-		fmt.Fprintf(env.Stdout, "leakhound %s\n", Version)
-		return ExitClean
+		return runVersion(rest, env)
 	case "help", "-h", "--help", "-help":
-		if len(rest) > 0 {
+		// `help CMD` is `CMD --help`; `help help` (or `--help --help`) is
+		// plain help, not a recursion.
+		if len(rest) > 0 && !isHelp(rest[0]) {
 			return Run(ctx, []string{rest[0], "--help"}, env)
 		}
 		fmt.Fprint(env.Stdout, mainUsage)
@@ -69,6 +70,33 @@ func Run(ctx context.Context, args []string, env Env) int {
 	}
 	fmt.Fprintf(env.Stderr, "leakhound: unknown command %q\n\n%s", cmd, mainUsage)
 	return ExitError
+}
+
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "--help", "-help":
+		return true
+	}
+	return false
+}
+
+const versionUsage = `Usage: leakhound version
+
+Print leakhound's version.
+`
+
+func runVersion(args []string, env Env) int {
+	fs := newFlagSet("version", env)
+	pos, code, done := parseArgs(fs, versionUsage, args, env)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(env.Stderr, "leakhound version: unexpected argument %q\n", pos[0])
+		return ExitError
+	}
+	fmt.Fprintf(env.Stdout, "leakhound %s\n", Version)
+	return ExitClean
 }
 
 const mainUsage = `leakhound finds credentials in code, git history and streams.
@@ -113,29 +141,39 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.ignorePath, "ignore-path", "", "file of fingerprints to ignore (default: .leakhoundignore in the scanned root)")
 }
 
-func newFlagSet(name, usage string, env Env) *flag.FlagSet {
+func newFlagSet(name string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		out := fs.Output()
-		fmt.Fprint(out, usage)
-		fmt.Fprintln(out, "\nFlags:")
-		fs.PrintDefaults()
-	}
+	// flag calls Usage itself, on stderr, before returning ErrHelp or a
+	// parse error; parseArgs prints it instead, to stdout for --help.
+	fs.Usage = func() {}
 	return fs
+}
+
+// printUsage writes a command's usage and its flags to w.
+func printUsage(fs *flag.FlagSet, usage string, w io.Writer) {
+	fmt.Fprint(w, usage)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nFlags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 }
 
 // parseArgs parses a command's flags. It returns done=true with the exit
 // code when the command must stop (help was asked for, or a usage error).
-func parseArgs(fs *flag.FlagSet, args []string, env Env) ([]string, int, bool) {
+func parseArgs(fs *flag.FlagSet, usage string, args []string, env Env) ([]string, int, bool) {
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(env.Stdout)
-		fs.Usage()
+		printUsage(fs, usage, env.Stdout)
 		return nil, ExitClean, true
 	}
 	if err != nil {
-		return nil, ExitError, true // flag already printed the problem and usage
+		printUsage(fs, usage, env.Stderr) // flag already printed the problem
+		return nil, ExitError, true
 	}
 	return pos, 0, false
 }
@@ -154,12 +192,7 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("unknown --log-level %q (want debug, info, warn or error)", level)
 	}
-	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-		if len(groups) == 0 && a.Key == slog.TimeKey {
-			return slog.Attr{}
-		}
-		return a
-	}})
+	h := newHumanHandler(w, l)
 	return slog.New(h), nil
 }
 

@@ -32,9 +32,9 @@ func runRules(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "leakhound rules: unknown subcommand %q\n\n%s", sub, rulesUsage)
 		return ExitError
 	}
-	fs := newFlagSet("rules "+sub, rulesUsage, env)
+	fs := newFlagSet("rules "+sub, env)
 	cfg := fs.String("config", "", "config file (default: the built-in rules; env LEAKHOUND_CONFIG)")
-	pos, code, done := parseArgs(fs, args[1:], env)
+	pos, code, done := parseArgs(fs, rulesUsage, args[1:], env)
 	if done {
 		return code
 	}

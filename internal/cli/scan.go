@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,10 +35,10 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	if kind == "stdin" {
 		usage = stdinUsage
 	}
-	fs := newFlagSet(kind, usage, env)
+	fs := newFlagSet(kind, env)
 	var f scanFlags
 	f.register(fs)
-	pos, code, done := parseArgs(fs, args, env)
+	pos, code, done := parseArgs(fs, usage, args, env)
 	if done {
 		return code
 	}
@@ -98,7 +99,7 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		return &source.Dir{Roots: pos, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, SkipPath: sc.Global.SkipsPath, Events: ev}
 	})
 	elapsed := time.Since(start)
-	return finish(res, rep, f, env, elapsed, kind)
+	return finish(ctx, res, rep, f, env, log, elapsed, kind)
 }
 
 // configRoot is the folder whose .leakhound.toml and .leakhoundignore
@@ -111,7 +112,7 @@ func configRoot(path string) string {
 }
 
 // finish writes the report and the summary and picks the exit code.
-func finish(res *pipeline.Result, rep report.Reporter, f scanFlags, env Env, elapsed time.Duration, kind string) int {
+func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, kind string) int {
 	toStdout := f.reportPath == "" || f.reportPath == "-"
 	opt := report.Options{
 		Redact: f.redact,
@@ -123,11 +124,15 @@ func finish(res *pipeline.Result, rep report.Reporter, f scanFlags, env Env, ela
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
 	}
-	if f.logLevel != "warn" && f.logLevel != "error" {
+	if log.Enabled(ctx, slog.LevelInfo) {
 		fmt.Fprintln(env.Stderr, summary(res, elapsed, kind))
 	}
-	for _, fl := range res.Failures {
-		fmt.Fprintf(env.Stderr, "leakhound: could not read %s: %s\n", fl.Path, fl.Err)
+	// The pipeline logs each failure as a warning when it happens; list
+	// them here only when warnings are off, so each is said once.
+	if !log.Enabled(ctx, slog.LevelWarn) {
+		for _, fl := range res.Failures {
+			fmt.Fprintf(env.Stderr, "leakhound: could not read %s: %s\n", fl.Path, fl.Err)
+		}
 	}
 	switch {
 	case res.Err != nil:

@@ -19,6 +19,9 @@ import (
 // of overlapping chunks instead of being read whole, bounding memory.
 const streamThreshold = 16 << 20
 
+// keepBuffer is the largest read buffer a worker keeps between files.
+const keepBuffer = 4 << 20
+
 // binarySniff is how much of a file is inspected for NUL bytes, as git does.
 const binarySniff = 8000
 
@@ -126,7 +129,11 @@ func (d *Dir) walk(ctx context.Context, abs, rel string, relName func(string) st
 	}
 	entries, err := os.ReadDir(abs)
 	if err != nil {
-		events.Failed(relName(rel), unwrapPath(err))
+		name := relName(rel)
+		if name == "" {
+			name = "." // the root itself, named relative to itself
+		}
+		events.Failed(name, unwrapPath(err))
 		if len(entries) == 0 {
 			return nil
 		}
@@ -247,8 +254,8 @@ func (r *reader) scanFile(ctx context.Context, j fileJob, emit Emit) error {
 		return err
 	}
 	r.events.Scanned(j.rel, int64(len(r.buf)))
-	if cap(r.buf) > 4*streamThreshold {
-		r.buf = nil // do not pin a huge buffer for the rest of the walk
+	if cap(r.buf) > keepBuffer {
+		r.buf = nil // do not pin a big buffer per worker for the rest of the walk
 	}
 	return nil
 }

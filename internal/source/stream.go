@@ -16,7 +16,10 @@ import (
 // so every match no longer than `overlap` that starts in the owned region
 // lies whole in the chunk. Owned regions tile the stream exactly, so a
 // secret straddling a cut is found once. Cuts fall on line starts where a
-// line start is near, so windows and anchors see whole lines.
+// line start is near, so windows and anchors see whole lines. A chunk never
+// starts inside a multi-byte character (columns count characters), which
+// may move its start up to 3 bytes earlier: chunkSize must exceed
+// 3×overlap+3.
 const (
 	defaultChunkSize = 4 << 20
 	defaultOverlap   = 64 << 10
@@ -71,6 +74,12 @@ func (c *chunker) run(ctx context.Context, buffers chan []byte, emit func(chunk)
 		if next < 0 {
 			next = 0
 		}
+		// Never start a chunk inside a UTF-8 sequence: columns are counted
+		// in characters, and counting the two halves of a split character
+		// separately would shift every column after it on that line.
+		if b := runeStart(buf, next); b > 0 {
+			next = b
+		}
 		// Track where the next chunk starts: its line and column.
 		if nl := bytes.Count(buf[:next], []byte{'\n'}); nl > 0 {
 			line += nl
@@ -101,9 +110,23 @@ func (c *chunker) cut(buf []byte, ownedFrom int) int {
 		}
 	}
 	if limit <= ownedFrom {
-		limit = ownedFrom + 1 // chunkSize must exceed 3×overlap; guard anyway
+		limit = ownedFrom + 1 // chunkSize must exceed 3×overlap+3; guard anyway
 	}
 	return limit
+}
+
+// runeStart returns i, or the start of the UTF-8 sequence that straddles
+// i when buf[i] is inside one. A byte that is not part of a valid sequence
+// counts as one character (as utf8.RuneCount has it), so only a valid
+// multi-byte sequence beginning before i can contain it; at the end of buf
+// a sequence cut short may be valid once the rest is read, so it counts.
+func runeStart(buf []byte, i int) int {
+	for j := 1; j < utf8.UTFMax && j <= i; j++ {
+		if _, size := utf8.DecodeRune(buf[i-j:]); size > j || !utf8.FullRune(buf[i-j:]) {
+			return i - j
+		}
+	}
+	return i
 }
 
 // Stdin scans a stream (standard input, a CI log) in bounded memory.

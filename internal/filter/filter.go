@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/regex"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -179,10 +180,40 @@ func (r *RuleAllowlists) Drop(f *detect.Finding) (bool, string) {
 }
 
 // Global applies the configuration's global allowlists to every finding.
-type Global struct{ lists []rules.Allowlist }
+type Global struct {
+	lists []rules.Allowlist
+	// skip is every path pattern that alone drops a file, joined into one
+	// RE2 expression: asked once per file of a walk, it must be cheap, and
+	// the standard library backtracks from every offset of the path for
+	// suffix patterns like `\.(?:png|jpe?g|...)$` (that cost 350 ms on a
+	// 13k-file tree). Nil when there are none or they do not compile
+	// together, in which case each pattern is tried in turn.
+	skip regex.Regexp
+}
 
 // NewGlobal wraps set's global allowlists.
-func NewGlobal(set *rules.Set) *Global { return &Global{lists: set.Allowlists} }
+func NewGlobal(set *rules.Set) *Global {
+	g := &Global{lists: set.Allowlists}
+	var alts []string
+	for i := range g.lists {
+		if a := &g.lists[i]; skipsOnPath(a) {
+			for _, p := range a.Paths {
+				alts = append(alts, "(?:"+p.String()+")")
+			}
+		}
+	}
+	if len(alts) > 0 {
+		if re, err := (regex.RE2{}).Compile(strings.Join(alts, "|")); err == nil {
+			g.skip = re
+		}
+	}
+	return g
+}
+
+// skipsOnPath reports whether a path match alone satisfies a.
+func skipsOnPath(a *rules.Allowlist) bool {
+	return len(a.Paths) > 0 && !(a.And && (len(a.Regexes) > 0 || len(a.Stopwords) > 0))
+}
 
 // Name returns "global-allowlist".
 func (*Global) Name() string { return "global-allowlist" }
@@ -200,9 +231,12 @@ func (g *Global) Drop(f *detect.Finding) (bool, string) {
 // SkipsPath reports whether a global allowlist drops every finding at
 // path, so a source need not read the file at all.
 func (g *Global) SkipsPath(path string) bool {
+	if g.skip != nil {
+		return g.skip.Match([]byte(path))
+	}
 	for i := range g.lists {
 		a := &g.lists[i]
-		if len(a.Paths) == 0 || (a.And && (len(a.Regexes) > 0 || len(a.Stopwords) > 0)) {
+		if !skipsOnPath(a) {
 			continue
 		}
 		for _, p := range a.Paths {

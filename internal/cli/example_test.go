@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestREADMEExample runs what the README's first command runs, with the
+// built-in rules, and checks a newcomer sees the six planted credentials
+// and none of the look-alikes (template variables, environment lookups).
+func TestREADMEExample(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	env := Env{Stdout: &stdout, Stderr: &stderr}
+	code := Run(context.Background(), []string{"dir", "../../testdata/example", "--report-format", "json"}, env)
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, ExitFindings, stderr.String())
+	}
+	var got []struct {
+		RuleID string `json:"rule_id"`
+		File   string `json:"file"`
+		Line   int    `json:"start_line"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range got {
+		ids = append(ids, f.File+":"+f.RuleID)
+	}
+	sort.Strings(ids)
+	want := []string{
+		".env:slack-webhook-url",
+		".env:stripe-secret-key",
+		".env:url-credentials",
+		"config/settings.py:aws-access-key-id",
+		"config/settings.py:aws-secret-access-key",
+		"config/settings.py:github-pat",
+	}
+	if strings.Join(ids, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,8 @@
+import os
+
+DEBUG = False
+GITHUB_TOKEN = "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"
+# read from the environment: not a leak
+OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]
+AWS_ACCESS_KEY_ID = "AKIACVDCIMJIKJ45ES67"
+AWS_SECRET_ACCESS_KEY = "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"

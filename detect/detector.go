@@ -17,6 +17,17 @@ import (
 // regex run per hit.
 const maxLineReach = 2048
 
+// Windows of one rule closer than mergeGap bytes are merged, up to
+// maxMerged bytes, so a log where every line says "token" costs one regex
+// call per few kilobytes instead of one per line: go-re2's per-call cost
+// (about a microsecond) dwarfs its per-byte cost. Patterns are compiled in
+// multi-line mode, so ^ and $ still match at every line boundary inside a
+// merged window, as they do at a single-line window's edges.
+const (
+	mergeGap  = 512
+	maxMerged = 16 << 10
+)
+
 // Detector runs a rule set over fragments. Build it with New; it is then
 // immutable and safe for concurrent use. Detection patterns are compiled
 // lazily, the first time one of a rule's keywords occurs, because compiling
@@ -40,7 +51,7 @@ type compiled struct {
 
 func (c *compiled) regexp(e regex.Engine) (regex.Regexp, error) {
 	c.once.Do(func() {
-		c.re, c.err = e.Compile(c.Regex)
+		c.re, c.err = e.Compile("(?m)" + c.Regex)
 		if c.err != nil {
 			c.err = fmt.Errorf("rule %q: regex does not compile: %w", c.ID, c.err)
 		}
@@ -165,8 +176,9 @@ func (d *Detector) release(sc *scratch) {
 
 // addWindow records the window around a keyword hit at content[lo:hi] for
 // rule ri: the hit's line, bounded to maxLineReach either side, plus the
-// rule's multi-line reach. Windows that touch the previous one merge, so
-// a line with many hits costs one regex run.
+// rule's multi-line reach. Windows that overlap the previous one merge, and
+// so do near ones (see mergeGap), so a line or a run of lines with many hits
+// costs one regex run.
 func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) {
 	ws := sc.windows[ri]
 	if n := len(ws); n > 0 && lo >= ws[n-1].lo && hi <= ws[n-1].hi {
@@ -192,7 +204,7 @@ func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) 
 			end = len(content)
 		}
 	}
-	if n := len(ws); n > 0 && start <= ws[n-1].hi {
+	if n := len(ws); n > 0 && (start <= ws[n-1].hi || (start <= ws[n-1].hi+mergeGap && end-ws[n-1].lo <= maxMerged)) {
 		if end > ws[n-1].hi {
 			ws[n-1].hi = end
 		}

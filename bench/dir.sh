@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Wall-time benchmark: `leakhound dir` against `gitleaks dir` on one tree.
+#
+#   bench/dir.sh [TREE] [RUNS]      TREE defaults to $BENCH_TREE, RUNS to 5
+#
+# Builds leakhound from this repository, then runs one warm-up of each tool
+# and RUNS timed runs of each, interleaved (the order flips every round), and
+# prints the median seconds of each and the ratio gitleaks/leakhound.
+# gitleaks comes from $GITLEAKS or PATH; without it only leakhound is timed.
+# $LEAKHOUND names a prebuilt binary to time instead of building one.
+#
+# For people on a quiet machine only: CI must never run this.
+set -euo pipefail
+
+usage() { echo "usage: bench/dir.sh [TREE] [RUNS]   (TREE defaults to \$BENCH_TREE, RUNS to 5)" >&2; exit 2; }
+
+if [[ -n "${CI:-}" ]]; then
+	echo "bench/dir.sh: not for CI (CI is set); run it by hand on a quiet machine" >&2
+	exit 2
+fi
+
+tree="${1:-${BENCH_TREE:-}}"
+runs="${2:-5}"
+[[ -n "$tree" ]] || usage
+[[ -d "$tree" ]] || { echo "bench/dir.sh: $tree is not a directory" >&2; exit 2; }
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || usage
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/leakhound-bench.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+if [[ -n "${LEAKHOUND:-}" ]]; then
+	leakhound="$LEAKHOUND"
+else
+	echo "building leakhound from $root" >&2
+	(cd "$root" && go build -o "$tmp/leakhound" ./cmd/leakhound)
+	leakhound="$tmp/leakhound"
+fi
+
+gitleaks="${GITLEAKS:-$(command -v gitleaks || true)}"
+if [[ -n "$gitleaks" && ! -x "$gitleaks" ]]; then
+	echo "bench/dir.sh: GITLEAKS=$gitleaks is not executable" >&2
+	exit 2
+fi
+if [[ -z "$gitleaks" ]]; then
+	echo "gitleaks not found (set GITLEAKS or put it on PATH): timing leakhound only" >&2
+fi
+
+# leakhound writes straight into a non-regular report path such as /dev/null.
+lh_cmd=("$leakhound" dir "$tree" --report-path /dev/null --exit-code 0)
+# gitleaks gets a throwaway regular file, never /dev/null: it checks that the
+# report path is writable by creating and then deleting it, so run as root it
+# deletes /dev/null; it also refuses a report path without a known extension
+# unless --report-format is given.
+gl_cmd=("$gitleaks" dir "$tree" --no-banner --report-format json
+	--report-path "$tmp/gitleaks-report.json" --exit-code 0)
+
+# run NAME CMD...: runs CMD once, output to a log; prints its wall seconds.
+run() {
+	local name="$1" start end
+	shift
+	start="$(date +%s.%N)"
+	if ! "$@" >"$tmp/$name.log" 2>&1; then
+		echo "bench/dir.sh: $name failed: $*" >&2
+		tail -n 20 "$tmp/$name.log" >&2
+		exit 1
+	fi
+	end="$(date +%s.%N)"
+	awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
+}
+
+# median FILE: median of the numbers in FILE, one per line.
+median() {
+	sort -g "$1" | awk '{ v[NR] = $1 }
+		END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+		      printf "%.3f\n", m }'
+}
+
+echo "tree: $tree ($(find "$tree" -type f | wc -l) files), $runs runs each after one warm-up" >&2
+echo "leakhound: ${lh_cmd[*]}" >&2
+[[ -z "$gitleaks" ]] || echo "gitleaks:  ${gl_cmd[*]} ($("$gitleaks" version 2>/dev/null || echo '?'))" >&2
+
+: >"$tmp/leakhound.times"
+: >"$tmp/gitleaks.times"
+run leakhound "${lh_cmd[@]}" >/dev/null
+[[ -z "$gitleaks" ]] || run gitleaks "${gl_cmd[@]}" >/dev/null
+for ((i = 1; i <= runs; i++)); do
+	if [[ -z "$gitleaks" ]]; then
+		order=(leakhound)
+	elif ((i % 2)); then
+		order=(leakhound gitleaks)
+	else
+		order=(gitleaks leakhound)
+	fi
+	for tool in "${order[@]}"; do
+		if [[ "$tool" == leakhound ]]; then t="$(run leakhound "${lh_cmd[@]}")"; else t="$(run gitleaks "${gl_cmd[@]}")"; fi
+		echo "$t" >>"$tmp/$tool.times"
+		echo "run $i $tool ${t}s" >&2
+	done
+done
+
+lh="$(median "$tmp/leakhound.times")"
+echo "leakhound median: ${lh}s"
+if [[ -n "$gitleaks" ]]; then
+	gl="$(median "$tmp/gitleaks.times")"
+	echo "gitleaks  median: ${gl}s"
+	awk -v g="$gl" -v l="$lh" 'BEGIN { if (l > 0) printf "ratio gitleaks/leakhound: %.2f\n", g / l; else print "ratio gitleaks/leakhound: n/a (leakhound took 0s)" }'
+fi

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/config"
+	"github.com/leakhound/leakhound/internal/regex"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -59,9 +60,15 @@ func defaultSet(b *testing.B) *rules.Set {
 
 // BenchmarkDetectSource measures detector throughput with the default rules
 // on ordinary source code, one core. Read it in MB/s.
-func BenchmarkDetectSource(b *testing.B) {
+func BenchmarkDetectSource(b *testing.B) { benchmarkDetect(b, regex.RE2{}) }
+
+// BenchmarkDetectSourceStd is the same workload on the standard library's
+// regexp engine, to keep the choice of engine measured.
+func BenchmarkDetectSourceStd(b *testing.B) { benchmarkDetect(b, regex.Std{}) }
+
+func benchmarkDetect(b *testing.B, engine regex.Engine) {
 	files := sourceCorpus(b, 32<<20)
-	d := New(defaultSet(b), nil)
+	d := New(defaultSet(b), engine)
 	var size int64
 	for _, f := range files {
 		size += int64(len(f))

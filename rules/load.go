@@ -291,7 +291,7 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 		if strings.TrimSpace(k) == "" {
 			d.errs.Add(d.file, line("keywords"), id, "keyword %d is empty", j+1)
 		}
-		r.Keywords[j] = strings.ToLower(k)
+		r.Keywords[j] = asciiLower(k)
 	}
 	r.Entropy, _ = d.float(m, "entropy", line("entropy"), id)
 	if r.Entropy < 0 || r.Entropy > 8 {
@@ -574,4 +574,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// asciiLower folds ASCII letters only: the detector matches keywords byte
+// by byte ignoring ASCII case, and Unicode folding could change a
+// keyword's bytes so it never matched its own spelling.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -4,26 +4,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakhound/leakhound/rules"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
-// testSet builds a rule set from TOML, failing the test on any problem.
-func testSet(t testing.TB, toml string) *rules.Set {
-	t.Helper()
-	set, err := rules.Loader{}.Parse([]byte(toml), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set
-}
-
-const tokRules = `
-[[rules]]
-id = "tok"
-description = "test token"
-regex = '''\b(tok_[a-z0-9]{12})\b'''
-keywords = ["tok_"]
-entropy = 2.0
+// testRules is testkit's rule with an entropy gate, and rules of the other
+// kinds: a key-value assignment, a multi-line block and a path alone.
+const testRules = testkit.TokRule + `entropy = 2.0
 
 [[rules]]
 id = "kv"
@@ -44,9 +30,6 @@ description = "a .env file"
 path = '''(^|/)\.env$'''
 `
 
-// fake builds test secrets at run time so this file holds none literally.
-func fake(prefix, body string) string { return prefix + body }
-
 func detectAll(t *testing.T, d *Detector, content, path string) []Finding {
 	t.Helper()
 	fs, err := d.Detect(&Fragment{Content: []byte(content), StartLine: 1, Provenance: Provenance{Path: path}})
@@ -57,8 +40,8 @@ func detectAll(t *testing.T, d *Detector, content, path string) []Finding {
 }
 
 func TestDetectLocations(t *testing.T) {
-	d := New(testSet(t, tokRules), nil)
-	tok := fake("tok_", "a1b2c3d4e5f6")
+	d := New(testkit.Set(t, testRules), nil)
+	tok := testkit.TokA
 	tests := []struct {
 		name       string
 		content    string
@@ -102,7 +85,7 @@ func TestDetectLocations(t *testing.T) {
 }
 
 func TestDetectNoKeywordNoRegexRun(t *testing.T) {
-	d := New(testSet(t, tokRules), nil)
+	d := New(testkit.Set(t, testRules), nil)
 	// The pattern would match, but the keyword is absent: the rule must not run.
 	if fs := detectAll(t, d, `password = "hunter2hunter2"`, "f"); len(fs) != 0 {
 		t.Fatalf("got %+v", fs)
@@ -110,22 +93,22 @@ func TestDetectNoKeywordNoRegexRun(t *testing.T) {
 }
 
 func TestDetectEntropyGate(t *testing.T) {
-	d := New(testSet(t, tokRules), nil)
-	if fs := detectAll(t, d, "x = "+fake("tok_", "aaaaaaaaaaaa"), "f"); len(fs) != 0 {
+	d := New(testkit.Set(t, testRules), nil)
+	if fs := detectAll(t, d, "x = tok_"+"aaaaaaaaaaaa", "f"); len(fs) != 0 {
 		t.Fatalf("low-entropy token reported: %+v", fs)
 	}
 }
 
 func TestDetectManyHitsOneLine(t *testing.T) {
-	d := New(testSet(t, tokRules), nil)
-	line := strings.Repeat(fake("tok_", "a1b2c3d4e5f6")+" ", 500)
+	d := New(testkit.Set(t, testRules), nil)
+	line := strings.Repeat(testkit.TokA+" ", 500)
 	if fs := detectAll(t, d, line, "f"); len(fs) != 500 {
 		t.Fatalf("got %d findings, want 500", len(fs))
 	}
 }
 
 func TestDetectPathOnly(t *testing.T) {
-	d := New(testSet(t, tokRules), nil)
+	d := New(testkit.Set(t, testRules), nil)
 	fs := detectAll(t, d, "A=1\n", "app/.env")
 	if len(fs) != 1 || fs[0].RuleID != "envfile" || fs[0].StartLine != 1 {
 		t.Fatalf("got %+v", fs)
@@ -136,8 +119,8 @@ func TestDetectPathOnly(t *testing.T) {
 }
 
 func TestDetectOwnedRange(t *testing.T) {
-	d := New(testSet(t, tokRules), nil)
-	tok := fake("tok_", "a1b2c3d4e5f6")
+	d := New(testkit.Set(t, testRules), nil)
+	tok := testkit.TokA
 	content := tok + " " + tok + " " + tok
 	f := &Fragment{Content: []byte(content), StartLine: 1, OwnedStart: 1, OwnedEnd: len(tok) + 2}
 	fs, err := d.Detect(f)
@@ -150,8 +133,8 @@ func TestDetectOwnedRange(t *testing.T) {
 }
 
 func TestDetectLongLineBoundedWindow(t *testing.T) {
-	d := New(testSet(t, tokRules), nil)
-	tok := fake("tok_", "a1b2c3d4e5f6")
+	d := New(testkit.Set(t, testRules), nil)
+	tok := testkit.TokA
 	content := strings.Repeat("x", 1<<20) + " " + tok + " " + strings.Repeat("y", 1<<20)
 	fs := detectAll(t, d, content, "min.js")
 	if len(fs) != 1 || fs[0].StartColumn != 1<<20+2 {
@@ -163,7 +146,7 @@ func TestDetectLongLineBoundedWindow(t *testing.T) {
 }
 
 func TestBadRegexIsAnErrorNotAPanic(t *testing.T) {
-	set := testSet(t, tokRules)
+	set := testkit.Set(t, testRules)
 	// RE2 syntax accepted by the parser but an impossible repeat count for RE2.
 	set.Rules[0].Regex = `tok_(a{1001})`
 	d := New(set, nil)
@@ -177,10 +160,10 @@ func TestBadRegexIsAnErrorNotAPanic(t *testing.T) {
 }
 
 func FuzzDetect(f *testing.F) {
-	f.Add([]byte("x tok_a1b2c3d4e5f6 y\npasswd = \"abcdefgh\"\n")) // leakhound:allow (a fuzz seed, not a credential)
+	f.Add([]byte("x " + testkit.TokA + " y\npasswd = \"abcdefgh\"\n")) // leakhound:allow (a fuzz seed, not a credential)
 	f.Add([]byte("BEGIN SECRET\nabc123\ndef456\nEND SECRET"))
 	f.Add([]byte("\xff\x00tok_\r\n"))
-	d := New(testSet(f, tokRules), nil)
+	d := New(testkit.Set(f, testRules), nil)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fs, err := d.Detect(&Fragment{Content: b, StartLine: 1, Provenance: Provenance{Path: "f"}})
 		if err != nil {

@@ -13,26 +13,20 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
-)
-
-// Fake secrets are built at run time so that this file, which leakhound's
-// self-scan reads, holds none literally.
-var (
-	tokA = "tok_" + "a1b2c3d4e5f6"
-	tokB = "tok_" + "q9w8e7r6t5y4"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // tokRule is the rule most tests scan with, so that they do not depend on
-// the built-in rule set.
-const tokRule = `
-[[rules]]
-id = "test-token"
-description = "Test token"
-regex = '''\b(tok_[a-z0-9]{12})\b'''
-keywords = ["tok_"]
-severity = "high"
-tags = ["test", "token"]
-`
+// the built-in rule set. Its id, unlike testkit's "tok" that starts every
+// secret, shows in a report only where the rule id does.
+var tokRule = tokRuleNamed("test-token")
+
+// tokRuleNamed returns testkit's rule under another id, with a severity
+// and tags for reports to show.
+func tokRuleNamed(id string) string {
+	return strings.Replace(testkit.TokRule, `id = "tok"`, `id = "`+id+`"`, 1) +
+		"severity = \"high\"\ntags = [\"test\", \"token\"]\n"
+}
 
 type result struct {
 	code           int
@@ -55,7 +49,7 @@ func runEnv(t *testing.T, env Env, args ...string) result {
 	}
 	code := Run(context.Background(), args, env)
 	r := result{code, stdout.String(), stderr.String()}
-	for _, s := range []string{tokA, tokB} {
+	for _, s := range []string{testkit.TokA, testkit.TokB} {
 		if strings.Contains(r.stderr, s) {
 			t.Errorf("leakhound %q printed a secret on stderr:\n%s", args, r.stderr)
 		}
@@ -65,20 +59,6 @@ func runEnv(t *testing.T, env Env, args ...string) result {
 
 func (r result) String() string {
 	return "exit " + strconv.Itoa(r.code) + "\n--- stdout:\n" + r.stdout + "--- stderr:\n" + r.stderr
-}
-
-// writeFiles creates files (path → content, '/'-separated) under root.
-func writeFiles(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // writeConfig writes a config outside any scanned tree and returns its path.
@@ -99,11 +79,11 @@ type fixture struct {
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	fx := fixture{dirty: t.TempDir(), clean: t.TempDir(), config: writeConfig(t, tokRule)}
-	writeFiles(t, fx.dirty, map[string]string{
+	testkit.WriteTree(t, fx.dirty, map[string]string{
 		"README.md":       "nothing here\n",
-		"sub/dir/app.env": "# settings\nAPI_KEY = " + tokA + "\n",
+		"sub/dir/app.env": "# settings\nAPI_KEY = " + testkit.TokA + "\n",
 	})
-	writeFiles(t, fx.clean, map[string]string{"README.md": "nothing here\n", "x/y.txt": "tok_short\n"})
+	testkit.WriteTree(t, fx.clean, map[string]string{"README.md": "nothing here\n", "x/y.txt": "tok_short\n"})
 	return fx
 }
 
@@ -294,15 +274,15 @@ func TestJSONReport(t *testing.T) {
 			}
 			wantValues := map[string]any{
 				"rule_id":      "test-token",
-				"description":  "Test token",
+				"description":  "test token",
 				"file":         "sub/dir/app.env",
 				"start_line":   2.0,
 				"end_line":     2.0,
 				"start_column": 11.0,
 				"end_column":   26.0,
-				"secret":       tokA,
-				"match":        tokA,
-				"fingerprint":  "sub/dir/app.env:test-token:" + detect.SecretHash("test-token", tokA),
+				"secret":       testkit.TokA,
+				"match":        testkit.TokA,
+				"fingerprint":  "sub/dir/app.env:test-token:" + detect.SecretHash("test-token", testkit.TokA),
 				"severity":     "high",
 			}
 			for k, v := range wantValues {
@@ -328,8 +308,8 @@ func TestRedact(t *testing.T) {
 	}{
 		{"--redact", "REDACTED"},
 		{"--redact=100", "REDACTED"},
-		{"--redact=50", tokA[:8] + "..."},
-		{"--redact=0", tokA},
+		{"--redact=50", testkit.TokA[:8] + "..."},
+		{"--redact=0", testkit.TokA},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {
@@ -341,7 +321,7 @@ func TestRedact(t *testing.T) {
 			if fs[0]["secret"] != tt.secret {
 				t.Errorf("secret = %q, want %q", fs[0]["secret"], tt.secret)
 			}
-			if tt.secret != tokA && strings.Contains(r.stdout, tokA) {
+			if tt.secret != testkit.TokA && strings.Contains(r.stdout, testkit.TokA) {
 				t.Errorf("the report holds the whole secret:\n%s", r.stdout)
 			}
 		})
@@ -358,7 +338,7 @@ func TestTextReport(t *testing.T) {
 		if r.code != ExitFindings {
 			t.Fatalf("%s", r)
 		}
-		if strings.Contains(r.stdout, tokA) {
+		if strings.Contains(r.stdout, testkit.TokA) {
 			t.Errorf("leakhound %q: the text report shows a whole secret:\n%s", extra, r.stdout)
 		}
 		for _, want := range []string{"test-token", "sub/dir/app.env:2:11", "sub/dir/app.env:test-token:"} {
@@ -412,9 +392,9 @@ func TestStdin(t *testing.T) {
 		input     string
 		line, col float64
 	}{
-		{"LF", "line one\nline two\nkey " + tokA + "\n", 3, 5},
-		{"CRLF", "line one\r\n\r\nkey: " + tokA + "\r\n", 3, 6},
-		{"no newline", strings.Repeat("é", 10) + " " + tokA, 1, 12},
+		{"LF", "line one\nline two\nkey " + testkit.TokA + "\n", 3, 5},
+		{"CRLF", "line one\r\n\r\nkey: " + testkit.TokA + "\r\n", 3, 6},
+		{"no newline", strings.Repeat("é", 10) + " " + testkit.TokA, 1, 12},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -424,13 +404,13 @@ func TestStdin(t *testing.T) {
 				t.Fatalf("%s", r)
 			}
 			f := fs[0]
-			if f["file"] != "stdin" || f["start_line"] != tt.line || f["start_column"] != tt.col || f["secret"] != tokA {
+			if f["file"] != "stdin" || f["start_line"] != tt.line || f["start_column"] != tt.col || f["secret"] != testkit.TokA {
 				t.Errorf("finding %v, want stdin:%v:%v", f, tt.line, tt.col)
 			}
 		})
 	}
 	t.Run("LEAKHOUND_CONFIG", func(t *testing.T) {
-		env := Env{Stdin: strings.NewReader(tokB), Getenv: func(k string) string {
+		env := Env{Stdin: strings.NewReader(testkit.TokB), Getenv: func(k string) string {
 			if k == "LEAKHOUND_CONFIG" {
 				return cfg
 			}
@@ -547,10 +527,10 @@ func checkOnly(t *testing.T, dir string, names ...string) {
 // .leakhoundignore there drop findings.
 func TestRootConfigAndIgnore(t *testing.T) {
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
-		".leakhound.toml": "[extend]\nuse_default = true\n" + strings.Replace(tokRule, "test-token", "root-token", 1),
-		"a.txt":           "first line\nsecond " + tokA + "\n",
-		"b.txt":           tokB + "\n",
+	testkit.WriteTree(t, root, map[string]string{
+		".leakhound.toml": "[extend]\nuse_default = true\n" + tokRuleNamed("root-token"),
+		"a.txt":           "first line\nsecond " + testkit.TokA + "\n",
+		"b.txt":           testkit.TokB + "\n",
 	})
 	ours := func(fs []map[string]any) []map[string]any {
 		var out []map[string]any
@@ -578,7 +558,7 @@ func TestRootConfigAndIgnore(t *testing.T) {
 
 	// Ignore a.txt's finding.
 	ignore := "# reviewed: test data\n" + fs[0]["fingerprint"].(string) + "  # not a secret\n"
-	writeFiles(t, root, map[string]string{".leakhoundignore": ignore})
+	testkit.WriteTree(t, root, map[string]string{".leakhoundignore": ignore})
 	r = runCLI(t, "", "dir", root, "--report-format", "json", "--log-level", "debug")
 	left := ours(jsonFindings(t, r.stdout))
 	if r.code != ExitFindings || len(left) != 1 || left[0]["file"] != "b.txt" {
@@ -593,7 +573,7 @@ func TestRootConfigAndIgnore(t *testing.T) {
 	if err := os.WriteFile(other, []byte(fs[1]["fingerprint"].(string)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := writeConfig(t, strings.Replace(tokRule, "test-token", "root-token", 1))
+	cfg := writeConfig(t, tokRuleNamed("root-token"))
 	r = runCLI(t, "", "dir", root, "--report-format", "json", "--config", cfg, "--ignore-path", other)
 	left = jsonFindings(t, r.stdout)
 	if r.code != ExitFindings || len(left) != 1 || left[0]["file"] != "a.txt" {
@@ -634,7 +614,7 @@ func TestUnreadableFile(t *testing.T) {
 // with findings and a skipped binary file.
 func TestLogLevels(t *testing.T) {
 	fx := newFixture(t)
-	writeFiles(t, fx.dirty, map[string]string{"image.bin": "GIF89a\x00\x01"})
+	testkit.WriteTree(t, fx.dirty, map[string]string{"image.bin": "GIF89a\x00\x01"})
 	tests := []struct {
 		level       string
 		summary     bool
@@ -719,7 +699,7 @@ func TestRulesCheck(t *testing.T) {
 			t.Errorf("stdin with a broken config: %s", r)
 		}
 	})
-	good := tokRule + "examples = ['key = \"" + tokA + "\"']\nnegatives = ['key = \"tok_short\"']\n"
+	good := tokRule + "examples = ['key = \"" + testkit.TokA + "\"']\nnegatives = ['key = \"tok_short\"']\n"
 	tests := []struct {
 		name   string
 		toml   string
@@ -728,8 +708,8 @@ func TestRulesCheck(t *testing.T) {
 		want   string
 	}{
 		{"good", good, ExitClean, "stdout", "1 rules OK (2 examples and negatives checked)"},
-		{"example does not match", strings.Replace(good, tokA, "tok_"+"nope", 1), ExitError, "stderr", `rule "test-token": example 1 yields no finding of this rule`},
-		{"negative matches", strings.Replace(good, "tok_short", tokB, 1), ExitError, "stderr", `rule "test-token": negative 1 yields 1 finding(s) of this rule`},
+		{"example does not match", strings.Replace(good, testkit.TokA, "tok_"+"nope", 1), ExitError, "stderr", `rule "test-token": example 1 yields no finding of this rule`},
+		{"negative matches", strings.Replace(good, "tok_short", testkit.TokB, 1), ExitError, "stderr", `rule "test-token": negative 1 yields 1 finding(s) of this rule`},
 		{"no examples", tokRule, ExitError, "stderr", "rule has no examples"},
 		{"bad regex", strings.Replace(good, `\b(tok_`, `(?=x)\b(tok_`, 1), ExitError, "stderr", "regex does not compile"},
 	}
@@ -749,7 +729,7 @@ func TestRulesCheck(t *testing.T) {
 }
 
 func TestRulesList(t *testing.T) {
-	cfg := writeConfig(t, tokRule+strings.Replace(strings.Replace(tokRule, "test-token", "other-token", 1), "tok_", "oth_", -1))
+	cfg := writeConfig(t, tokRule+strings.ReplaceAll(tokRuleNamed("other-token"), "tok_", "oth_"))
 	r := runCLI(t, "", "rules", "list", "--config", cfg)
 	if r.code != ExitClean {
 		t.Fatalf("%s", r)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/testkit"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -125,16 +126,6 @@ func TestInline(t *testing.T) {
 	}
 }
 
-// set parses a configuration; its allowlists feed the stages.
-func set(t *testing.T, toml string) *rules.Set {
-	t.Helper()
-	s, err := rules.Loader{}.Parse([]byte(toml), "filter.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 const chainTOML = `
 [[allowlists]]
 description = "vendored code"
@@ -158,7 +149,7 @@ tags = ["generic"]
 `
 
 func TestRuleAllowlists(t *testing.T) {
-	st := NewRuleAllowlists(set(t, chainTOML))
+	st := NewRuleAllowlists(testkit.Set(t, chainTOML))
 	if st.Name() != "rule-allowlist" {
 		t.Errorf("Name = %q", st.Name())
 	}
@@ -183,7 +174,7 @@ func TestRuleAllowlists(t *testing.T) {
 }
 
 func TestGlobal(t *testing.T) {
-	g := NewGlobal(set(t, chainTOML))
+	g := NewGlobal(testkit.Set(t, chainTOML))
 	if g.Name() != "global-allowlist" {
 		t.Errorf("Name = %q", g.Name())
 	}
@@ -254,7 +245,7 @@ func candidate(rule, body string, start int, path string, tags ...string) detect
 }
 
 func TestChain(t *testing.T) {
-	s := set(t, chainTOML)
+	s := testkit.Set(t, chainTOML)
 	ig, err := ParseIgnore(strings.NewReader("src/ignored.go:tok:k1ignored\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -427,7 +418,7 @@ func TestDedupe(t *testing.T) {
 // the loader lower-cases stopwords, the filter compares them with the
 // lower-cased secret, and every allowlist form takes effect.
 func TestConfigToChain(t *testing.T) {
-	s := set(t, `
+	s := testkit.Set(t, `
 [allowlist]
 regex_target = "line"
 regexes = ['''nosecret''']

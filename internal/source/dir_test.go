@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // scanDir runs d and returns what it emitted and reported.
@@ -29,7 +30,7 @@ func scanDir(t *testing.T, d *Dir, det *detect.Detector) (*collector, *recorder)
 
 func TestDirWalk(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, map[string]string{
+	testkit.WriteTree(t, root, map[string]string{
 		"a.txt":            "alpha\n",
 		"b/c.txt":          "gamma\n",
 		"b/d/e.txt":        "epsilon",
@@ -111,7 +112,7 @@ func mapsEqual[K comparable, V comparable](a, b map[K]V) bool {
 // for a root that is a file.
 func TestDirRoots(t *testing.T) {
 	tmp := t.TempDir()
-	writeTree(t, tmp, map[string]string{
+	testkit.WriteTree(t, tmp, map[string]string{
 		"r1/x.txt":       "x\n",
 		"r1/deep/y.txt":  "y\n",
 		"r2/sub/z.txt":   "z\n",
@@ -146,7 +147,7 @@ func TestDirRoots(t *testing.T) {
 
 func TestDirSkipPath(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, map[string]string{
+	testkit.WriteTree(t, root, map[string]string{
 		"keep/inner.txt":    "k\n",
 		"keep/skip.txt":     "s\n",
 		"skipdir/never.txt": "n\n",
@@ -179,11 +180,11 @@ func TestDirSkipPath(t *testing.T) {
 // characters before the secret.
 func TestDirLineNumbers(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, map[string]string{
-		"lf.txt":    "one\ntwo\nkey = " + tokA + "\n",
-		"crlf.txt":  "one\r\ntwo\r\n\r\nkey = " + tokA + "\r\nafter\r\n",
-		"utf8.txt":  "ünïcødé\n€€ " + tokA,
-		"first.txt": tokA,
+	testkit.WriteTree(t, root, map[string]string{
+		"lf.txt":    "one\ntwo\nkey = " + testkit.TokA + "\n",
+		"crlf.txt":  "one\r\ntwo\r\n\r\nkey = " + testkit.TokA + "\r\nafter\r\n",
+		"utf8.txt":  "ünïcødé\n€€ " + testkit.TokA,
+		"first.txt": testkit.TokA,
 		"empty.txt": "",
 	})
 	tests := []struct {
@@ -205,9 +206,9 @@ func TestDirLineNumbers(t *testing.T) {
 	}
 	for i, tt := range tests {
 		f := c.findings[i]
-		if f.Path != tt.path || f.Secret != tokA || f.StartLine != tt.line || f.EndLine != tt.line || f.StartColumn != tt.col || f.EndColumn != tt.col+len(tokA)-1 {
+		if f.Path != tt.path || f.Secret != testkit.TokA || f.StartLine != tt.line || f.EndLine != tt.line || f.StartColumn != tt.col || f.EndColumn != tt.col+len(testkit.TokA)-1 {
 			t.Errorf("found %q at %s:%d:%d-%d:%d, want %s:%d:%d-%d:%d", f.Secret, f.Path, f.StartLine, f.StartColumn, f.EndLine, f.EndColumn,
-				tt.path, tt.line, tt.col, tt.line, tt.col+len(tokA)-1)
+				tt.path, tt.line, tt.col, tt.line, tt.col+len(testkit.TokA)-1)
 		}
 	}
 }
@@ -223,7 +224,7 @@ func TestDirStreamsLargeFiles(t *testing.T) {
 	var wants []want
 	put := func(prefix string) {
 		wants = append(wants, want{line, len(prefix) + 1})
-		b.WriteString(prefix + tokA + "\r\n")
+		b.WriteString(prefix + testkit.TokA + "\r\n")
 		line++
 	}
 	filler := strings.Repeat("lorem ipsum dolor sit amet ", 3) + "\r\n"
@@ -264,7 +265,7 @@ func TestDirStreamsLargeFiles(t *testing.T) {
 	}
 	for i, w := range wants {
 		f := c.findings[i]
-		if f.Secret != tokA || f.Path != "big.log" || f.StartLine != w.line || f.StartColumn != w.col {
+		if f.Secret != testkit.TokA || f.Path != "big.log" || f.StartLine != w.line || f.StartColumn != w.col {
 			t.Errorf("found %q at %s:%d:%d, want big.log:%d:%d", f.Secret, f.Path, f.StartLine, f.StartColumn, w.line, w.col)
 		}
 	}
@@ -272,7 +273,7 @@ func TestDirStreamsLargeFiles(t *testing.T) {
 
 func TestDirErrors(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, map[string]string{"a.txt": "a\n", "b.txt": "b\n"})
+	testkit.WriteTree(t, root, map[string]string{"a.txt": "a\n", "b.txt": "b\n"})
 	t.Run("missing root", func(t *testing.T) {
 		err := (&Dir{Roots: []string{filepath.Join(root, "nope")}}).Scan(context.Background(), func(*detect.Fragment) error { return nil })
 		if !errors.Is(err, fs.ErrNotExist) {

@@ -13,18 +13,20 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // TestDirSymlinks checks that no symbolic link is followed: not to a file
 // or folder outside the root, not in a loop, not even inside the root.
 func TestDirSymlinks(t *testing.T) {
 	outside := t.TempDir()
-	writeTree(t, outside, map[string]string{
-		"outside.txt":     "OUTSIDE-CONTENT " + tokB + "\n",
+	testkit.WriteTree(t, outside, map[string]string{
+		"outside.txt":     "OUTSIDE-CONTENT " + testkit.TokB + "\n",
 		"dir/further.txt": "OUTSIDE-CONTENT\n",
 	})
 	root := t.TempDir()
-	writeTree(t, root, map[string]string{"a.txt": "inside\n", "sub/b.txt": "inside too\n"})
+	testkit.WriteTree(t, root, map[string]string{"a.txt": "inside\n", "sub/b.txt": "inside too\n"})
 	links := map[string]string{
 		"link-file":      filepath.Join(outside, "outside.txt"),
 		"link-dir":       filepath.Join(outside, "dir"),
@@ -68,7 +70,7 @@ func TestDirSymlinks(t *testing.T) {
 // link (only the root is followed), and paths stay relative to it.
 func TestDirRootSymlink(t *testing.T) {
 	real := t.TempDir()
-	writeTree(t, real, map[string]string{"x/y.txt": "y\n"})
+	testkit.WriteTree(t, real, map[string]string{"x/y.txt": "y\n"})
 	link := filepath.Join(t.TempDir(), "link")
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
@@ -84,7 +86,7 @@ func TestDirRootSymlink(t *testing.T) {
 // writer comes, which would hang the scan.
 func TestDirFIFO(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, map[string]string{"a.txt": "a\n"})
+	testkit.WriteTree(t, root, map[string]string{"a.txt": "a\n"})
 	fifo := filepath.Join(root, "pipe")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Skipf("cannot make a FIFO: %v", err)
@@ -129,7 +131,7 @@ func TestDirFIFO(t *testing.T) {
 // neither block nor follow the link.
 func TestScanFileSwapped(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"target.txt": "OUTSIDE-CONTENT\n"})
+	testkit.WriteTree(t, dir, map[string]string{"target.txt": "OUTSIDE-CONTENT\n"})
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Skipf("cannot make a FIFO: %v", err)
@@ -190,7 +192,7 @@ func denied(t *testing.T, path string) bool {
 // absolute path, and that the rest of the tree is still scanned.
 func TestDirPermissionDenied(t *testing.T) {
 	root := t.TempDir()
-	writeTree(t, root, map[string]string{
+	testkit.WriteTree(t, root, map[string]string{
 		"a.txt":            "a\n",
 		"noread.txt":       "secret\n",
 		"locked/inner.txt": "inner\n",
@@ -223,7 +225,7 @@ func TestDirPermissionDenied(t *testing.T) {
 // "." (not as an empty name).
 func TestDirUnreadableRoot(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "root")
-	writeTree(t, root, map[string]string{"a.txt": "a\n"})
+	testkit.WriteTree(t, root, map[string]string{"a.txt": "a\n"})
 	if !denied(t, root) {
 		t.Skip("this process can read folders with mode 000 (running as root?)")
 	}

@@ -2,42 +2,19 @@ package source
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/leakhound/leakhound/detect"
-	"github.com/leakhound/leakhound/rules"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
-// Fake secrets are built at run time so that these files, which
-// leakhound's self-scan reads, hold none literally.
-var (
-	tokA = "tok_" + "a1b2c3d4e5f6"
-	tokB = "tok_" + "z9y8x7w6v5u4"
-)
-
-// tokRules is a one-rule set: a "tok_" token of 16 bytes between word
-// boundaries, so matches are 16 bytes long and need one byte of context
-// either side.
-const tokRules = `
-[[rules]]
-id = "tok"
-description = "test token"
-regex = '''\b(tok_[a-z0-9]{12})\b'''
-keywords = ["tok_"]
-`
-
+// tokDetector finds testkit's tokens.
 func tokDetector(t testing.TB) *detect.Detector {
 	t.Helper()
-	set, err := rules.Loader{}.Parse([]byte(tokRules), "test.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return detect.New(set, nil)
+	return detect.New(testkit.Set(t, testkit.TokRule), nil)
 }
 
 // position returns the 1-based line of input[off] and how many characters
@@ -136,18 +113,4 @@ func (c *collector) content(t *testing.T, path string) string {
 		t.Fatalf("%s: %d fragments, want 1", path, len(fs))
 	}
 	return string(fs[0].Content)
-}
-
-// writeTree creates files (path → content, '/'-separated) under root.
-func writeTree(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }

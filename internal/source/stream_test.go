@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // chunkConfigs are small chunk sizes and overlaps (chunkSize > 3×overlap+3,
@@ -334,7 +335,7 @@ func FuzzChunker(f *testing.F) {
 			filler = filler[:1<<14]
 		}
 		cfg := fuzzConfigs[int(sel)%len(fuzzConfigs)]
-		stream, off := plant(filler, int(at), tokA)
+		stream, off := plant(filler, int(at), testkit.TokA)
 
 		frags, _ := runChunker(t, bytes.NewReader(stream), cfg.chunk, cfg.overlap)
 		checkTiling(t, stream, frags, cfg.chunk, cfg.overlap)
@@ -356,9 +357,9 @@ func FuzzChunker(f *testing.F) {
 		}
 		line, col, _ := position(stream, off)
 		got := found[0]
-		if got.Secret != tokA || got.StartLine != line || got.EndLine != line || got.StartColumn != col+1 || got.EndColumn != col+len(tokA) {
+		if got.Secret != testkit.TokA || got.StartLine != line || got.EndLine != line || got.StartColumn != col+1 || got.EndColumn != col+len(testkit.TokA) {
 			t.Errorf("found %q at %d:%d-%d:%d, want the token at %d:%d-%d:%d",
-				got.Secret, got.StartLine, got.StartColumn, got.EndLine, got.EndColumn, line, col+1, line, col+len(tokA))
+				got.Secret, got.StartLine, got.StartColumn, got.EndLine, got.EndColumn, line, col+1, line, col+len(testkit.TokA))
 		}
 	})
 }
@@ -454,7 +455,7 @@ func TestStdinHugeLine(t *testing.T) {
 	}
 	const size = 200 << 20
 	const limit = 100 << 20
-	r := &patternReader{pattern: []byte("0123456789 abcdefghij "), n: size, tail: []byte(" " + tokB)}
+	r := &patternReader{pattern: []byte("0123456789 abcdefghij "), n: size, tail: []byte(" " + testkit.TokB)}
 	det := tokDetector(t)
 	col := newFindingsOnly(det)
 	rec := newRecorder()
@@ -472,15 +473,15 @@ func TestStdinHugeLine(t *testing.T) {
 		t.Errorf("peak heap in use %d MB, memory from the system %d MB; want both under %d MB", peak>>20, sys>>20, limit>>20)
 	}
 	t.Logf("peak heap in use %.1f MB, memory from the system %.1f MB", float64(peak)/(1<<20), float64(sys)/(1<<20))
-	if got, want := rec.scanned["stdin"], int64(size+1+len(tokB)); got != want {
+	if got, want := rec.scanned["stdin"], int64(size+1+len(testkit.TokB)); got != want {
 		t.Errorf("Scanned(stdin) = %d bytes, want %d", got, want)
 	}
 	if len(col.found) != 1 {
 		t.Fatalf("found %d secrets, want 1", len(col.found))
 	}
 	f := col.found[0]
-	if f.Secret != tokB || f.StartLine != 1 || f.StartColumn != size+2 || f.Path != "stdin" || f.Kind != detect.KindStdin {
-		t.Errorf("found %q at %s:%d:%d (%s), want %q at stdin:1:%d", f.Secret, f.Path, f.StartLine, f.StartColumn, f.Kind, tokB, size+2)
+	if f.Secret != testkit.TokB || f.StartLine != 1 || f.StartColumn != size+2 || f.Path != "stdin" || f.Kind != detect.KindStdin {
+		t.Errorf("found %q at %s:%d:%d (%s), want %q at stdin:1:%d", f.Secret, f.Path, f.StartLine, f.StartColumn, f.Kind, testkit.TokB, size+2)
 	}
 }
 

@@ -1,0 +1,61 @@
+// Package testkit holds fixtures shared by leakhound's tests: a one-rule
+// test rule set and fake tokens built at run time. Only tests import it.
+// It also writes the trees of files that tests scan.
+//
+// It imports nothing of leakhound's but rules, so that the tests of every
+// package above rules (detect, filter, source, cli) can use it.
+package testkit
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/leakhound/leakhound/rules"
+)
+
+// TokRule is the TOML of one rule, id "tok", that finds TokA and TokB: "tok_"
+// and twelve lower-case letters or digits between word boundaries, so a
+// match is 16 bytes long and needs one byte of context either side. The
+// text ends inside the rule's table, so a test may append keys to it
+// (entropy, severity, examples).
+const TokRule = `
+[[rules]]
+id = "tok"
+description = "test token"
+regex = '''\b(tok_[a-z0-9]{12})\b'''
+keywords = ["tok_"]
+`
+
+// TokA and TokB are two different tokens that TokRule finds. They are
+// built at run time so that no file, which leakhound's self-scan reads,
+// holds one literally.
+var (
+	TokA = "tok_" + "a1b2c3d4e5f6"
+	TokB = "tok_" + "z9y8x7w6v5u4"
+)
+
+// Set parses toml into a rule set, failing the test on any problem.
+func Set(t testing.TB, toml string) *rules.Set {
+	t.Helper()
+	set, err := rules.Loader{}.Parse([]byte(toml), "test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// WriteTree creates files (path → content, '/'-separated) under root,
+// with the folders they need, failing the test on any problem.
+func WriteTree(t testing.TB, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -44,3 +44,25 @@ func TestREADMEExample(t *testing.T) {
 		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(ids, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestDeterministicAcrossThreads pins that the JSON report does not depend
+// on how many files are scanned in parallel or on scheduling. It scans
+// this repository with the built-in rules and no allowlist, so the report
+// holds hundreds of findings (rule examples, test data).
+func TestDeterministicAcrossThreads(t *testing.T) {
+	var first []byte
+	for i, threads := range []string{"1", "8", "2", "8"} {
+		var stdout, stderr bytes.Buffer
+		code := Run(context.Background(), []string{"dir", "../..", "--config", "../../config/default.toml", "--report-format", "json", "--threads", threads}, Env{Stdout: &stdout, Stderr: &stderr})
+		if code != ExitFindings {
+			t.Fatalf("threads %s: exit %d; stderr: %s", threads, code, stderr.String())
+		}
+		if i == 0 {
+			first = stdout.Bytes()
+			continue
+		}
+		if !bytes.Equal(first, stdout.Bytes()) {
+			t.Fatalf("threads %s: JSON differs from threads 1", threads)
+		}
+	}
+}

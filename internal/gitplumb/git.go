@@ -1,0 +1,180 @@
+// Package gitplumb reads a git repository's history through git's plumbing
+// commands (rev-list, diff-tree --stdin, cat-file --batch), streamed, which
+// docs/git-history-measurements.md measured as the fastest way to get what
+// each commit introduced (DESIGN §3).
+//
+// The repository is hostile input (DESIGN §8). Every git process runs with
+// an environment stripped of the user's GIT_* variables, with no system or
+// global configuration, no replace objects, no optional locks, no lazy
+// fetching, no prompts, protocol.allow=never, core.fsmonitor=false and
+// hooks pointed at /dev/null, and only plumbing that never runs a diff
+// driver, textconv filter or hook is used. gitplumb never writes to the
+// repository and never runs anything the repository's configuration names.
+package gitplumb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+)
+
+// safeEnv is added to every git process's environment. See
+// docs/git-history-measurements.md, "Running git safely".
+var safeEnv = [...]string{
+	"GIT_CONFIG_NOSYSTEM=1",
+	"GIT_CONFIG_GLOBAL=/dev/null",
+	"GIT_ATTR_NOSYSTEM=1",
+	"GIT_TERMINAL_PROMPT=0",
+	"GIT_NO_REPLACE_OBJECTS=1",
+	"GIT_OPTIONAL_LOCKS=0",
+	"GIT_NO_LAZY_FETCH=1",
+	"GIT_ASKPASS=/bin/false",
+	"SSH_ASKPASS=/bin/false",
+	"GIT_PAGER=cat",
+}
+
+// safeArgs come before the subcommand of every git invocation. The -c
+// settings override anything in the repository's own config.
+var safeArgs = [...]string{
+	"-c", "protocol.allow=never",
+	"-c", "core.fsmonitor=false",
+	"-c", "core.hooksPath=/dev/null",
+	"-c", "core.useReplaceRefs=false",
+	"--no-replace-objects",
+}
+
+// Env returns environ without any GIT_* variable (GIT_DIR, GIT_WORK_TREE,
+// GIT_INDEX_FILE, GIT_EXTERNAL_DIFF, GIT_CONFIG_PARAMETERS, ...) and with
+// the safe settings added.
+func Env(environ []string) []string {
+	out := make([]string, 0, len(environ)+len(safeEnv))
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, "GIT_") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, safeEnv[:]...)
+}
+
+// Git runs git plumbing on one repository. Its fields are set by Open; a
+// Git is immutable and safe for concurrent use.
+type Git struct {
+	// Dir is the absolute path of the git directory (for a work tree, its
+	// .git folder; for a linked worktree, its private git directory).
+	Dir string
+	// Bin is the git executable; empty means "git" found on PATH.
+	Bin string
+}
+
+func (g *Git) bin() string {
+	if g.Bin == "" {
+		return "git"
+	}
+	return g.Bin
+}
+
+// Command returns a git command for args run on g's repository with the
+// safe environment and options. Its stdin, stdout and stderr are unset.
+// The process is killed when ctx is done.
+func (g *Git) Command(ctx context.Context, args ...string) *exec.Cmd {
+	full := make([]string, 0, len(safeArgs)+1+len(args))
+	full = append(full, safeArgs[:]...)
+	full = append(full, "--git-dir="+g.Dir)
+	full = append(full, args...)
+	return command(ctx, g.bin(), full)
+}
+
+func command(ctx context.Context, bin string, args []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = Env(os.Environ())
+	// The work tree is never used; run outside it so that nothing in it
+	// (a .git file, attributes) is picked up by accident.
+	cmd.Dir = os.TempDir()
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
+// Open resolves the git directory of path, which may be a work tree (or
+// a folder inside one), a bare repository or a linked worktree, by running
+// `git rev-parse --absolute-git-dir` in it with the safe environment. bin
+// is the git executable; empty means "git".
+func Open(ctx context.Context, path, bin string) (*Git, error) {
+	g := &Git{Bin: bin}
+	args := append(append([]string{}, safeArgs[:]...), "-C", path, "rev-parse", "--absolute-git-dir")
+	cmd := command(ctx, g.bin(), args)
+	var stderr tail
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a git repository: %w", path, stderr.wrap(err))
+	}
+	g.Dir = string(bytes.TrimRight(out, "\r\n"))
+	if g.Dir == "" {
+		return nil, fmt.Errorf("%s: git rev-parse printed no git directory", path)
+	}
+	return g, nil
+}
+
+// tail keeps the last few KiB a git process wrote to stderr, for errors.
+// git's stderr names objects and refs, never file content.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailMax = 2 << 10
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - tailMax; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.TrimSpace(string(t.buf))
+}
+
+// wrap adds what git said to err.
+func (t *tail) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if s := t.String(); s != "" {
+		return fmt.Errorf("%w: %s", err, s)
+	}
+	return err
+}
+
+// validID reports whether s is a full hexadecimal object id (SHA-1 or
+// SHA-256). Ids are checked before they are written to a --stdin or
+// --batch request so that no input can inject a second request.
+func validID(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsZero reports whether id is the all-zero id git prints for "no object".
+func IsZero(id string) bool {
+	return id != "" && strings.Trim(id, "0") == ""
+}
+
+var errClosed = errors.New("gitplumb: closed")

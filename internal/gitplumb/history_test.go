@@ -1,0 +1,381 @@
+package gitplumb
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/source"
+	"github.com/leakhound/leakhound/internal/testkit"
+)
+
+// Fake tokens for TokRule beyond testkit's two, built at run time.
+var (
+	tokC = "tok_" + "c3c3c3c3c3c3"
+	tokD = "tok_" + "d4d4d4d4d4d4"
+	tokE = "tok_" + "e5e5e5e5e5e5"
+)
+
+// found is one finding as a history test checks it.
+type found struct {
+	secret, commit, path string
+	line                 int
+}
+
+func (f found) String() string {
+	return fmt.Sprintf("%s at %.7s %q:%d", f.secret, f.commit, f.path, f.line)
+}
+
+// recorder collects what History reports.
+type recorder struct {
+	mu      sync.Mutex
+	skipped map[string]source.SkipReason
+	failed  map[string]error
+	scanned int
+}
+
+func (r *recorder) Skipped(p string, why source.SkipReason) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.skipped[p] = why
+}
+
+func (r *recorder) Failed(p string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failed[p] = err
+}
+
+func (r *recorder) Scanned(string, int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.scanned++
+}
+
+// scanHistory runs History over g with TokRule and returns the findings,
+// sorted, and the events.
+func scanHistory(t *testing.T, h *History) ([]found, []detect.Finding, *recorder) {
+	t.Helper()
+	det := detect.New(testkit.Set(t, testkit.TokRule), nil)
+	rec := &recorder{skipped: map[string]source.SkipReason{}, failed: map[string]error{}}
+	h.Events = rec
+	var got []found
+	var all []detect.Finding
+	err := h.Scan(context.Background(), func(f *detect.Fragment) error {
+		fs, err := det.Detect(f)
+		for _, x := range fs {
+			got = append(got, found{x.Secret, x.Commit, x.Path, x.StartLine})
+			all = append(all, x)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sortFound(got)
+	return got, all, rec
+}
+
+func sortFound(fs []found) {
+	sort.Slice(fs, func(i, j int) bool { return fs[i].String() < fs[j].String() })
+}
+
+func TestHistoryReportsEachLeakOnce(t *testing.T) {
+	tokA, tokB := testkit.TokA, testkit.TokB
+	r := newRepo(t)
+	r.write("a.txt", "header\nkey = "+tokA+"\n")
+	r.write("notes.txt", "nothing here\n")
+	c1 := r.commit("add a")
+
+	r.write("b.txt", "one\ntwo\nb = "+tokB+"\nthree\n")
+	r.remove("a.txt") // deleted later: still reported once, at c1
+	c2 := r.commit("add b, drop a")
+
+	r.write("b.txt", "b = "+tokB+"\none\ntwo\nthree\n") // moved within the file: not new
+	r.commit("move b")
+
+	r.write("c.txt", "copied\nb = "+tokB+"\n") // copied into another file: new there
+	c4 := r.commit("copy b")
+
+	// Two branches: the side branch edits m.txt; the merge's result adds a
+	// line that neither parent has (an evil merge).
+	r.write("m.txt", "m1\n")
+	r.commit("m")
+	r.git("checkout", "-q", "-b", "side")
+	r.write("m.txt", "m1\nside\n")
+	r.commit("side")
+	r.git("checkout", "-q", "main")
+	r.write("notes.txt", "nothing here\nstill nothing\n")
+	r.commit("main notes")
+	r.git("merge", "-q", "--no-ff", "--no-commit", "side")
+	r.write("m.txt", "m1\nside\nevil = "+tokC+"\n")
+	evil := r.commit("evil merge")
+	r.git("merge", "-q", "--no-ff", "--no-edit", "side") // nothing to merge: no-op
+	r.git("checkout", "-q", "-b", "plain", evil+"~1")
+	r.git("merge", "-q", "--no-ff", "--no-edit", "side") // a plain merge adds nothing
+	r.git("checkout", "-q", "main")
+
+	// The same change committed on two branches: one (new, parent) pair,
+	// reported for the first commit only.
+	r.git("checkout", "-q", "-b", "x", evil)
+	r.write("e.txt", "e = "+tokD+"\n")
+	x := r.commit("x adds e")
+	r.git("checkout", "-q", "-b", "y", evil)
+	r.write("e.txt", "e = "+tokD+"\n")
+	y := r.commit("y adds e too")
+	r.git("checkout", "-q", "main")
+
+	// A line in an old, untouched context must not be reported again
+	// when a neighbouring line changes.
+	r.write("notes.txt", "nothing here\nstill nothing\nk = "+tokE+"\n")
+	c6 := r.commit("add e")
+	r.write("notes.txt", "nothing here\nstill nothing changed\nk = "+tokE+"\n")
+	r.commit("edit near e")
+
+	for _, cache := range []int64{0, 1} { // 1 byte: nothing is cached
+		t.Run(fmt.Sprint("cache=", cache), func(t *testing.T) {
+			checkEachLeakOnce(t, r, &History{Git: r.open(), CacheBytes: cache},
+				c1, c2, c4, evil, x, y, c6)
+		})
+	}
+}
+
+func checkEachLeakOnce(t *testing.T, r *testRepo, h *History, c1, c2, c4, evil, x, y, c6 string) {
+	tokA, tokB := testkit.TokA, testkit.TokB
+	got, all, rec := scanHistory(t, h)
+
+	firstXY := x
+	var order []string
+	r.open().RevList(context.Background(), nil, func(id string) error { order = append(order, id); return nil })
+	for _, id := range order {
+		if id == y {
+			firstXY = y
+			break
+		}
+		if id == x {
+			break
+		}
+	}
+	want := []found{
+		{tokA, c1, "a.txt", 2},
+		{tokB, c2, "b.txt", 3},
+		{tokB, c4, "c.txt", 2},
+		{tokC, evil, "m.txt", 3},
+		{tokD, firstXY, "e.txt", 1},
+		{tokE, c6, "notes.txt", 3},
+	}
+	sortFound(want)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings:\n%v\nwant:\n%v", strings.ReplaceAll(fmt.Sprint(got), "} {", "}\n{"), strings.ReplaceAll(fmt.Sprint(want), "} {", "}\n{"))
+	}
+	for _, f := range all {
+		if f.Kind != detect.KindHistory || f.Author != "Ann Author" || f.Email != "ann@example.com" || f.Date.IsZero() || f.BlobID != r.blob(f.Commit, f.Path) {
+			t.Errorf("provenance of %s: %+v", f.Path, f.Provenance)
+		}
+		if f.Commit == evil && f.Message != "evil merge" {
+			t.Errorf("message %q", f.Message)
+		}
+	}
+	if len(rec.failed) != 0 || len(rec.skipped) != 0 || rec.scanned == 0 {
+		t.Errorf("events: failed %v skipped %v scanned %d", rec.failed, rec.skipped, rec.scanned)
+	}
+}
+
+// TestHistorySharedBlobs has changes in one commit share blobs: two
+// paths edited from the same old content, and two paths given the same
+// new content, with and without a cache.
+func TestHistorySharedBlobs(t *testing.T) {
+	tokA, tokB := testkit.TokA, testkit.TokB
+	r := newRepo(t)
+	r.write("p1", "same\n")
+	r.write("p2", "same\n")
+	r.write("p3", "other\n")
+	r.commit("1")
+	r.write("p1", "same\n"+tokA+"\n")
+	r.write("p2", "same\n"+tokB+"\n")
+	r.write("q1", "new "+tokA+"\n")
+	r.write("q2", "new "+tokA+"\n") // same blob, same (empty) parent: scanned once
+	r.write("p3", "other\nsame\n")
+	c2 := r.commit("2")
+	for _, cache := range []int64{0, 1} {
+		got, _, rec := scanHistory(t, &History{Git: r.open(), CacheBytes: cache})
+		want := []found{{tokA, c2, "p1", 2}, {tokB, c2, "p2", 2}, {tokA, c2, "q1", 1}}
+		sortFound(want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("cache %d: findings %v, want %v", cache, got, want)
+		}
+		if len(rec.failed) != 0 {
+			t.Errorf("failed %v", rec.failed)
+		}
+	}
+}
+
+func TestHistorySkipsAndRanges(t *testing.T) {
+	tokA, tokB := testkit.TokA, testkit.TokB
+	sub := newRepo(t)
+	sub.write("s", "s\n")
+	subID := sub.commit("sub")
+
+	r := newRepo(t)
+	r.write("bin.dat", "a\x00b "+tokA+"\n")
+	r.write("big.txt", strings.Repeat("filler line\n", 200)+tokA+"\n")
+	r.write("ok.txt", tokA+"\n")
+	if err := os.Symlink(tokA, filepath.Join(r.dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	r.git("add", "-A")
+	r.git("update-index", "--add", "--cacheinfo", "160000,"+subID+",mod")
+	r.git("commit", "-q", "-m", "c1")
+	c1 := r.git("rev-parse", "HEAD")
+	r.write("ok.txt", tokA+"\n"+tokB+"\n")
+	r.git("add", "ok.txt")
+	r.git("commit", "-q", "-m", "c2")
+	c2 := r.git("rev-parse", "HEAD")
+
+	got, _, rec := scanHistory(t, &History{Git: r.open(), MaxBytes: 1 << 10})
+	want := []found{{tokA, c1, "ok.txt", 1}, {tokB, c2, "ok.txt", 2}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+	wantSkipped := map[string]source.SkipReason{
+		"bin.dat": source.SkipBinary, "big.txt": source.SkipTooLarge,
+		"link": source.SkipSymlink, "mod": SkipSubmodule,
+	}
+	if fmt.Sprint(rec.skipped) != fmt.Sprint(wantSkipped) {
+		t.Errorf("skipped %v, want %v", rec.skipped, wantSkipped)
+	}
+
+	got, _, _ = scanHistory(t, &History{Git: r.open(), Args: []string{c1 + "..main"}})
+	want = []found{{tokB, c2, "ok.txt", 2}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("range: findings %v, want %v", got, want)
+	}
+
+	h := &History{Git: r.open(), Args: []string{"no-such-ref"}}
+	if err := h.Scan(context.Background(), func(*detect.Fragment) error { return nil }); err == nil {
+		t.Error("bad revision: no error")
+	}
+}
+
+func TestHistoryShallowAndMissing(t *testing.T) {
+	tokA, tokB := testkit.TokA, testkit.TokB
+	r := newRepo(t)
+	r.write("f", tokA+"\n")
+	r.commit("1")
+	r.write("f", tokA+"\n"+tokB+"\n")
+	r.write("g", "gone\n")
+	c2 := r.commit("2")
+	dst := filepath.Join(t.TempDir(), "shallow")
+	runGit(t, r.dir, r.env(), "clone", "-q", "--depth", "1", "file://"+r.dir, dst)
+	g, err := Open(context.Background(), dst, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The boundary is a root: everything in it is new.
+	got, _, _ := scanHistory(t, &History{Git: g})
+	want := []found{{tokA, c2, "f", 1}, {tokB, c2, "f", 2}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("shallow: findings %v, want %v", got, want)
+	}
+
+	// Delete a loose blob: reported as Failed, the rest is still scanned.
+	gid := r.blob(c2, "g")
+	if err := os.Remove(filepath.Join(r.dir, ".git", "objects", gid[:2], gid[2:])); err != nil {
+		t.Fatal(err)
+	}
+	got, _, rec := scanHistory(t, &History{Git: r.open()})
+	if len(got) != 2 {
+		t.Errorf("findings %v", got)
+	}
+	if err := rec.failed["g"]; err == nil || !strings.Contains(err.Error(), gid) {
+		t.Errorf("failed = %v", rec.failed)
+	}
+}
+
+func TestHistoryEmitErrorStops(t *testing.T) {
+	r := newRepo(t)
+	for i := range 5 {
+		r.write(fmt.Sprintf("f%d", i), testkit.TokA+"\n")
+		r.commit(fmt.Sprint(i))
+	}
+	stop := fmt.Errorf("stop")
+	n := 0
+	err := (&History{Git: r.open()}).Scan(context.Background(), func(*detect.Fragment) error {
+		n++
+		return stop
+	})
+	if err != stop || n != 1 {
+		t.Errorf("err = %v after %d fragments", err, n)
+	}
+}
+
+func TestBlobCache(t *testing.T) {
+	c := newBlobCache(10)
+	c.add("a", []byte("aaaa"))
+	c.add("b", []byte("bbbb"))
+	c.get("a")
+	c.add("c", []byte("cccc")) // evicts b, the least recently used
+	c.add("huge", make([]byte, 11))
+	for id, want := range map[string]bool{"a": true, "b": false, "c": true, "huge": false} {
+		if _, ok := c.get(id); ok != want {
+			t.Errorf("%s cached = %v", id, ok)
+		}
+	}
+	if c.size != 8 {
+		t.Errorf("size = %d", c.size)
+	}
+}
+
+func TestHistoryPartialClone(t *testing.T) {
+	tokA, tokB := testkit.TokA, testkit.TokB
+	r := newRepo(t)
+	r.git("config", "uploadpack.allowFilter", "true")
+	r.write("old", tokA+"\n")
+	r.commit("1")
+	r.remove("old")
+	r.write("f", tokB+"\n")
+	c2 := r.commit("2")
+	dst := filepath.Join(t.TempDir(), "partial")
+	runGit(t, r.dir, r.env(), "clone", "-q", "--filter=blob:none", "file://"+r.dir, dst)
+	g, err := Open(context.Background(), dst, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := g.Promisor(context.Background()); err != nil || !p {
+		t.Fatalf("Promisor = %v, %v", p, err)
+	}
+	if p, err := r.open().Promisor(context.Background()); err != nil || p {
+		t.Fatalf("full clone: Promisor = %v, %v", p, err)
+	}
+	got, _, rec := scanHistory(t, &History{Git: g})
+	want := []found{{tokB, c2, "f", 1}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+	if err := rec.failed["old"]; err == nil || !strings.Contains(err.Error(), "partial clone") {
+		t.Errorf("failed = %v", rec.failed)
+	}
+}
+
+func TestHistoryCancel(t *testing.T) {
+	r := newRepo(t)
+	for i := range 5 {
+		r.write(fmt.Sprintf("f%d", i), testkit.TokA+"\n")
+		r.commit(fmt.Sprint(i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err := (&History{Git: r.open()}).Scan(ctx, func(*detect.Fragment) error {
+		cancel()
+		return nil
+	})
+	if err != context.Canceled {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -55,6 +55,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runScan(ctx, "dir", rest, env)
 	case "stdin":
 		return runScan(ctx, "stdin", rest, env)
+	case "git":
+		return runScan(ctx, "git", rest, env)
 	case "rules":
 		return runRules(rest, env)
 	case "version", "--version", "-v":
@@ -104,6 +106,7 @@ const mainUsage = `leakhound finds credentials in code, git history and streams.
 Usage:
   leakhound dir [PATH...] [flags]     scan files and directories (default: .)
   leakhound stdin [flags]             scan standard input (CI logs, pipes)
+  leakhound git [REPO] [flags]        scan a repository's history (all refs; --branch, --range, --since, --until)
   leakhound rules list [--config F]   list the rules in force
   leakhound rules check [--config F]  check a config: syntax, regexes, examples
   leakhound version                   print the version

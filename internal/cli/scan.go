@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/filter"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/pipeline"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/report"
@@ -30,14 +32,63 @@ Scan standard input as one stream (a CI log, a pipe), in bounded memory.
 Findings are reported with file "stdin" and their line numbers.
 `
 
-func runScan(ctx context.Context, kind string, args []string, env Env) int {
-	usage := dirUsage
-	if kind == "stdin" {
-		usage = stdinUsage
+const gitUsage = `Usage: leakhound git [REPO] [flags]
+
+Scan a git repository's history (default: the repository in the current
+directory): every commit reachable from every ref, oldest first, reporting
+each secret once, for the commit that introduced it at that path. A merge
+reports only what none of its parents had. Objects are read with git's
+plumbing; nothing in the repository's config or hooks is ever run.
+Missing objects (partial clones, corrupt packs) are reported and make the
+exit code 2; a shallow clone's boundary is not an error.
+`
+
+// gitFlags select which history `leakhound git` scans.
+type gitFlags struct {
+	branch, since, until, rng string
+}
+
+func (g *gitFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.branch, "branch", "", "scan only the history of this ref (a branch, tag or commit)")
+	fs.StringVar(&g.since, "since", "", "only commits more recent than this date (as git rev-list --since)")
+	fs.StringVar(&g.until, "until", "", "only commits older than this date (as git rev-list --until)")
+	fs.StringVar(&g.rng, "range", "", "only commits in this range, e.g. origin/main..HEAD (reachable from the right, not the left)")
+}
+
+// revArgs turns the flags into rev-list arguments; none means every ref.
+func (g *gitFlags) revArgs() ([]string, error) {
+	var args []string
+	switch {
+	case g.rng != "" && g.branch != "":
+		return nil, fmt.Errorf("--range and --branch cannot be combined")
+	case g.rng != "":
+		args = append(args, g.rng)
+	case g.branch != "":
+		args = append(args, g.branch)
 	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			return nil, fmt.Errorf("revision %q must not start with '-'", a)
+		}
+	}
+	if g.since != "" {
+		args = append(args, "--since="+g.since)
+	}
+	if g.until != "" {
+		args = append(args, "--until="+g.until)
+	}
+	return args, nil
+}
+
+func runScan(ctx context.Context, kind string, args []string, env Env) int {
+	usage := map[string]string{"dir": dirUsage, "stdin": stdinUsage, "git": gitUsage}[kind]
 	fs := newFlagSet(kind, env)
 	var f scanFlags
 	f.register(fs)
+	var g gitFlags
+	if kind == "git" {
+		g.register(fs)
+	}
 	pos, code, done := parseArgs(fs, usage, args, env)
 	if done {
 		return code
@@ -46,8 +97,17 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "leakhound stdin: takes no arguments (got %q); pipe content to it\n", pos[0])
 		return ExitError
 	}
-	if kind == "dir" && len(pos) == 0 {
+	if kind == "git" && len(pos) > 1 {
+		fmt.Fprintf(env.Stderr, "leakhound git: takes one repository (got %d arguments)\n", len(pos))
+		return ExitError
+	}
+	if (kind == "dir" || kind == "git") && len(pos) == 0 {
 		pos = []string{"."}
+	}
+	revs, err := g.revArgs()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leakhound git: %v\n", err)
+		return ExitError
 	}
 	log, err := newLogger(f.logLevel, env.Stderr)
 	if err != nil {
@@ -63,8 +123,15 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		f.threads = 1
 	}
 	root := "."
-	if kind == "dir" {
+	if kind != "stdin" {
 		root = configRoot(pos[0])
+	}
+	var repo *gitplumb.Git
+	if kind == "git" {
+		if repo, err = gitplumb.Open(ctx, pos[0], ""); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+			return ExitError
+		}
 	}
 	set, builtin, err := loadConfig(f.config, root, env, log)
 	if err != nil {
@@ -93,8 +160,11 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	}
 	start := time.Now()
 	res := sc.Run(ctx, func(ev source.Events) source.Source {
-		if kind == "stdin" {
+		switch kind {
+		case "stdin":
 			return &source.Stdin{R: env.Stdin, Threads: f.threads, Events: ev}
+		case "git":
+			return &gitplumb.History{Git: repo, Args: revs, MaxBytes: int64(f.maxMB) << 20, Events: ev, Logger: log}
 		}
 		return &source.Dir{Roots: pos, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, SkipPath: sc.Global.SkipsPath, Events: ev}
 	})
@@ -149,10 +219,7 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 
 func summary(res *pipeline.Result, elapsed time.Duration, kind string) string {
 	var b strings.Builder
-	noun := "files"
-	if kind == "stdin" {
-		noun = "streams"
-	}
+	noun := map[string]string{"dir": "files", "stdin": "streams", "git": "blobs"}[kind]
 	fmt.Fprintf(&b, "leakhound: %d finding(s) in %d %s (%s) in %s", len(res.Findings), res.Stats.Items, noun, humanBytes(res.Stats.Bytes), elapsed.Round(time.Millisecond))
 	if len(res.Skipped) > 0 {
 		var parts []string

@@ -164,7 +164,8 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		case "stdin":
 			return &source.Stdin{R: env.Stdin, Threads: f.threads, Events: ev}
 		case "git":
-			return &gitplumb.History{Git: repo, Args: revs, MaxBytes: int64(f.maxMB) << 20, Events: ev, Logger: log}
+			hist := &gitplumb.History{Git: repo, Args: revs, MaxBytes: int64(f.maxMB) << 20, Events: ev, Logger: log}
+			return source.Parallel{Source: hist, Threads: f.threads}
 		}
 		return &source.Dir{Roots: pos, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, SkipPath: sc.Global.SkipsPath, Events: ev}
 	})

@@ -75,25 +75,11 @@ func (g *Git) CatFile(ctx context.Context) (*CatFile, error) {
 	c := &CatFile{cmd: cmd, cancel: cancel, stderr: &tail{}, wdone: make(chan error, 1)}
 	c.cond = sync.NewCond(&c.mu)
 	cmd.Stderr = c.stderr
-	stdin, err := cmd.StdinPipe()
+	stdin, r, err := startPiped(cmd)
 	if err != nil {
-		cancel()
-		return nil, err
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	setPipeSize(r, pipeSize)
-	cmd.Stdout = w
-	if err := cmd.Start(); err != nil {
-		r.Close()
-		w.Close()
 		cancel()
 		return nil, fmt.Errorf("git cat-file: %w", err)
 	}
-	w.Close()
 	c.out = r
 	c.r = bufio.NewReaderSize(readCloser{r}, 1<<20)
 	go c.write(stdin)

@@ -98,25 +98,12 @@ func (g *Git) DiffTree(ctx context.Context) (*DiffTree, error) {
 		"--root", "-c", "--always", "--no-ext-diff", "--no-textconv", "--encoding=UTF-8", diffTreeFormat)
 	d := &DiffTree{cmd: cmd, stderr: &tail{}, cancel: cancel}
 	cmd.Stderr = d.stderr
-	var err error
-	if d.stdin, err = cmd.StdinPipe(); err != nil {
-		cancel()
-		return nil, err
-	}
-	r, w, err := os.Pipe()
+	stdin, r, err := startPiped(cmd)
 	if err != nil {
-		cancel()
-		return nil, err
-	}
-	setPipeSize(r, pipeSize)
-	cmd.Stdout = w
-	if err := cmd.Start(); err != nil {
-		r.Close()
-		w.Close()
 		cancel()
 		return nil, fmt.Errorf("git diff-tree: %w", err)
 	}
-	w.Close()
+	d.stdin = stdin
 	d.w = bufio.NewWriterSize(d.stdin, 64<<10)
 	d.out = r
 	d.p = rawParser{r: bufio.NewReaderSize(readCloser{r}, 1<<20)}

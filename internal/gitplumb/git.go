@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -178,3 +179,28 @@ func IsZero(id string) bool {
 }
 
 var errClosed = errors.New("gitplumb: closed")
+
+// startPiped starts a long-running git command with a pipe to its stdin and
+// its stdout on an os.Pipe raised to pipeSize (a 64 KiB pipe doubled the
+// system time of a history scan), and returns both ends.
+func startPiped(cmd *exec.Cmd) (io.WriteCloser, *os.File, error) {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		stdin.Close()
+		return nil, nil, err
+	}
+	setPipeSize(r, pipeSize)
+	cmd.Stdout = w
+	if err := cmd.Start(); err != nil {
+		stdin.Close()
+		r.Close()
+		w.Close()
+		return nil, nil, err
+	}
+	w.Close() // the child holds its own copy
+	return stdin, r, nil
+}

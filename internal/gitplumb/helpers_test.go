@@ -135,3 +135,15 @@ func diffAll(t testing.TB, g *Git, args ...string) (map[string]*Commit, []string
 }
 
 func zeroID() string { return strings.Repeat("0", 40) }
+
+// shallowClone clones r at depth 1, as CI checkouts do, and opens it.
+func shallowClone(t *testing.T, r *testRepo) *Git {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "shallow")
+	runGit(t, r.dir, r.env(), "clone", "-q", "--depth", "1", "file://"+r.dir, dst)
+	g, err := Open(context.Background(), dst, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}

@@ -271,12 +271,7 @@ func TestHistoryShallowAndMissing(t *testing.T) {
 	r.write("f", tokA+"\n"+tokB+"\n")
 	r.write("g", "gone\n")
 	c2 := r.commit("2")
-	dst := filepath.Join(t.TempDir(), "shallow")
-	runGit(t, r.dir, r.env(), "clone", "-q", "--depth", "1", "file://"+r.dir, dst)
-	g, err := Open(context.Background(), dst, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := shallowClone(t, r)
 	// The boundary is a root: everything in it is new.
 	got, _, _ := scanHistory(t, &History{Git: g})
 	want := []found{{tokA, c2, "f", 1}, {tokB, c2, "f", 2}}

@@ -220,12 +220,7 @@ func TestShallowCloneBoundaryIsRoot(t *testing.T) {
 	r.commit("1")
 	r.write("f", "one\ntwo\n")
 	c2 := r.commit("2")
-	dst := filepath.Join(t.TempDir(), "shallow")
-	runGit(t, r.dir, r.env(), "clone", "-q", "--depth", "1", "file://"+r.dir, dst)
-	g, err := Open(context.Background(), dst, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := shallowClone(t, r)
 	got, order := diffAll(t, g)
 	if len(order) != 1 || order[0] != c2 {
 		t.Fatalf("order = %v", order)

@@ -52,6 +52,8 @@ type History struct {
 	Events source.Events
 	// Logger receives debug detail; nil is silent.
 	Logger *slog.Logger
+	// Progress, if not nil, is kept up to date while Scan runs.
+	Progress *Counters
 }
 
 var _ source.Source = (*History)(nil)

@@ -56,6 +56,9 @@ type Scanner struct {
 	// path (SkipsPath) so allowlisted files are never read at all.
 	Global *filter.Global
 	Log    *slog.Logger // nil: silent
+	// Found counts the findings kept so far; a progress display may read
+	// it while Run runs.
+	Found atomic.Int64
 }
 
 // Run scans src and returns the result. It never returns partial findings
@@ -86,6 +89,7 @@ func (s *Scanner) Run(ctx context.Context, src func(source.Events) source.Source
 		if len(kept) == 0 {
 			return nil
 		}
+		s.Found.Add(int64(len(kept)))
 		mu.Lock()
 		findings = append(findings, kept...)
 		mu.Unlock()

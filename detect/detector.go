@@ -339,3 +339,19 @@ func joinErrors(errs []error) error {
 	}
 	return multiError(errs)
 }
+
+// PathDependent reports whether any rule looks at the path (a path
+// condition, or a rule that is only a path): such a rule set gives
+// different findings for the same content at different paths, so a
+// source cannot scan content once for every path it appears at.
+func (d *Detector) PathDependent() bool {
+	if len(d.pathOnly) > 0 {
+		return true
+	}
+	for _, c := range d.rules {
+		if c.Path != nil {
+			return true
+		}
+	}
+	return false
+}

@@ -86,7 +86,25 @@ func sortFound(fs []found) {
 	sort.Slice(fs, func(i, j int) bool { return fs[i].String() < fs[j].String() })
 }
 
+// leakRepo holds a repository with leaks planted in known commits.
+type leakRepo struct {
+	r                          *testRepo
+	c1, c2, c4, evil, x, y, c6 string
+}
+
 func TestHistoryReportsEachLeakOnce(t *testing.T) {
+	l := buildLeakRepo(t)
+	for _, cache := range []int64{0, 1} { // 1 byte: nothing is cached
+		t.Run(fmt.Sprint("cache=", cache), func(t *testing.T) {
+			checkEachLeakOnce(t, l.r, &History{Git: l.r.open(), CacheBytes: cache},
+				l.c1, l.c2, l.c4, l.evil, l.x, l.y, l.c6)
+		})
+	}
+}
+
+// buildLeakRepo plants secrets: some later deleted, moved within a file,
+// copied, added by an evil merge, committed identically on two branches.
+func buildLeakRepo(t *testing.T) leakRepo {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	r := newRepo(t)
 	r.write("a.txt", "header\nkey = "+tokA+"\n")
@@ -137,13 +155,7 @@ func TestHistoryReportsEachLeakOnce(t *testing.T) {
 	c6 := r.commit("add e")
 	r.write("notes.txt", "nothing here\nstill nothing changed\nk = "+tokE+"\n")
 	r.commit("edit near e")
-
-	for _, cache := range []int64{0, 1} { // 1 byte: nothing is cached
-		t.Run(fmt.Sprint("cache=", cache), func(t *testing.T) {
-			checkEachLeakOnce(t, r, &History{Git: r.open(), CacheBytes: cache},
-				c1, c2, c4, evil, x, y, c6)
-		})
-	}
+	return leakRepo{r, c1, c2, c4, evil, x, y, c6}
 }
 
 func checkEachLeakOnce(t *testing.T, r *testRepo, h *History, c1, c2, c4, evil, x, y, c6 string) {

@@ -64,51 +64,83 @@ type Scanner struct {
 // Run scans src and returns the result. It never returns partial findings
 // silently: Result.Err or Result.Failures say what is missing.
 func (s *Scanner) Run(ctx context.Context, src func(source.Events) source.Source) *Result {
+	r := s.newRun()
+	err := src(r.ev).Scan(ctx, func(f *detect.Fragment) error {
+		cands, err := r.detect(f)
+		r.keep(cands)
+		return err
+	})
+	return r.result(err)
+}
+
+// RunFinder is Run for a source that runs detection itself.
+func (s *Scanner) RunFinder(ctx context.Context, src func(source.Events) source.Finder) *Result {
+	r := s.newRun()
+	err := src(r.ev).Find(ctx, r.detect, func(cands []detect.Finding) error {
+		r.keep(cands)
+		return nil
+	})
+	return r.result(err)
+}
+
+// run is one scan's shared state.
+type run struct {
+	s          *Scanner
+	ev         *events
+	mu         sync.Mutex
+	findings   []detect.Finding
+	candidates atomic.Int64
+	ruleErrs   sync.Once
+	ruleErr    error
+}
+
+func (s *Scanner) newRun() *run {
 	log := s.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ev := &events{log: log, skipped: map[source.SkipReason]int{}}
-	var (
-		mu         sync.Mutex
-		findings   []detect.Finding
-		candidates atomic.Int64
-		ruleErrs   sync.Once
-		ruleErr    error
-	)
-	emit := func(f *detect.Fragment) error {
-		cands, err := s.Detector.Detect(f)
-		if err != nil {
-			ruleErrs.Do(func() { ruleErr = err })
-		}
-		if len(cands) == 0 {
-			return nil
-		}
-		candidates.Add(int64(len(cands)))
-		kept := s.Chain.Apply(cands)
-		if len(kept) == 0 {
-			return nil
-		}
-		s.Found.Add(int64(len(kept)))
-		mu.Lock()
-		findings = append(findings, kept...)
-		mu.Unlock()
-		return nil
+	return &run{s: s, ev: &events{log: log, skipped: map[source.SkipReason]int{}}}
+}
+
+// detect runs the detector on f. A rule that cannot compile is remembered
+// (the scan's error) and the other rules' candidates are still returned.
+func (r *run) detect(f *detect.Fragment) ([]detect.Finding, error) {
+	cands, err := r.s.Detector.Detect(f)
+	if err != nil {
+		r.ruleErrs.Do(func() { r.ruleErr = err })
 	}
-	err := src(ev).Scan(ctx, emit)
+	return cands, nil
+}
+
+// keep runs candidates through the filter chain and keeps the survivors.
+func (r *run) keep(cands []detect.Finding) {
+	if len(cands) == 0 {
+		return
+	}
+	r.candidates.Add(int64(len(cands)))
+	kept := r.s.Chain.Apply(cands)
+	if len(kept) == 0 {
+		return
+	}
+	r.s.Found.Add(int64(len(kept)))
+	r.mu.Lock()
+	r.findings = append(r.findings, kept...)
+	r.mu.Unlock()
+}
+
+func (r *run) result(err error) *Result {
 	if err == nil {
-		err = ruleErr
+		err = r.ruleErr
 	}
-	sortFindings(findings)
-	res := &Result{
-		Findings: findings,
-		Stats:    Stats{Items: ev.items.Load(), Bytes: ev.bytes.Load(), Candidates: candidates.Load()},
-		Skipped:  ev.skipped,
-		Failures: ev.sortedFailures(),
-		Filtered: s.Chain.Counts(),
+	sortFindings(r.findings)
+	return &Result{
+		Findings: r.findings,
+		Stats:    Stats{Items: r.ev.items.Load(), Bytes: r.ev.bytes.Load(), Candidates: r.candidates.Load()},
+		Skipped:  r.ev.skipped,
+		Failures: r.ev.sortedFailures(),
+		Filtered: r.s.Chain.Counts(),
 		Err:      err,
 	}
-	return res
 }
 
 // sortFindings orders findings for deterministic output: by path, then

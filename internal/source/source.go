@@ -56,3 +56,16 @@ func (NopEvents) Failed(string, error) {}
 
 // Scanned does nothing.
 func (NopEvents) Scanned(string, int64) {}
+
+// Finder is a source that runs detection itself, because it can only say
+// where a finding belongs after scanning: a git history read in pack order
+// scans every blob once and then attributes each secret to the commits and
+// paths that introduced it (DESIGN §3). Detect is the pipeline's
+// detector; emit receives candidates with their final provenance, from
+// one goroutine. Events are reported as for a Source.
+type Finder interface {
+	Find(ctx context.Context, detect DetectFunc, emit func([]detect.Finding) error) error
+}
+
+// DetectFunc returns the candidate findings in a fragment.
+type DetectFunc func(*detect.Fragment) ([]detect.Finding, error)

@@ -1,0 +1,346 @@
+package gitplumb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/source"
+)
+
+// attributor turns the candidates found in blobs into findings for the
+// commits and paths that introduced them (PackScan's second half).
+type attributor struct {
+	st       *store
+	ev       source.Events
+	emit     func([]detect.Finding) error
+	progress *Counters
+	// memo holds, per object, whether a tree holds anything worth
+	// descending for: 0 unknown, 1 no, 2 yes.
+	memo []uint8
+	// Per commit: the changes whose new blob matters, and the blobs of
+	// the parents' versions of paths the commit changed or deleted.
+	added []change
+	olds  []uint32
+}
+
+// change is a path whose new version holds candidates (or could not be
+// read), with the parents' versions of that path.
+type change struct {
+	path    string
+	blob    uint32
+	parents []uint32
+}
+
+const noObj = ^uint32(0)
+
+// run walks every commit reachable from tips and emits what each one
+// introduced.
+func (a *attributor) run(ctx context.Context, tips []string) error {
+	st := a.st
+	var stack []uint32
+	for _, t := range tips {
+		idx, ok := st.internHex([]byte(t))
+		if !ok {
+			return fmt.Errorf("git for-each-ref printed %q, not an object id", truncate(t, 80))
+		}
+		for hops := 0; st.kind[idx] == kindTag && hops < 32; hops++ {
+			idx = st.a[idx]
+		}
+		switch st.kind[idx] {
+		case kindCommit:
+			stack = append(stack, idx)
+		case kindNone:
+			a.ev.Failed("ref "+t, errors.New("points to an object that is missing: the history behind it was not scanned"))
+		}
+	}
+	seen := make([]bool, st.count())
+	var order []uint32
+	missingParent := map[uint32]bool{}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		order = append(order, c)
+		if st.shallow[c] {
+			continue
+		}
+		for _, p := range st.commits[st.a[c]].parents {
+			switch {
+			case st.kind[p] == kindCommit:
+				if !seen[p] {
+					stack = append(stack, p)
+				}
+			case !missingParent[p]:
+				missingParent[p] = true
+				a.ev.Failed("commit "+st.hex(c), fmt.Errorf("parent %s is missing: the history behind it was not scanned", st.hex(p)))
+			}
+		}
+	}
+	if a.progress != nil {
+		a.progress.CommitsTotal.Store(int64(len(order)))
+	}
+	a.memo = make([]uint8, st.count())
+	for i, c := range order {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := a.commit(c); err != nil {
+			return err
+		}
+		if a.progress != nil {
+			a.progress.Commits.Add(1)
+		}
+	}
+	return nil
+}
+
+// commit emits what commit c introduced.
+func (a *attributor) commit(c uint32) error {
+	st := a.st
+	info := &st.commits[st.a[c]]
+	var parents []uint32
+	if !st.shallow[c] {
+		for _, p := range info.parents {
+			if st.kind[p] == kindCommit {
+				parents = append(parents, st.commits[st.a[p]].tree)
+			}
+		}
+	}
+	a.added, a.olds = a.added[:0], a.olds[:0]
+	if st.kind[info.tree] != kindTree {
+		a.ev.Failed("commit "+st.hex(c), fmt.Errorf("its tree %s is missing", st.hex(info.tree)))
+		return nil
+	}
+	a.walk(c, info.tree, parents, "")
+	if len(a.added) == 0 {
+		return nil
+	}
+	old := map[string]bool{}
+	for _, b := range a.olds {
+		for _, f := range st.found[b] {
+			old[f.Secret] = true
+		}
+	}
+	prov := detect.Provenance{Kind: detect.KindHistory, Commit: st.hex(c),
+		Author: info.author, Email: info.email, Date: info.date, Message: info.subject}
+	for _, ch := range a.added {
+		switch {
+		case st.kind[ch.blob] != kindBlob:
+			a.ev.Failed(ch.path, fmt.Errorf("commit %s: blob %s is missing (a partial or damaged clone)", prov.Commit, st.hex(ch.blob)))
+			continue
+		case st.blobState[ch.blob] == blobTooLarge:
+			a.ev.Skipped(ch.path, source.SkipTooLarge)
+			continue
+		}
+		had := map[string]bool{}
+		for _, p := range ch.parents {
+			for _, f := range st.found[p] {
+				had[f.Secret] = true
+			}
+		}
+		var out []detect.Finding
+		for _, f := range st.found[ch.blob] {
+			if had[f.Secret] || old[f.Secret] {
+				continue
+			}
+			f.Provenance = prov
+			f.Path = ch.path
+			f.BlobID = st.hex(ch.blob)
+			f.Fingerprint = detect.Fingerprint(&f)
+			out = append(out, f)
+		}
+		if len(out) > 0 {
+			if err := a.emit(out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// walk compares tree t with the parents' trees at the same path (noObj
+// where a parent has none) and collects into a.added the new blobs worth
+// reporting and into a.olds the parents' blobs that the commit replaced
+// or removed. A path equal in any parent is skipped, as git's combined
+// diff does for merges.
+func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
+	st := a.st
+	if t != noObj && st.kind[t] != kindTree {
+		a.ev.Failed(prefix, fmt.Errorf("commit %s: tree %s is missing", st.hex(c), st.hex(t)))
+		return
+	}
+	// Index the parents' entries by name.
+	pent := make([]map[uint32]entry, len(parents))
+	for i, p := range parents {
+		if p == noObj || st.kind[p] != kindTree {
+			continue
+		}
+		m := make(map[uint32]entry, st.b[p])
+		for _, e := range st.tree(p) {
+			m[e.name()] = e
+		}
+		pent[i] = m
+	}
+	var newNames map[uint32]bool
+	if t != noObj {
+		ents := st.tree(t)
+		if len(parents) > 0 {
+			newNames = make(map[uint32]bool, len(ents))
+		}
+		for _, e := range ents {
+			if newNames != nil {
+				newNames[e.name()] = true
+			}
+			a.entry(c, e, pent, prefix)
+		}
+	}
+	// Names only the parents have: removed by this commit.
+	for _, m := range pent {
+		for name, pe := range m {
+			if !newNames[name] {
+				a.removed(pe)
+			}
+		}
+	}
+}
+
+// entry compares one entry of the new tree with the parents' entries of
+// the same name (pent, one map per parent; nil where a parent has no tree).
+func (a *attributor) entry(c uint32, e entry, pent []map[uint32]entry, prefix string) {
+	st := a.st
+	name := e.name()
+	var pes []entry
+	for _, m := range pent {
+		if m == nil {
+			pes = append(pes, 0)
+			continue
+		}
+		pe, ok := m[name]
+		if ok && pe.obj() == e.obj() && pe.mode() == e.mode() {
+			return // unchanged from this parent: nothing new here
+		}
+		if !ok {
+			pe = 0
+		}
+		pes = append(pes, pe|entryPresent(ok))
+	}
+	path := prefix + st.names[name]
+	switch e.mode() {
+	case entTree:
+		sub := make([]uint32, len(pes))
+		any := a.treeInteresting(e.obj())
+		for i, pe := range pes {
+			sub[i] = noObj
+			switch {
+			case !present(pe):
+			case pe.mode() == entTree:
+				sub[i] = pe.obj()
+				any = any || a.treeInteresting(pe.obj())
+			default:
+				a.removed(pe)
+			}
+		}
+		if any {
+			a.walk(c, e.obj(), sub, path+"/")
+		}
+	case entBlob:
+		var pblobs []uint32
+		for _, pe := range pes {
+			switch {
+			case !present(pe):
+			case pe.mode() == entBlob:
+				pblobs = append(pblobs, pe.obj())
+				if a.blobInteresting(pe.obj()) {
+					a.olds = append(a.olds, pe.obj())
+				}
+			default:
+				a.removed(pe)
+			}
+		}
+		if a.blobInteresting(e.obj()) {
+			a.added = append(a.added, change{path: path, blob: e.obj(), parents: pblobs})
+		}
+	default:
+		// A symbolic link or a submodule: no content of its own here.
+		for _, pe := range pes {
+			if present(pe) {
+				a.removed(pe)
+			}
+		}
+	}
+}
+
+// entryPresent marks a parent entry that exists (an entry's name and
+// object may both be 0). It uses a bit above the name index's range.
+func entryPresent(ok bool) entry {
+	if ok {
+		return 1 << 63
+	}
+	return 0
+}
+
+func present(e entry) bool { return e&(1<<63) != 0 }
+
+// removed collects the interesting blobs under a parent's entry that the
+// commit deleted or replaced with something of another type.
+func (a *attributor) removed(pe entry) {
+	st := a.st
+	switch pe.mode() {
+	case entBlob:
+		if a.blobInteresting(pe.obj()) {
+			a.olds = append(a.olds, pe.obj())
+		}
+	case entTree:
+		t := pe.obj()
+		if st.kind[t] != kindTree || !a.treeInteresting(t) {
+			return
+		}
+		for _, e := range st.tree(t) {
+			a.removed(e)
+		}
+	}
+}
+
+// blobInteresting reports whether a blob can matter to a report: it has
+// candidates, or it could not be scanned.
+func (a *attributor) blobInteresting(b uint32) bool {
+	st := a.st
+	return st.kind[b] != kindBlob || st.blobState[b] == blobFound || st.blobState[b] == blobTooLarge
+}
+
+// treeInteresting reports whether anything under tree t is interesting
+// (a missing tree is: it must be reported).
+func (a *attributor) treeInteresting(t uint32) bool {
+	st := a.st
+	if st.kind[t] != kindTree {
+		return true
+	}
+	switch a.memo[t] {
+	case 1:
+		return false
+	case 2:
+		return true
+	}
+	v := false
+	for _, e := range st.tree(t) {
+		switch e.mode() {
+		case entBlob:
+			v = a.blobInteresting(e.obj())
+		case entTree:
+			v = a.treeInteresting(e.obj())
+		}
+		if v {
+			break
+		}
+	}
+	a.memo[t] = 1
+	if v {
+		a.memo[t] = 2
+	}
+	return v
+}

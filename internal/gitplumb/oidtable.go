@@ -1,0 +1,58 @@
+package gitplumb
+
+import "encoding/binary"
+
+// oidTable maps object ids to dense indexes. Object ids are uniformly
+// random, so their first eight bytes are a ready-made hash: an
+// open-addressing table of indexes probed linearly, with the ids
+// themselves kept once, in order, in ids. It is several times faster than
+// a map keyed by a 32-byte array on the millions of lookups a large
+// history's trees need.
+type oidTable struct {
+	slots []uint32 // index+1; 0 is empty
+	mask  uint64
+	ids   []oid
+}
+
+func newOIDTable(hint int) *oidTable {
+	n := 1024
+	for n < 2*hint {
+		n <<= 1
+	}
+	return &oidTable{slots: make([]uint32, n), mask: uint64(n - 1)}
+}
+
+// lookup returns the index of k, adding it if it is new.
+func (t *oidTable) lookup(k *oid) (uint32, bool) {
+	h := binary.LittleEndian.Uint64(k[:8])
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s == 0 {
+			idx := uint32(len(t.ids))
+			t.ids = append(t.ids, *k)
+			t.slots[i] = idx + 1
+			if uint64(len(t.ids))*2 > t.mask {
+				t.grow()
+			}
+			return idx, false
+		}
+		if t.ids[s-1] == *k {
+			return s - 1, true
+		}
+	}
+}
+
+func (t *oidTable) grow() {
+	n := 2 * len(t.slots)
+	t.slots = make([]uint32, n)
+	t.mask = uint64(n - 1)
+	for idx := range t.ids {
+		h := binary.LittleEndian.Uint64(t.ids[idx][:8])
+		for i := h & t.mask; ; i = (i + 1) & t.mask {
+			if t.slots[i] == 0 {
+				t.slots[i] = uint32(idx) + 1
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,601 @@
+package gitplumb
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/source"
+)
+
+// PackScan scans a repository's whole history (every ref, DESIGN §3) by
+// reading every object once, in pack order, with one
+// `git cat-file --batch-all-objects --batch --unordered`: the cheapest
+// way git has to hand over its content, about three times cheaper than
+// generating diffs. Each blob is scanned whole, once, on every core,
+// while commits and trees are kept in a compact form. Then each commit is
+// compared with its parents tree by tree, descending only into trees that
+// hold a blob with candidates (or a blob that could not be read), and a
+// candidate is reported for commit C at path P when C's version of P has
+// it and none of the parents' versions of P has the same secret, nor any
+// version of a path that C deleted or changed (a move). A merge reports
+// only paths that differ from every parent (git's combined diff), so an
+// evil merge is found and a clean one adds nothing.
+//
+// Rule sets whose rules depend on the path cannot scan content once for
+// all its paths; use History for them (see detect.Detector.PathDependent).
+type PackScan struct {
+	Git *Git
+	// MaxBytes skips blobs larger than this many bytes; 0 means no limit.
+	MaxBytes int64
+	// Threads scan blobs in parallel; 0 means 1.
+	Threads int
+	// Events receives skipped and unreadable items; nil ignores them.
+	Events source.Events
+	// Logger receives debug detail; nil is silent.
+	Logger *slog.Logger
+	// Progress, if not nil, is kept up to date while Find runs.
+	Progress *Counters
+}
+
+var _ source.Finder = (*PackScan)(nil)
+
+// oid is an object id in binary, long enough for SHA-256.
+type oid [32]byte
+
+// Object kinds, as far as the stream has told.
+const (
+	kindNone   uint8 = iota // referenced but not (yet) seen: missing if never seen
+	kindCommit              // a commit: a is its index in store.commits
+	kindTree                // a tree: entries[a : a+b]
+	kindBlob                // a blob: state in blobState
+	kindTag                 // an annotated tag: a is its target
+)
+
+// Blob states.
+const (
+	blobClean    uint8 = iota // scanned, no candidates (or not scanned yet)
+	blobFound                 // scanned, candidates in store.found
+	blobTooLarge              // over MaxBytes, not scanned
+	blobBinary                // holds NUL bytes, not scanned
+)
+
+// Tree entry modes, as 2 bits.
+const (
+	entBlob    = 0 // regular or executable file
+	entTree    = 1
+	entSymlink = 2
+	entGitlink = 3 // a submodule's commit: another repository's object
+)
+
+// entry is a tree entry: name index << 32 | mode << 30 | object index.
+type entry uint64
+
+func (e entry) name() uint32 { return uint32(e >> 32) }
+func (e entry) mode() uint8  { return uint8(e>>30) & 3 }
+func (e entry) obj() uint32  { return uint32(e) & (1<<30 - 1) }
+
+// commitInfo is what a report needs of a commit, and its graph.
+type commitInfo struct {
+	tree    uint32
+	parents []uint32
+	author  string
+	email   string
+	date    time.Time
+	subject string
+}
+
+// store holds the repository's commits and trees compactly, and the
+// candidates found in its blobs.
+type store struct {
+	hashLen int
+	index   *oidTable
+	kind    []uint8
+	a, b    []uint32
+	// blobState is indexed like ids, for blobs.
+	blobState []uint8
+	// Tree entries live in chunks of entryChunk entries, a tree's entries
+	// contiguous in one chunk; a[tree] is chunk<<20 | start, b[tree] the
+	// count. Chunks, unlike one growing slice, are never copied.
+	chunks   [][]entry
+	nentries int
+	tmp      []entry
+	names     []string
+	nameIndex map[string]uint32
+	commits   []commitInfo
+	shallow   map[uint32]bool
+
+	found map[uint32][]detect.Finding
+}
+
+func newStore(hashLen int) *store {
+	return &store{hashLen: hashLen, index: newOIDTable(1 << 16), nameIndex: map[string]uint32{},
+		found: map[uint32][]detect.Finding{}, shallow: map[uint32]bool{}}
+}
+
+// intern returns the index of the object with binary id raw.
+func (s *store) intern(raw []byte) uint32 {
+	var k oid
+	copy(k[:], raw)
+	i, ok := s.index.lookup(&k)
+	if ok {
+		return i
+	}
+	s.kind = append(s.kind, kindNone)
+	s.a = append(s.a, 0)
+	s.b = append(s.b, 0)
+	s.blobState = append(s.blobState, 0)
+	return i
+}
+
+// internHex interns a hexadecimal id; ok is false if it is not one.
+func (s *store) internHex(h []byte) (uint32, bool) {
+	if len(h) != 2*s.hashLen {
+		return 0, false
+	}
+	var raw [32]byte
+	if _, err := hex.Decode(raw[:s.hashLen], h); err != nil {
+		return 0, false
+	}
+	return s.intern(raw[:s.hashLen]), true
+}
+
+func (s *store) hex(i uint32) string { return hex.EncodeToString(s.index.ids[i][:s.hashLen]) }
+
+// count is how many objects are known (seen or referenced).
+func (s *store) count() int { return len(s.kind) }
+
+func (s *store) name(b []byte) uint32 {
+	if i, ok := s.nameIndex[string(b)]; ok {
+		return i
+	}
+	i := uint32(len(s.names))
+	n := string(b)
+	s.names = append(s.names, n)
+	s.nameIndex[n] = i
+	return i
+}
+
+// Find reads every object, scans every blob, and emits each commit's new
+// candidates, with their provenance.
+func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit func([]detect.Finding) error) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	ev := p.Events
+	if ev == nil {
+		ev = source.NopEvents{}
+	}
+	log := p.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	hashLen, err := p.Git.hashLen(ctx)
+	if err != nil {
+		return err
+	}
+	st := newStore(hashLen)
+	start := time.Now()
+	if err := p.read(ctx, st, detectFn, ev); err != nil {
+		if parent.Err() != nil {
+			return parent.Err()
+		}
+		return err
+	}
+	log.Debug("read every object", "objects", st.count(), "tree_entries", st.nentries,
+		"commits", len(st.commits), "blobs_with_candidates", len(st.found), "elapsed", time.Since(start))
+	tips, err := p.Git.tips(ctx)
+	if err != nil {
+		return err
+	}
+	if err := p.Git.shallow(ctx, st); err != nil {
+		return err
+	}
+	a := &attributor{st: st, ev: ev, emit: emit, progress: p.Progress}
+	return a.run(ctx, tips)
+}
+
+// read streams every object and scans the blobs on p.Threads goroutines.
+func (p *PackScan) read(ctx context.Context, st *store, detectFn source.DetectFunc, ev source.Events) error {
+	cmd := p.Git.Command(ctx, "cat-file", "--batch-all-objects", "--batch", "--unordered")
+	var stderr tail
+	cmd.Stderr = &stderr
+	stdin, out, err := startPiped(cmd)
+	if err != nil {
+		return fmt.Errorf("git cat-file: %w", err)
+	}
+	stdin.Close()
+	defer out.Close()
+
+	threads := max(p.Threads, 1)
+	type job struct {
+		idx  uint32
+		id   []byte // hexadecimal, for messages
+		data []byte
+	}
+	// Workers keep their results to themselves, merged after the stream
+	// ends, so the parser never waits on a lock.
+	type result struct {
+		found  map[uint32][]detect.Finding
+		binary []uint32
+		err    error
+	}
+	jobs := make(chan job, 4*threads)
+	results := make([]result, threads)
+	var wg sync.WaitGroup
+	for w := range threads {
+		wg.Add(1)
+		go func(res *result) {
+			defer wg.Done()
+			res.found = map[uint32][]detect.Finding{}
+			for j := range jobs {
+				if bytes.IndexByte(j.data[:min(len(j.data), binarySniff)], 0) >= 0 {
+					res.binary = append(res.binary, j.idx)
+					ev.Skipped("blob "+string(j.id), source.SkipBinary)
+					putBuf(j.data)
+					continue
+				}
+				f := detect.Fragment{Content: j.data, StartLine: 1,
+					Provenance: detect.Provenance{Kind: detect.KindHistory}}
+				cands, err := detectFn(&f)
+				if err != nil && res.err == nil {
+					res.err = err
+				}
+				if len(cands) > 0 {
+					res.found[j.idx] = cands
+				}
+				ev.Scanned("", int64(len(j.data)))
+				putBuf(j.data)
+			}
+		}(&results[w])
+	}
+
+	rerr := p.parse(bufio.NewReaderSize(readCloser{out}, 1<<20), st, func(idx uint32, id, data []byte) {
+		jobs <- job{idx, id, data}
+	})
+	close(jobs)
+	wg.Wait()
+	var detErr error
+	for _, res := range results {
+		for idx, cands := range res.found {
+			st.found[idx] = cands
+			st.blobState[idx] = blobFound
+		}
+		for _, idx := range res.binary {
+			st.blobState[idx] = blobBinary
+		}
+		if detErr == nil {
+			detErr = res.err
+		}
+	}
+	if rerr != nil {
+		cancel := func() { _ = cmd.Process.Kill() }
+		cancel()
+		_ = cmd.Wait()
+		return fmt.Errorf("git cat-file --batch-all-objects: %w", stderr.wrap(rerr))
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("git cat-file --batch-all-objects: %w", stderr.wrap(err))
+	}
+	return detErr
+}
+
+// parse reads cat-file's "<id> <type> <size>\n<content>\n" records. Blobs
+// go to scan (the buffer is the callee's); everything else is parsed here.
+func (p *PackScan) parse(r *bufio.Reader, st *store, scan func(idx uint32, id, data []byte)) error {
+	var scratch []byte
+	for {
+		line, err := r.ReadSlice('\n')
+		if errors.Is(err, io.EOF) && len(line) == 0 {
+			return nil
+		}
+		if err != nil {
+			return unexpected(err)
+		}
+		f := bytes.Fields(line)
+		if len(f) != 3 {
+			return fmt.Errorf("unexpected answer %q", truncate(string(line), 120))
+		}
+		size, err := strconv.ParseInt(string(f[2]), 10, 64)
+		if err != nil || size < 0 {
+			return fmt.Errorf("unexpected answer %q", truncate(string(line), 120))
+		}
+		typ := string(f[1])
+		idx, ok := st.internHex(f[0])
+		if !ok {
+			return fmt.Errorf("unexpected object id in %q", truncate(string(line), 120))
+		}
+		if typ == "blob" {
+			if p.Progress != nil {
+				p.Progress.Bytes.Add(size)
+			}
+			st.kind[idx] = kindBlob
+			if p.MaxBytes > 0 && size > p.MaxBytes {
+				st.blobState[idx] = blobTooLarge
+				if _, err := r.Discard(int(size) + 1); err != nil {
+					return unexpected(err)
+				}
+				continue
+			}
+			id := bytes.Clone(f[0]) // line is only valid until the next read
+			buf := getBuf(int(size))
+			if _, err := io.ReadFull(r, buf); err != nil {
+				return unexpected(err)
+			}
+			if _, err := r.Discard(1); err != nil {
+				return unexpected(err)
+			}
+			scan(idx, id, buf)
+			continue
+		}
+		if int64(cap(scratch)) < size+1 {
+			scratch = make([]byte, size+1)
+		}
+		data := scratch[:size+1]
+		if _, err := io.ReadFull(r, data); err != nil {
+			return unexpected(err)
+		}
+		data = data[:size]
+		if err := st.add(idx, typ, data); err != nil {
+			return err
+		}
+	}
+}
+
+const entryChunk = 1 << 20
+
+// tree returns tree t's entries.
+func (s *store) tree(t uint32) []entry {
+	c, start := s.a[t]>>20, s.a[t]&(entryChunk-1)
+	return s.chunks[c][start : start+s.b[t]]
+}
+
+// add records a commit, tree or tag.
+func (s *store) add(idx uint32, typ string, data []byte) error {
+	switch typ {
+	case "tree":
+		s.tmp = s.tmp[:0]
+		for len(data) > 0 {
+			sp := bytes.IndexByte(data, ' ')
+			nul := bytes.IndexByte(data, 0)
+			if sp < 0 || nul < sp || nul+1+s.hashLen > len(data) {
+				return fmt.Errorf("tree %s is corrupt", s.hex(idx))
+			}
+			mode, err := strconv.ParseUint(string(data[:sp]), 8, 32)
+			if err != nil {
+				return fmt.Errorf("tree %s is corrupt", s.hex(idx))
+			}
+			var m uint8
+			switch {
+			case mode == 0o40000:
+				m = entTree
+			case Mode(mode) == ModeSymlink:
+				m = entSymlink
+			case Mode(mode) == ModeGitlink:
+				m = entGitlink
+			default:
+				m = entBlob
+			}
+			name := s.name(data[sp+1 : nul])
+			obj := s.intern(data[nul+1 : nul+1+s.hashLen])
+			if obj >= 1<<30 {
+				return fmt.Errorf("repository has too many objects")
+			}
+			s.tmp = append(s.tmp, entry(uint64(name)<<32|uint64(m)<<30|uint64(obj)))
+			data = data[nul+1+s.hashLen:]
+		}
+		n := len(s.tmp)
+		if len(s.chunks) == 0 || len(s.chunks[len(s.chunks)-1])+n > cap(s.chunks[len(s.chunks)-1]) {
+			if len(s.chunks) >= 1<<12 {
+				return fmt.Errorf("repository has too many tree entries")
+			}
+			s.chunks = append(s.chunks, make([]entry, 0, max(entryChunk, n)))
+		}
+		c := &s.chunks[len(s.chunks)-1]
+		start := len(*c)
+		*c = append(*c, s.tmp...)
+		s.nentries += n
+		s.kind[idx], s.a[idx], s.b[idx] = kindTree, uint32(len(s.chunks)-1)<<20|uint32(start), uint32(n)
+	case "commit":
+		c, err := s.parseCommit(data)
+		if err != nil {
+			return fmt.Errorf("commit %s: %w", s.hex(idx), err)
+		}
+		s.kind[idx], s.a[idx] = kindCommit, uint32(len(s.commits))
+		s.commits = append(s.commits, c)
+	case "tag":
+		if rest, ok := bytes.CutPrefix(data, []byte("object ")); ok {
+			end := bytes.IndexByte(rest, '\n')
+			if end < 0 {
+				end = len(rest)
+			}
+			if t, ok := s.internHex(rest[:end]); ok {
+				s.kind[idx], s.a[idx] = kindTag, t
+			}
+		}
+	}
+	return nil
+}
+
+// parseCommit reads a commit's tree, parents, author and subject.
+func (s *store) parseCommit(data []byte) (commitInfo, error) {
+	var c commitInfo
+	haveTree := false
+	for len(data) > 0 {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			nl = len(data)
+		}
+		line := data[:nl]
+		data = data[min(nl+1, len(data)):]
+		if len(line) == 0 {
+			break // the message follows
+		}
+		key, val, _ := bytes.Cut(line, []byte{' '})
+		switch string(key) {
+		case "tree":
+			t, ok := s.internHex(val)
+			if !ok {
+				return c, errors.New("bad tree line")
+			}
+			c.tree, haveTree = t, true
+		case "parent":
+			p, ok := s.internHex(val)
+			if !ok {
+				return c, errors.New("bad parent line")
+			}
+			c.parents = append(c.parents, p)
+		case "author":
+			c.author, c.email, c.date = parseIdent(val)
+		}
+	}
+	if !haveTree {
+		return c, errors.New("no tree")
+	}
+	data = bytes.TrimLeft(data, "\n")
+	if nl := bytes.IndexByte(data, '\n'); nl >= 0 {
+		data = data[:nl]
+	}
+	c.subject = string(bytes.TrimRight(data, "\r"))
+	return c, nil
+}
+
+// parseIdent splits "Name <email> 1700000000 +0100".
+func parseIdent(b []byte) (name, email string, date time.Time) {
+	lt := bytes.IndexByte(b, '<')
+	gt := bytes.LastIndexByte(b, '>')
+	if lt < 0 || gt < lt {
+		return string(bytes.TrimSpace(b)), "", time.Time{}
+	}
+	name = string(bytes.TrimSpace(b[:lt]))
+	email = string(b[lt+1 : gt])
+	f := bytes.Fields(b[gt+1:])
+	if len(f) >= 1 {
+		if sec, err := strconv.ParseInt(string(f[0]), 10, 64); err == nil {
+			loc := time.UTC
+			if len(f) >= 2 && len(f[1]) == 5 {
+				if hh, err := strconv.Atoi(string(f[1][1:3])); err == nil {
+					if mm, err := strconv.Atoi(string(f[1][3:5])); err == nil {
+						off := (hh*60 + mm) * 60
+						if f[1][0] == '-' {
+							off = -off
+						}
+						loc = time.FixedZone("", off)
+					}
+				}
+			}
+			date = time.Unix(sec, 0).In(loc)
+		}
+	}
+	return name, email, date
+}
+
+// hashLen returns the repository's object id length in bytes.
+func (g *Git) hashLen(ctx context.Context) (int, error) {
+	cmd := g.Command(ctx, "rev-parse", "--show-object-format")
+	var stderr tail
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("git rev-parse --show-object-format: %w", stderr.wrap(err))
+	}
+	switch string(bytes.TrimSpace(out)) {
+	case "sha1":
+		return 20, nil
+	case "sha256":
+		return 32, nil
+	}
+	return 0, fmt.Errorf("unknown object format %q", truncate(string(out), 40))
+}
+
+// tips returns the ids every ref and HEAD point to, as rev-list --all
+// starts from.
+func (g *Git) tips(ctx context.Context) ([]string, error) {
+	cmd := g.Command(ctx, "for-each-ref", "--format=%(objectname)")
+	var stderr tail
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git for-each-ref: %w", stderr.wrap(err))
+	}
+	ids := bytes.Fields(out)
+	head := g.Command(ctx, "rev-parse", "--verify", "--quiet", "HEAD")
+	if out, err := head.Output(); err == nil { // an unborn HEAD is no tip
+		ids = append(ids, bytes.TrimSpace(out))
+	}
+	tips := make([]string, 0, len(ids))
+	for _, id := range ids {
+		tips = append(tips, string(id))
+	}
+	return tips, nil
+}
+
+// shallow marks the commits a shallow clone's history stops at.
+func (g *Git) shallow(ctx context.Context, st *store) error {
+	cmd := g.Command(ctx, "rev-parse", "--git-path", "shallow")
+	var stderr tail
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("git rev-parse --git-path shallow: %w", stderr.wrap(err))
+	}
+	path := string(bytes.TrimRight(out, "\r\n"))
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(g.Dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the shallow file: %w", err)
+	}
+	for _, line := range bytes.Fields(data) {
+		if i, ok := st.internHex(line); ok {
+			st.shallow[i] = true
+		}
+	}
+	return nil
+}
+
+// Buffers for blob content, recycled by power-of-two size class so that
+// reading gigabytes of blobs does not mean allocating gigabytes.
+var bufPools [28]sync.Pool
+
+func sizeClass(n int) int {
+	c := 0
+	for (4096 << c) < n {
+		c++
+	}
+	return c
+}
+
+func getBuf(n int) []byte {
+	c := sizeClass(n)
+	if c >= len(bufPools) {
+		return make([]byte, n)
+	}
+	if b, ok := bufPools[c].Get().(*[]byte); ok {
+		return (*b)[:n]
+	}
+	return make([]byte, n, 4096<<c)
+}
+
+func putBuf(b []byte) {
+	c := sizeClass(cap(b))
+	if c >= len(bufPools) || cap(b) != 4096<<c {
+		return
+	}
+	b = b[:0]
+	bufPools[c].Put(&b)
+}

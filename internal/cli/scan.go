@@ -46,6 +46,7 @@ exit code 2; a shallow clone's boundary is not an error.
 // gitFlags select which history `leakhound git` scans.
 type gitFlags struct {
 	branch, since, until, rng string
+	noProgress                bool
 }
 
 func (g *gitFlags) register(fs *flag.FlagSet) {
@@ -53,6 +54,7 @@ func (g *gitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.since, "since", "", "only commits more recent than this date (as git rev-list --since)")
 	fs.StringVar(&g.until, "until", "", "only commits older than this date (as git rev-list --until)")
 	fs.StringVar(&g.rng, "range", "", "only commits in this range, e.g. origin/main..HEAD (reachable from the right, not the left)")
+	fs.BoolVar(&g.noProgress, "no-progress", false, "no progress bar (it is only ever shown when stderr is a terminal, and not with --log-level debug)")
 }
 
 // revArgs turns the flags into rev-list arguments; none means every ref.
@@ -109,7 +111,8 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "leakhound git: %v\n", err)
 		return ExitError
 	}
-	log, err := newLogger(f.logLevel, env.Stderr)
+	prog := newProgress(kind, f, g.noProgress, env)
+	log, err := newLogger(f.logLevel, prog.logTo(env.Stderr))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
@@ -127,8 +130,12 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		root = configRoot(pos[0])
 	}
 	var repo *gitplumb.Git
+	var state repoState
 	if kind == "git" {
-		if repo, err = gitplumb.Open(ctx, pos[0], ""); err != nil {
+		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil {
+			state, err = inspectRepo(ctx, repo)
+		}
+		if err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 			return ExitError
 		}
@@ -159,18 +166,29 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		}
 	}
 	start := time.Now()
-	res := sc.Run(ctx, func(ev source.Events) source.Source {
+	prog.start(&sc.Found)
+	var res *pipeline.Result
+	if kind == "git" && len(revs) == 0 && !sc.Detector.PathDependent() {
+		// Every ref: read each object once, in pack order (DESIGN §3).
+		res = sc.RunFinder(ctx, func(ev source.Events) source.Finder {
+			return &gitplumb.PackScan{Git: repo, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, Events: ev, Logger: log, Progress: prog.Counters()}
+		})
+		prog.stop()
+		return finish(ctx, res, rep, f, env, log, time.Since(start), kind, state.notes(res)...)
+	}
+	res = sc.Run(ctx, func(ev source.Events) source.Source {
 		switch kind {
 		case "stdin":
 			return &source.Stdin{R: env.Stdin, Threads: f.threads, Events: ev}
 		case "git":
-			hist := &gitplumb.History{Git: repo, Args: revs, MaxBytes: int64(f.maxMB) << 20, Events: ev, Logger: log}
+			hist := &gitplumb.History{Git: repo, Args: revs, MaxBytes: int64(f.maxMB) << 20, Events: ev, Logger: log, Progress: prog.Counters()}
 			return source.Parallel{Source: hist, Threads: f.threads}
 		}
 		return &source.Dir{Roots: pos, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, SkipPath: sc.Global.SkipsPath, Events: ev}
 	})
 	elapsed := time.Since(start)
-	return finish(ctx, res, rep, f, env, log, elapsed, kind)
+	prog.stop()
+	return finish(ctx, res, rep, f, env, log, elapsed, kind, state.notes(res)...)
 }
 
 // configRoot is the folder whose .leakhound.toml and .leakhoundignore
@@ -182,8 +200,9 @@ func configRoot(path string) string {
 	return path
 }
 
-// finish writes the report and the summary and picks the exit code.
-func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, kind string) int {
+// finish writes the report and the summary (and the notes after it) and
+// picks the exit code.
+func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, kind string, notes ...string) int {
 	toStdout := f.reportPath == "" || f.reportPath == "-"
 	opt := report.Options{
 		Redact: f.redact,
@@ -197,6 +216,9 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 	}
 	if log.Enabled(ctx, slog.LevelInfo) {
 		fmt.Fprintln(env.Stderr, summary(res, elapsed, kind))
+		for _, n := range notes {
+			fmt.Fprintf(env.Stderr, "leakhound: %s\n", n)
+		}
 	}
 	// The pipeline logs each failure as a warning when it happens; list
 	// them here only when warnings are off, so each is said once.

@@ -13,13 +13,13 @@
 package gitplumb
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -104,22 +104,101 @@ func command(ctx context.Context, bin string, args []string) *exec.Cmd {
 // Open resolves the git directory of path, which may be a work tree (or
 // a folder inside one), a bare repository or a linked worktree, by running
 // `git rev-parse --absolute-git-dir` in it with the safe environment. bin
-// is the git executable; empty means "git".
+// is the git executable; empty means "git". A relative path is taken from
+// the current directory (git itself runs elsewhere, see command).
+//
+// A repository owned by another user (a CI checkout, a mounted volume) is
+// scanned when path names its top-level folder (or, for a bare one, its
+// git directory): Open passes -c safe.directory=<that folder, absolute,
+// symbolic links resolved>; git takes safe.directory from the command line
+// (or system or global config), never from the repository's own. git's
+// ownership check exists so that nobody
+// else's configuration gets to run commands as you; every git process here
+// runs with that configuration's commands disabled (see the package doc:
+// hooks, fsmonitor, drivers, filters, pagers, protocols and lazy fetches
+// are all off, and only plumbing that runs none of them is used), so
+// reading it is harmless. The exception names only the folder the user
+// asked for, never '*' nor a parent: a repository found by walking up from
+// a folder that is not one (a /tmp/.git planted by another user, the case
+// the check was made for) is still refused. Later commands pass the git
+// directory explicitly, which git does not check.
 func Open(ctx context.Context, path, bin string) (*Git, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	info, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("%s does not exist", path)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", path, err)
+	case !info.IsDir():
+		return nil, fmt.Errorf("%s is not a folder, so not a git repository", path)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
 	g := &Git{Bin: bin}
-	args := append(append([]string{}, safeArgs[:]...), "-C", path, "rev-parse", "--absolute-git-dir")
+	args := append(append([]string{}, safeArgs[:]...),
+		"-c", "safe.directory="+abs, "-C", abs, "rev-parse", "--absolute-git-dir", "--show-cdup")
 	cmd := command(ctx, g.bin(), args)
 	var stderr tail
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
+		if other, ok := dubiousOwnership(stderr.String()); ok {
+			return nil, fmt.Errorf("%s: git refuses the repository at %s, which another user owns; "+
+				"leakhound scans such a repository only when given its top-level folder", path, other)
+		}
+		if looksLikeRepository(abs) {
+			return nil, fmt.Errorf("%s looks like a git repository but git cannot open it (damaged?): %w", path, stderr.wrap(err))
+		}
 		return nil, fmt.Errorf("%s is not a git repository: %w", path, stderr.wrap(err))
 	}
-	g.Dir = string(bytes.TrimRight(out, "\r\n"))
+	// The git directory, then (in a work tree) the way up to its top.
+	dir, cdup, _ := strings.Cut(strings.TrimRight(string(out), "\r\n"), "\n")
+	g.Dir = strings.TrimRight(dir, "\r")
 	if g.Dir == "" {
 		return nil, fmt.Errorf("%s: git rev-parse printed no git directory", path)
 	}
+	if strings.TrimSpace(cdup) != "" && looksLikeRepository(abs) {
+		// git walked up past a .git it could not use: scanning the
+		// repository around it would be scanning something else.
+		return nil, fmt.Errorf("%s looks like a git repository but git cannot open it (damaged?); git found %s above it instead", path, g.Dir)
+	}
 	return g, nil
+}
+
+// looksLikeRepository reports whether dir holds a .git or is laid out as
+// a bare repository, so that git refusing it means damage, not a mistake
+// in the path.
+func looksLikeRepository(dir string) bool {
+	if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+		return true
+	}
+	for _, name := range []string{"HEAD", "objects", "refs"} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// dubiousOwnership returns the repository git named when it refused one
+// owned by another user ("detected dubious ownership in repository at
+// '<path>'", git 2.35.2 and later).
+func dubiousOwnership(stderr string) (string, bool) {
+	const marker = "dubious ownership in repository at '"
+	i := strings.Index(stderr, marker)
+	if i < 0 {
+		return "", false
+	}
+	rest := stderr[i+len(marker):]
+	if j := strings.IndexByte(rest, '\''); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest, true
 }
 
 // tail keeps the last few KiB a git process wrote to stderr, for errors.

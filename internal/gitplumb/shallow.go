@@ -1,0 +1,46 @@
+package gitplumb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ShallowBoundaries returns how many commits a shallow clone's history
+// stops at (the ids in its shallow file: their parents are not here), or 0
+// when the repository is not shallow, as `git rev-parse
+// --is-shallow-repository` decides.
+func (g *Git) ShallowBoundaries(ctx context.Context) (int, error) {
+	cmd := g.Command(ctx, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
+	var stderr tail
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("git rev-parse --is-shallow-repository: %w", stderr.wrap(err))
+	}
+	answer, path, _ := bytes.Cut(bytes.TrimRight(out, "\r\n"), []byte("\n"))
+	if string(bytes.TrimSpace(answer)) != "true" {
+		return 0, nil
+	}
+	p := string(bytes.TrimRight(path, "\r"))
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(g.Dir, p)
+	}
+	data, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading the shallow file: %w", err)
+	}
+	n := 0
+	for _, line := range bytes.Fields(data) {
+		if validID(string(line)) {
+			n++
+		}
+	}
+	return n, nil
+}

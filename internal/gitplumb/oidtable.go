@@ -9,7 +9,9 @@ import "encoding/binary"
 // a map keyed by a 32-byte array on the millions of lookups a large
 // history's trees need.
 type oidTable struct {
-	slots []uint32 // index+1; 0 is empty
+	// slots hold the id's first 32 bits above index+1 (0 is empty), so a
+	// probe that meets another id rarely has to look at ids.
+	slots []uint64
 	mask  uint64
 	ids   []oid
 }
@@ -19,40 +21,50 @@ func newOIDTable(hint int) *oidTable {
 	for n < 2*hint {
 		n <<= 1
 	}
-	return &oidTable{slots: make([]uint32, n), mask: uint64(n - 1)}
+	return &oidTable{slots: make([]uint64, n), mask: uint64(n - 1)}
 }
 
 // lookup returns the index of k, adding it if it is new.
 func (t *oidTable) lookup(k *oid) (uint32, bool) {
 	h := binary.LittleEndian.Uint64(k[:8])
+	tag := h >> 32 << 32
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
 		if s == 0 {
 			idx := uint32(len(t.ids))
 			t.ids = append(t.ids, *k)
-			t.slots[i] = idx + 1
+			t.slots[i] = tag | uint64(idx+1)
 			if uint64(len(t.ids))*2 > t.mask {
 				t.grow()
 			}
 			return idx, false
 		}
-		if t.ids[s-1] == *k {
-			return s - 1, true
+		if s&^(1<<32-1) == tag && sameOID(&t.ids[uint32(s)-1], k) {
+			return uint32(s) - 1, true
 		}
 	}
 }
 
 func (t *oidTable) grow() {
 	n := 2 * len(t.slots)
-	t.slots = make([]uint32, n)
+	t.slots = make([]uint64, n)
 	t.mask = uint64(n - 1)
 	for idx := range t.ids {
 		h := binary.LittleEndian.Uint64(t.ids[idx][:8])
 		for i := h & t.mask; ; i = (i + 1) & t.mask {
 			if t.slots[i] == 0 {
-				t.slots[i] = uint32(idx) + 1
+				t.slots[i] = h>>32<<32 | uint64(idx+1)
 				break
 			}
 		}
 	}
+}
+
+func sameOID(a, b *oid) bool {
+	for i := 0; i < len(a); i += 8 {
+		if binary.LittleEndian.Uint64(a[i:]) != binary.LittleEndian.Uint64(b[i:]) {
+			return false
+		}
+	}
+	return true
 }

@@ -275,3 +275,24 @@ func TestPackScanErrors(t *testing.T) {
 		t.Errorf("corrupt pack: err = %v", err)
 	}
 }
+
+// TestPackScanWorktreeHeads: a commit reachable only from another
+// worktree's detached HEAD is history too, as for rev-list --all.
+func TestPackScanWorktreeHeads(t *testing.T) {
+	r := newRepo(t)
+	r.write("f", "x\n")
+	r.commit("1")
+	wt := filepath.Join(t.TempDir(), "wt")
+	r.git("worktree", "add", "-q", "-b", "other", wt)
+	r.git("checkout", "-q", "--detach")
+	r.write("f", testkit.TokA+"\n")
+	c2 := r.commit("detached")
+	g, err := Open(context.Background(), wt, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := scanPack(t, &PackScan{Git: g})
+	if want := []found{{testkit.TokA, c2, "f", 1}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+}

@@ -182,11 +182,25 @@ func (e *events) Skipped(path string, reason source.SkipReason) {
 	e.log.Debug("skipped", "path", path, "reason", string(reason))
 }
 
+// maxFailureWarnings is how many unreadable items are logged as warnings;
+// the rest go to the debug log and the summary's count, so a partial clone
+// with thousands of absent blobs does not bury the report.
+const maxFailureWarnings = 20
+
 func (e *events) Failed(path string, err error) {
 	e.mu.Lock()
 	e.failures = append(e.failures, Failure{Path: path, Err: err.Error()})
+	n := len(e.failures)
 	e.mu.Unlock()
-	e.log.Warn("could not read", "path", path, "error", err.Error())
+	switch {
+	case n <= maxFailureWarnings:
+		e.log.Warn("could not read", "path", path, "error", err.Error())
+	case n == maxFailureWarnings+1:
+		e.log.Warn("more items could not be read; the summary counts them and --log-level debug lists each")
+		fallthrough
+	default:
+		e.log.Debug("could not read", "path", path, "error", err.Error())
+	}
 }
 
 func (e *events) Scanned(path string, n int64) {

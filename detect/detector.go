@@ -59,10 +59,11 @@ func (c *compiled) regexp(e regex.Engine) (regex.Regexp, error) {
 	return c.re, c.err
 }
 
-// New builds a detector for set. A nil engine means RE2.
+// New builds a detector for set. A nil engine means regex.Adaptive: the
+// standard library for a pattern's first bytes, RE2 after.
 func New(set *rules.Set, engine regex.Engine) *Detector {
 	if engine == nil {
-		engine = regex.RE2{}
+		engine = regex.Adaptive{}
 	}
 	d := &Detector{engine: engine}
 	var kws []string

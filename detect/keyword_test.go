@@ -59,6 +59,10 @@ func TestKeywordIndex(t *testing.T) {
 		{"empty text", "", []string{"a"}},
 		{"nested", "aaaa", []string{"a", "aa", "aaa"}},
 		{"non-ascii", "clé=секрет key", []string{"key", "секрет"}},
+		// Keywords of 3 bytes or more take the wide table's path.
+		{"wide", "ghp_ :// EYJhbGci x0Q~ pwd=1 akia", []string{"ghp_", "://", "eyj", "0q~", "pwd=", "akia"}},
+		{"wide at the end", "0123456789ghp_", []string{"ghp_", "789"}},
+		{"wide every alignment", "abcXabcXXabcXXXabcXXXXabc", []string{"abc", "xabc"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,6 +74,29 @@ func TestKeywordIndex(t *testing.T) {
 	}
 }
 
+// TestKeywordIndexWideRandom compares the wide table's path with the
+// reference on random text over the keywords' own letters, where hits are
+// dense and land at every alignment.
+func TestKeywordIndexWideRandom(t *testing.T) {
+	kws := []string{"abc", "bcd", "cab", "abcd", "dcba", "ab-c", "a_b"}
+	if newKeywordIndex(kws).wide == nil {
+		t.Fatal("wide table not built")
+	}
+	const letters = "abcdABCD-_ "
+	seed := uint32(1)
+	for n := range 500 {
+		b := make([]byte, n%97)
+		for i := range b {
+			seed = seed*1664525 + 1013904223
+			b[i] = letters[seed>>24%uint32(len(letters))]
+		}
+		got, want := indexHits(string(b), kws), naiveHits(string(b), kws)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("%q: hits = %v, want %v", b, got, want)
+		}
+	}
+}
+
 func FuzzKeywordIndex(f *testing.F) {
 	f.Add("the api_key is here", "key")
 	f.Add("AKIA AKIA", "akia")
@@ -77,10 +104,11 @@ func FuzzKeywordIndex(f *testing.F) {
 		if kw == "" || len(kw) > 20 {
 			return
 		}
-		kws := []string{kw, "key", "ke"}
-		got, want := indexHits(text, kws), naiveHits(text, kws)
-		if strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Fatalf("hits = %v, want %v", got, want)
+		for _, kws := range [][]string{{kw, "key", "ke"}, {kw, "key", "api_"}} {
+			got, want := indexHits(text, kws), naiveHits(text, kws)
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("keywords %q: hits = %v, want %v", kws, got, want)
+			}
 		}
 	})
 }

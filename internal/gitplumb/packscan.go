@@ -202,8 +202,11 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 	if err := p.Git.shallow(ctx, st); err != nil {
 		return err
 	}
+	start = time.Now()
 	a := &attributor{st: st, ev: ev, emit: emit, progress: p.Progress}
-	return a.run(ctx, tips)
+	err = a.run(ctx, tips)
+	log.Debug("attributed candidates to commits", "tips", len(tips), "elapsed", time.Since(start))
+	return err
 }
 
 // read streams every object and scans the blobs on p.Threads goroutines.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -170,6 +171,13 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	var res *pipeline.Result
 	if kind == "git" && len(revs) == 0 && !sc.Detector.PathDependent() {
 		// Every ref: read each object once, in pack order (DESIGN §3).
+		// Its long-lived heap is the repository's trees; collecting when
+		// the heap grows 40% rather than 100% over them keeps the whole
+		// scan, git included, below gitleaks' memory on large histories,
+		// for about 2% more CPU. GOGC, if set, wins.
+		if env.Getenv("GOGC") == "" {
+			defer debug.SetGCPercent(debug.SetGCPercent(40))
+		}
 		res = sc.RunFinder(ctx, func(ev source.Events) source.Finder {
 			return &gitplumb.PackScan{Git: repo, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, Events: ev, Logger: log, Progress: prog.Counters()}
 		})

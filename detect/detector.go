@@ -231,6 +231,9 @@ func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragmen
 			continue
 		}
 		secret := f.Content[start:end]
+		if inPrior(f.Prior, secret) {
+			continue
+		}
 		h := entropy.Shannon(secret)
 		if h < c.Entropy || (c.MinBits > 0 && entropy.Bits(secret) < c.MinBits) {
 			continue
@@ -351,6 +354,16 @@ func (d *Detector) PathDependent() bool {
 	}
 	for _, c := range d.rules {
 		if c.Path != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// inPrior reports whether secret occurs in any earlier version.
+func inPrior(prior [][]byte, secret []byte) bool {
+	for _, p := range prior {
+		if bytes.Contains(p, secret) {
 			return true
 		}
 	}

@@ -182,3 +182,15 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+// TestDetectPrior: a secret that an earlier version already held is not
+// a candidate; a new one next to it is.
+func TestDetectPrior(t *testing.T) {
+	d := New(testkit.Set(t, testkit.TokRule), nil)
+	f := &Fragment{Content: []byte("a = " + testkit.TokA + "\nb = " + testkit.TokB + "\n"), StartLine: 1,
+		Prior: [][]byte{[]byte("old = " + testkit.TokA + "\n")}}
+	got, err := d.Detect(f)
+	if err != nil || len(got) != 1 || got[0].Secret != testkit.TokB || got[0].StartLine != 2 {
+		t.Errorf("Detect = %+v, %v", got, err)
+	}
+}

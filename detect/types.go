@@ -54,6 +54,12 @@ type Fragment struct {
 	// one starting at or after OwnedEnd (when positive) to the next. The
 	// overlap gives each fragment whole matches near its edges.
 	OwnedStart, OwnedEnd int
+	// Prior holds earlier versions of this content (a git history
+	// source's parent versions of the path): a candidate whose secret
+	// occurs verbatim in one of them is not new and is dropped (DESIGN
+	// §3), so editing a line that holds an old secret reports nothing.
+	// Prior's slices must not change while the fragment is in use.
+	Prior [][]byte
 	Provenance
 }
 

@@ -342,9 +342,15 @@ func (w *walker) change(c *Commit, ch *Change) error {
 	}
 	prov := detect.Provenance{Kind: detect.KindHistory, Path: ch.Path, Commit: c.ID,
 		Author: c.Author, Email: c.Email, Date: c.Date, Message: c.Subject, BlobID: ch.Blob}
+	// Blob contents are never modified once read, so fragments may keep
+	// the parents' versions (a fresh slice: w.olders is reused).
+	var prior [][]byte
+	if len(w.olders) > 0 {
+		prior = append(prior, w.olders...)
+	}
 	for _, r := range w.diff.Added(nb.data, w.olders, w.context) {
 		f := detect.Fragment{Content: nb.data[r.Start:r.End], StartLine: r.Line,
-			OwnedStart: r.OwnedStart, OwnedEnd: r.OwnedEnd, Provenance: prov}
+			OwnedStart: r.OwnedStart, OwnedEnd: r.OwnedEnd, Prior: prior, Provenance: prov}
 		if err := w.emit(&f); err != nil {
 			return err
 		}

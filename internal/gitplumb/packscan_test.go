@@ -296,3 +296,22 @@ func TestPackScanWorktreeHeads(t *testing.T) {
 		t.Errorf("findings %v, want %v", got, want)
 	}
 }
+
+// TestEditedLineKeepsOldSecret: a line that changes around a secret the
+// parent already had reports nothing new, with both history scans.
+func TestEditedLineKeepsOldSecret(t *testing.T) {
+	r := newRepo(t)
+	r.write("cfg", "a = 1\nkey = "+testkit.TokA+"\n")
+	c1 := r.commit("1")
+	r.write("cfg", "a = 2\nkey = "+testkit.TokA+" # production\n")
+	r.commit("2")
+	r.write("cfg", "a = 2\nkey = "+testkit.TokA+" # production\nother = "+testkit.TokB+"\n")
+	c3 := r.commit("3")
+	want := fmt.Sprint([]found{{testkit.TokA, c1, "cfg", 2}, {testkit.TokB, c3, "cfg", 3}})
+	if got, _, _ := scanPack(t, &PackScan{Git: r.open()}); fmt.Sprint(got) != want {
+		t.Errorf("PackScan: %v, want %v", got, want)
+	}
+	if got, _, _ := scanHistory(t, &History{Git: r.open()}); fmt.Sprint(got) != want {
+		t.Errorf("History: %v, want %v", got, want)
+	}
+}

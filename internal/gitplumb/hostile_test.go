@@ -162,6 +162,12 @@ func TestHostileConfigRunsNothing(t *testing.T) {
 	if err != nil || frags == 0 {
 		t.Errorf("History: %d fragments, %v", frags, err)
 	}
+	scanned := 0
+	detectAll := func(f *detect.Fragment) ([]detect.Finding, error) { scanned++; return nil, nil }
+	err = (&PackScan{Git: g}).Find(context.Background(), detectAll, func([]detect.Finding) error { return nil })
+	if err != nil || scanned == 0 {
+		t.Errorf("PackScan: %d blobs, %v", scanned, err)
+	}
 	assertNoMarkers(t, markers)
 }
 

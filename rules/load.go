@@ -407,7 +407,7 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 	}
 	regexes := d.strs(m, "regexes", line("regexes"), rule)
 	for _, p := range regexes {
-		if re := d.regexp(p, line("regexes"), rule, "allowlist regex"); re != nil {
+		if re := d.pattern(p, line("regexes"), rule, "allowlist regex"); re != nil {
 			a.Regexes = append(a.Regexes, re)
 		}
 	}
@@ -417,7 +417,7 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 	}
 	paths := d.strs(m, "paths", line("paths"), rule)
 	for _, p := range paths {
-		if re := d.regexp(p, line("paths"), rule, "allowlist path"); re != nil {
+		if re := d.pattern(p, line("paths"), rule, "allowlist path"); re != nil {
 			a.Paths = append(a.Paths, re)
 		}
 	}
@@ -429,9 +429,9 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 	return a
 }
 
-// regexp compiles an allowlist or path pattern with the standard library:
-// these run only on candidates and paths, so compiling is kept cheap, and
-// the standard library is linear-time too.
+// regexp compiles a rule's path pattern with the standard library: it
+// runs on every path a rule with one is asked about, so it is compiled
+// now; the standard library is linear-time too.
 func (d *decoder) regexp(p string, line int, rule, what string) *regexp.Regexp {
 	re, err := regexp.Compile(p)
 	if err != nil {
@@ -439,6 +439,17 @@ func (d *decoder) regexp(p string, line int, rule, what string) *regexp.Regexp {
 		return nil
 	}
 	return re
+}
+
+// pattern checks an allowlist pattern, which is compiled on first use
+// (see Pattern).
+func (d *decoder) pattern(p string, line int, rule, what string) *Pattern {
+	pat, err := NewPattern(p)
+	if err != nil {
+		d.errs.Add(d.file, line, rule, "%s does not compile: %s", what, regexErr(err))
+		return nil
+	}
+	return pat
 }
 
 func (d *decoder) unknown(m map[string]any, known []string, line func(string) int, rule, prefix string) {

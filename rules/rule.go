@@ -2,7 +2,8 @@
 // (pattern, keywords, entropy floor, allowlists, examples), how a TOML
 // configuration is decoded and checked, and where each problem sits in the
 // file. It performs no scanning and no I/O beyond reading a config file the
-// caller names; the detector compiles the detection patterns lazily.
+// caller names; the detector compiles the detection patterns lazily, and
+// allowlist patterns compile on first use (Pattern).
 package rules
 
 import (
@@ -59,9 +60,9 @@ type Allowlist struct {
 	Description string
 	And         bool
 	Target      Target
-	Regexes     []*regexp.Regexp
+	Regexes     []*Pattern
 	Stopwords   []string // lower-cased; a secret containing one is dropped
-	Paths       []*regexp.Regexp
+	Paths       []*Pattern
 }
 
 // Empty reports whether a has no criteria.

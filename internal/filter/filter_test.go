@@ -3,7 +3,6 @@ package filter
 import (
 	"fmt"
 	"reflect"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -26,10 +25,10 @@ func finding() detect.Finding {
 	}
 }
 
-func res(exprs ...string) []*regexp.Regexp {
-	var out []*regexp.Regexp
+func res(exprs ...string) []*rules.Pattern {
+	var out []*rules.Pattern
 	for _, e := range exprs {
-		out = append(out, regexp.MustCompile(e))
+		out = append(out, rules.MustPattern(e))
 	}
 	return out
 }

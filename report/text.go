@@ -65,6 +65,9 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		if f.Secret != "" {
 			fmt.Fprintf(bw, "  secret       %s\n", printable(textMask(f.Secret, opt.Redact)))
 		}
+		if f.Kind == detect.KindStaged {
+			fmt.Fprintf(bw, "  staged       in the index, not committed yet\n")
+		}
 		if f.Commit != "" {
 			fmt.Fprintf(bw, "  commit       %s\n", printable(f.Commit))
 			fmt.Fprintf(bw, "  author       %s <%s>, %s\n", printable(f.Author), printable(f.Email), f.Date.UTC().Format("2006-01-02"))
@@ -76,8 +79,15 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 	}
 	if len(fs) > 0 {
 		fmt.Fprintf(bw, "%s\n", c(ansiBold, "What to do"))
-		fmt.Fprintf(bw, "  A real credential: revoke or rotate it at its provider first, then remove it from the code.\n")
-		fmt.Fprintf(bw, "  Removing it from git alone does not help: it stays in history and clones.\n")
+		staged, other := kinds(fs)
+		if other {
+			fmt.Fprintf(bw, "  A real credential: revoke or rotate it at its provider first, then remove it from the code.\n")
+			fmt.Fprintf(bw, "  Removing it from git alone does not help: it stays in history and clones.\n")
+		}
+		if staged {
+			fmt.Fprintf(bw, "  A staged credential is not committed yet: take it out of the file (read it from the environment\n")
+			fmt.Fprintf(bw, "  or a secret store instead) and stage the file again. Rotate it if it was ever shared.\n")
+		}
 		fmt.Fprintf(bw, "  Not a secret: add a `leakhound:allow` comment on its line, or its fingerprint to .leakhoundignore.\n")
 	}
 	if opt.Summary != "" {
@@ -87,6 +97,19 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		fmt.Fprintf(bw, "%s\n", opt.Summary)
 	}
 	return bw.Flush()
+}
+
+// kinds reports whether fs holds staged findings, and other ones, so
+// that the advice fits: a staged secret is not in history yet.
+func kinds(fs []detect.Finding) (staged, other bool) {
+	for i := range fs {
+		if fs[i].Kind == detect.KindStaged {
+			staged = true
+		} else {
+			other = true
+		}
+	}
+	return staged, other
 }
 
 // printable makes text from the scanned content or repository safe for a

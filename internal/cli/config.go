@@ -31,7 +31,11 @@ func loader() rules.Loader {
 // It reports whether the set is the built-in one (already checked by
 // leakhound's own tests, so its patterns may compile lazily).
 func loadConfig(path, root string, env Env, log *slog.Logger) (*rules.Set, bool, error) {
-	ld := loader()
+	return loadConfigFrom(loader(), path, root, env, log)
+}
+
+// loadConfigFrom is loadConfig with the Loader to use (see warmLoader).
+func loadConfigFrom(ld rules.Loader, path, root string, env Env, log *slog.Logger) (*rules.Set, bool, error) {
 	if path == "" {
 		path = env.Getenv("LEAKHOUND_CONFIG")
 	}

@@ -1,0 +1,375 @@
+package gitplumb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/source"
+	"github.com/leakhound/leakhound/internal/testkit"
+)
+
+// stagedEvents records what a staged scan skipped, failed and scanned.
+type stagedEvents struct {
+	mu      sync.Mutex
+	skipped map[string]source.SkipReason
+	failed  map[string]error
+	scanned []string
+}
+
+func newStagedEvents() *stagedEvents {
+	return &stagedEvents{skipped: map[string]source.SkipReason{}, failed: map[string]error{}}
+}
+
+func (e *stagedEvents) Skipped(p string, why source.SkipReason) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.skipped[p] = why
+}
+
+func (e *stagedEvents) Failed(p string, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.failed[p] = err
+}
+
+func (e *stagedEvents) Scanned(p string, _ int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.scanned = append(e.scanned, p)
+}
+
+// scanStaged runs Staged over r with TokRule and returns the findings as
+// "secret path:line" strings, sorted, the findings themselves and the
+// events.
+func scanStaged(t *testing.T, s *Staged) ([]string, []detect.Finding, *stagedEvents) {
+	t.Helper()
+	det := detect.New(testkit.Set(t, testkit.TokRule), nil)
+	ev := newStagedEvents()
+	s.Events = ev
+	var got []string
+	var all []detect.Finding
+	err := s.Scan(context.Background(), func(f *detect.Fragment) error {
+		fs, err := det.Detect(f)
+		for _, x := range fs {
+			got = append(got, fmt.Sprintf("%s %s:%d", x.Secret, x.Path, x.StartLine))
+			all = append(all, x)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(got)
+	return got, all, ev
+}
+
+func wantFound(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("found:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// TestStagedReportsOnlyAddedLines: a secret already in HEAD is not
+// reported again, whether its line moves or is edited; a new one is, at
+// its line in the staged file, with staged provenance.
+func TestStagedReportsOnlyAddedLines(t *testing.T) {
+	r := newRepo(t)
+	r.write("app.env", "A=1\nOLD="+testkit.TokA+"\nB=2\n")
+	r.write("moved.env", "X="+tokC+"\nY=1\nZ=2\n")
+	r.commit("one")
+	r.write("app.env", "A=1\nOLD="+testkit.TokA+" # edited\nNEW="+testkit.TokB+"\nB=2\n")
+	r.write("moved.env", "Y=1\nZ=2\nX="+tokC+"\n")
+	r.git("add", "-A")
+	blob := r.git("rev-parse", ":app.env")
+
+	got, all, ev := scanStaged(t, &Staged{Git: r.open()})
+	wantFound(t, got, testkit.TokB+" app.env:3")
+	if len(all) == 1 {
+		f := all[0]
+		if f.Kind != detect.KindStaged || f.Commit != "" || f.BlobID != blob || f.Author != "" {
+			t.Errorf("provenance = %+v", f.Provenance)
+		}
+	}
+	if len(ev.scanned) != 2 || len(ev.skipped) != 0 || len(ev.failed) != 0 {
+		t.Errorf("events: scanned %v skipped %v failed %v", ev.scanned, ev.skipped, ev.failed)
+	}
+}
+
+// TestStagedRenames: a renamed file is compared with the version it was
+// renamed from, so only what the rename added is new; a deleted file adds
+// nothing.
+func TestStagedRenames(t *testing.T) {
+	r := newRepo(t)
+	body := "line one of a file long enough for rename detection\n" +
+		"KEY=" + testkit.TokA + "\n" +
+		"line three, more text\nline four, more text\nline five, more text\n"
+	r.write("old/name.cfg", body)
+	r.write("gone.cfg", "K="+tokC+"\n")
+	r.commit("one")
+	r.git("mv", "old/name.cfg", "new name.cfg")
+	r.write("new name.cfg", body+"EXTRA="+testkit.TokB+"\n")
+	r.git("rm", "-q", "gone.cfg")
+	r.git("add", "-A")
+
+	g := r.open()
+	d, err := g.DiffStaged(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var renamed *StagedChange
+	for i := range d.Changes {
+		if d.Changes[i].Path == "new name.cfg" {
+			renamed = &d.Changes[i]
+		}
+	}
+	if renamed == nil || renamed.Status != 'R' || renamed.From != "old/name.cfg" || renamed.Old.Blob != r.blob("HEAD", "old/name.cfg") {
+		t.Fatalf("changes = %+v", d.Changes)
+	}
+	got, _, _ := scanStaged(t, &Staged{Git: g, Diff: d})
+	wantFound(t, got, testkit.TokB+" new name.cfg:6")
+}
+
+// TestStagedSkips: binary files, symbolic links, submodules, files over
+// MaxBytes and allowlisted paths are reported as skipped, not scanned;
+// a symbolic link turned into a file is scanned whole.
+func TestStagedSkips(t *testing.T) {
+	r := newRepo(t)
+	r.write("typechange", "target")
+	if err := os.Remove(filepath.Join(r.dir, "typechange")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("somewhere", filepath.Join(r.dir, "typechange")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	r.commit("one")
+	r.write("bin.dat", "T="+testkit.TokA+"\x00\x01\n")
+	if err := os.Symlink(testkit.TokA, filepath.Join(r.dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	r.write("big.txt", "T="+testkit.TokA+"\n"+strings.Repeat("filler line\n", 200))
+	r.remove("typechange")
+	r.write("typechange", "T="+testkit.TokB+"\n")
+	r.write("vendor/lib.go", "T="+testkit.TokA+"\n")
+	r.git("add", "-A")
+	head := r.git("rev-parse", "HEAD")
+	r.git("update-index", "--add", "--cacheinfo", "160000,"+head+",sub")
+
+	skip := func(p string) bool { return strings.HasPrefix(p, "vendor/") }
+	got, _, ev := scanStaged(t, &Staged{Git: r.open(), MaxBytes: 1000, SkipPath: skip})
+	wantFound(t, got, testkit.TokB+" typechange:1")
+	want := map[string]source.SkipReason{
+		"vendor/lib.go": source.SkipAllowlist,
+		"bin.dat":       source.SkipBinary,
+		"link":          source.SkipSymlink,
+		"big.txt":       source.SkipTooLarge,
+		"sub":           SkipSubmodule,
+	}
+	for p, why := range want {
+		if ev.skipped[p] != why {
+			t.Errorf("%s: skipped %q, want %q", p, ev.skipped[p], why)
+		}
+	}
+	if len(ev.skipped) != len(want) || len(ev.failed) != 0 {
+		t.Errorf("skipped %v, failed %v", ev.skipped, ev.failed)
+	}
+}
+
+// TestStagedConflict: a path with an unresolved conflict is skipped.
+func TestStagedConflict(t *testing.T) {
+	r := newRepo(t)
+	r.write("c", "base\n")
+	r.commit("base")
+	r.git("checkout", "-q", "-b", "side")
+	r.write("c", "side "+testkit.TokA+"\n")
+	r.commit("side")
+	r.git("checkout", "-q", "main")
+	r.write("c", "main\n")
+	r.commit("main")
+	if out, err := gitCommand(r, "merge", "side"); err == nil {
+		t.Fatalf("merge did not conflict:\n%s", out)
+	}
+	got, _, ev := scanStaged(t, &Staged{Git: r.open()})
+	wantFound(t, got)
+	if ev.skipped["c"] != SkipUnmerged {
+		t.Errorf("skipped = %v", ev.skipped)
+	}
+}
+
+// gitCommand runs git in r and returns its output and error, for commands
+// expected to fail.
+func gitCommand(r *testRepo, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir, cmd.Env = r.dir, r.env()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestStagedNoCommitYet: in a repository without commits everything
+// staged is new, compared with the empty tree of the repository's object
+// format; with nothing staged there is nothing to scan.
+func TestStagedNoCommitYet(t *testing.T) {
+	for _, format := range []string{"sha1", "sha256"} {
+		t.Run(format, func(t *testing.T) {
+			r := &testRepo{t: t, dir: t.TempDir()}
+			if out, err := gitCommand(r, "init", "-q", "-b", "main", "--object-format="+format); err != nil {
+				t.Skipf("git cannot make a %s repository: %v\n%s", format, err, out)
+			}
+			g := r.open()
+			d, err := g.DiffStaged(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantBase := map[string]string{"sha1": EmptyTreeSHA1, "sha256": EmptyTreeSHA256}[format]
+			if !d.Unborn || d.Base != wantBase || len(d.Changes) != 0 {
+				t.Fatalf("empty index: %+v", d)
+			}
+			if got := r.git("hash-object", "-t", "tree", "/dev/null"); got != wantBase {
+				t.Fatalf("git's empty tree is %s, the package's %s", got, wantBase)
+			}
+			r.write("a/first.env", "X=1\nT="+testkit.TokA+"\n")
+			r.git("add", "-A")
+			got, _, _ := scanStaged(t, &Staged{Git: g})
+			wantFound(t, got, testkit.TokA+" a/first.env:2")
+		})
+	}
+}
+
+// TestStagedBare: a bare repository has no index; that is an error
+// saying so, not an empty scan.
+func TestStagedBare(t *testing.T) {
+	r := newRepo(t)
+	r.write("f", "x\n")
+	r.commit("one")
+	bare := filepath.Join(t.TempDir(), "b.git")
+	runGit(t, r.dir, r.env(), "clone", "-q", "--bare", r.dir, bare)
+	g, err := Open(context.Background(), bare, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = (&Staged{Git: g}).Scan(context.Background(), func(*detect.Fragment) error { return nil })
+	if !errors.Is(err, ErrBare) {
+		t.Fatalf("bare repository: %v, want ErrBare", err)
+	}
+}
+
+// TestStagedIndexFile: the index named by IndexFile (GIT_INDEX_FILE in a
+// hook for `git commit -a`) is read instead of the repository's.
+func TestStagedIndexFile(t *testing.T) {
+	r := newRepo(t)
+	r.write("f", "a\n")
+	r.commit("one")
+	r.write("f", "a\nT="+testkit.TokA+"\n")
+	// Staged in another index only, as `git commit -a` does.
+	alt := filepath.Join(t.TempDir(), "index")
+	runGit(t, r.dir, append(r.env(), "GIT_INDEX_FILE="+alt), "read-tree", "HEAD")
+	runGit(t, r.dir, append(r.env(), "GIT_INDEX_FILE="+alt), "add", "f")
+
+	got, _, _ := scanStaged(t, &Staged{Git: r.open()})
+	wantFound(t, got)
+	got, _, _ = scanStaged(t, &Staged{Git: r.open(), IndexFile: alt})
+	wantFound(t, got, testkit.TokA+" f:2")
+}
+
+// TestStagedAwkwardPaths: paths with spaces, newlines, quotes and
+// non-ASCII bytes come through -z output intact.
+func TestStagedAwkwardPaths(t *testing.T) {
+	r := newRepo(t)
+	r.write("keep", "x\n")
+	r.commit("one")
+	paths := []string{"dir with space/a b.txt", "new\nline", `quote"d`, "ünïcødé/文件", "-dash"}
+	for _, p := range paths {
+		r.write(p, "T="+testkit.TokA+"\n")
+	}
+	r.git("add", "-A")
+	got, _, _ := scanStaged(t, &Staged{Git: r.open()})
+	var want []string
+	for _, p := range paths {
+		want = append(want, testkit.TokA+" "+p+":1")
+	}
+	wantFound(t, got, want...)
+}
+
+// TestStagedEmitErrorStops: an error from emit ends the scan with it.
+func TestStagedEmitErrorStops(t *testing.T) {
+	r := newRepo(t)
+	r.write("a", "1\n")
+	r.write("b", "2\n")
+	r.git("add", "-A")
+	stop := errors.New("stop")
+	n := 0
+	err := (&Staged{Git: r.open()}).Scan(context.Background(), func(*detect.Fragment) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("err = %v after %d fragments", err, n)
+	}
+}
+
+func TestParseDiffIndex(t *testing.T) {
+	a, b := strings.Repeat("a", 40), strings.Repeat("b", 40)
+	z := zeroID()
+	for _, tc := range []struct {
+		name, in string
+		want     []StagedChange
+		bad      bool
+	}{
+		{name: "empty", in: ""},
+		{name: "modify", in: ":100644 100644 " + a + " " + b + " M\x00p\x00",
+			want: []StagedChange{{Path: "p", Mode: ModeFile, Blob: b, Old: Side{Mode: ModeFile, Blob: a}, Status: 'M'}}},
+		{name: "rename", in: ":100644 100755 " + a + " " + b + " R087\x00from\x00to\x00:000000 100644 " + z + " " + b + " A\x00n\x00",
+			want: []StagedChange{
+				{Path: "to", From: "from", Mode: ModeExec, Blob: b, Old: Side{Mode: ModeFile, Blob: a}, Status: 'R'},
+				{Path: "n", Mode: ModeFile, Blob: b, Old: Side{Blob: z}, Status: 'A'},
+			}},
+		{name: "no path", in: ":100644 100644 " + a + " " + b + " M\x00", bad: true},
+		{name: "rename without new path", in: ":100644 100644 " + a + " " + b + " R100\x00p\x00", bad: true},
+		{name: "short id", in: ":100644 100644 abc " + b + " M\x00p\x00", bad: true},
+		{name: "bad mode", in: ":1006x4 100644 " + a + " " + b + " M\x00p\x00", bad: true},
+		{name: "bad status", in: ":100644 100644 " + a + " " + b + " Q\x00p\x00", bad: true},
+		{name: "no colon", in: "100644 100644 " + a + " " + b + " M\x00p\x00", bad: true},
+		{name: "unterminated", in: ":100644", bad: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseDiffIndex([]byte(tc.in))
+			if tc.bad {
+				if err == nil {
+					t.Fatalf("no error; got %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzParseDiffIndex(f *testing.F) {
+	a, b := strings.Repeat("a", 40), strings.Repeat("b", 40)
+	f.Add([]byte(":100644 100644 " + a + " " + b + " M\x00p\x00"))
+	f.Add([]byte(":100644 100644 " + a + " " + b + " R050\x00x\x00y\x00"))
+	f.Add([]byte(":000000 000000 " + a + " " + b + " U\x00c\x00\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		changes, err := parseDiffIndex(in)
+		if err != nil {
+			return
+		}
+		for _, c := range changes {
+			if !validID(c.Blob) || !validID(c.Old.Blob) {
+				t.Fatalf("invalid id accepted: %+v", c)
+			}
+		}
+	})
+}

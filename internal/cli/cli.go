@@ -35,6 +35,9 @@ type Env struct {
 	Getenv func(string) string
 	// IsTerminal reports whether w is an interactive terminal.
 	IsTerminal func(w io.Writer) bool
+	// Executable returns the path of the leakhound binary, which hooks
+	// that `leakhound hook install` writes run; nil means os.Executable.
+	Executable func() (string, error)
 }
 
 // Run executes one leakhound invocation and returns its exit code.
@@ -57,6 +60,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runScan(ctx, "stdin", rest, env)
 	case "git":
 		return runScan(ctx, "git", rest, env)
+	case "hook":
+		return runHook(ctx, rest, env)
 	case "rules":
 		return runRules(rest, env)
 	case "version", "--version", "-v":
@@ -107,6 +112,9 @@ Usage:
   leakhound dir [PATH...] [flags]     scan files and directories (default: .)
   leakhound stdin [flags]             scan standard input (CI logs, pipes)
   leakhound git [REPO] [flags]        scan a repository's history (all refs; --branch, --range, --since, --until)
+  leakhound git --staged [REPO]       scan what the next commit would add (for a pre-commit hook)
+  leakhound hook pre-push             scan what a push sends (for a pre-push hook; reads git's input)
+  leakhound hook install [--pre-push] install leakhound as the repository's pre-commit (or pre-push) hook
   leakhound rules list [--config F]   list the rules in force
   leakhound rules check [--config F]  check a config: syntax, regexes, examples
   leakhound version                   print the version

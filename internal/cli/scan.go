@@ -34,20 +34,35 @@ Findings are reported with file "stdin" and their line numbers.
 `
 
 const gitUsage = `Usage: leakhound git [REPO] [flags]
+       leakhound git --staged [REPO] [flags]
 
 Scan a git repository's history (default: the repository in the current
 directory): every commit reachable from every ref, oldest first, reporting
 each secret once, for the commit that introduced it at that path. A merge
-reports only what none of its parents had. Objects are read with git's
-plumbing; nothing in the repository's config or hooks is ever run.
-Missing objects (partial clones, corrupt packs) are reported and make the
-exit code 2; a shallow clone's boundary is not an error.
+reports only what none of its parents had. --range A..B scans only the
+commits reachable from B and not from A (what a push or a pull request
+adds). Objects are read with git's plumbing; nothing in the repository's
+config or hooks is ever run. Missing objects (partial clones, corrupt
+packs) are reported and make the exit code 2; a shallow clone's boundary
+is not an error.
+
+--staged scans what a commit made now would add, for a pre-commit hook:
+the lines of each staged file that its HEAD version (or the version it was
+renamed from) does not have, with the staged file's line numbers. Binary
+files, symbolic links, submodules and files over --max-target-megabytes
+are skipped and counted. It reads the index git names in GIT_INDEX_FILE
+(set for hooks of 'git commit -a' and 'git commit PATH'), else the
+repository's own.
 `
 
 // gitFlags select which history `leakhound git` scans.
 type gitFlags struct {
 	branch, since, until, rng string
 	noProgress                bool
+	staged                    bool
+	// revs, when set, are the rev-list arguments to scan instead of the
+	// flags' (leakhound hook pre-push); never set from a flag.
+	revs []string
 }
 
 func (g *gitFlags) register(fs *flag.FlagSet) {
@@ -55,11 +70,18 @@ func (g *gitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.since, "since", "", "only commits more recent than this date (as git rev-list --since)")
 	fs.StringVar(&g.until, "until", "", "only commits older than this date (as git rev-list --until)")
 	fs.StringVar(&g.rng, "range", "", "only commits in this range, e.g. origin/main..HEAD (reachable from the right, not the left)")
+	fs.BoolVar(&g.staged, "staged", false, "scan what the index adds to HEAD (for a pre-commit hook) instead of history")
 	fs.BoolVar(&g.noProgress, "no-progress", false, "no progress bar (it is only ever shown when stderr is a terminal, and not with --log-level debug)")
 }
 
 // revArgs turns the flags into rev-list arguments; none means every ref.
 func (g *gitFlags) revArgs() ([]string, error) {
+	if g.staged {
+		return nil, g.stagedConflict()
+	}
+	if g.revs != nil {
+		return g.revs, nil
+	}
 	var args []string
 	switch {
 	case g.rng != "" && g.branch != "":
@@ -96,6 +118,11 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	if done {
 		return code
 	}
+	return scan(ctx, kind, pos, f, g, env)
+}
+
+// scan runs a scan whose flags are parsed; pos are its arguments.
+func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlags, env Env) int {
 	if kind == "stdin" && len(pos) > 0 {
 		fmt.Fprintf(env.Stderr, "leakhound stdin: takes no arguments (got %q); pipe content to it\n", pos[0])
 		return ExitError
@@ -112,7 +139,8 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "leakhound git: %v\n", err)
 		return ExitError
 	}
-	prog := newProgress(kind, f, g.noProgress, env)
+	ld := warmLoader(f.config, env)
+	prog := newProgress(kind, f, g.noProgress || g.staged, env)
 	log, err := newLogger(f.logLevel, prog.logTo(env.Stderr))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
@@ -132,8 +160,11 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	}
 	var repo *gitplumb.Git
 	var state repoState
+	var staged *gitplumb.StagedDiff
 	if kind == "git" {
-		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil {
+		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil && g.staged {
+			staged, err = diffStaged(ctx, repo, pos[0], env)
+		} else if err == nil {
 			state, err = inspectRepo(ctx, repo)
 		}
 		if err != nil {
@@ -141,7 +172,7 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 			return ExitError
 		}
 	}
-	set, builtin, err := loadConfig(f.config, root, env, log)
+	set, builtin, err := loadConfigFrom(ld, f.config, root, env, log)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
@@ -169,7 +200,7 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	start := time.Now()
 	prog.start(&sc.Found)
 	var res *pipeline.Result
-	if kind == "git" && len(revs) == 0 && !sc.Detector.PathDependent() {
+	if kind == "git" && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent() {
 		// Every ref: read each object once, in pack order (DESIGN §3).
 		// Its long-lived heap is the repository's trees; collecting when
 		// the heap grows 40% rather than 100% over them keeps the whole
@@ -189,6 +220,9 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		case "stdin":
 			return &source.Stdin{R: env.Stdin, Threads: f.threads, Events: ev}
 		case "git":
+			if staged != nil {
+				return stagedSource(repo, staged, f, sc.Global.SkipsPath, ev, log)
+			}
 			hist := &gitplumb.History{Git: repo, Args: revs, MaxBytes: int64(f.maxMB) << 20, Events: ev, Logger: log, Progress: prog.Counters()}
 			return source.Parallel{Source: hist, Threads: f.threads}
 		}
@@ -196,6 +230,9 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	})
 	elapsed := time.Since(start)
 	prog.stop()
+	if staged != nil {
+		return finish(ctx, res, rep, f, env, log, elapsed, "staged", stagedNotes(staged)...)
+	}
 	return finish(ctx, res, rep, f, env, log, elapsed, kind, state.notes(res)...)
 }
 
@@ -250,7 +287,7 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 
 func summary(res *pipeline.Result, elapsed time.Duration, kind string) string {
 	var b strings.Builder
-	noun := map[string]string{"dir": "files", "stdin": "streams", "git": "blobs"}[kind]
+	noun := map[string]string{"dir": "files", "stdin": "streams", "git": "blobs", "staged": "staged files"}[kind]
 	fmt.Fprintf(&b, "leakhound: %d finding(s) in %d %s (%s) in %s", len(res.Findings), res.Stats.Items, noun, humanBytes(res.Stats.Bytes), elapsed.Round(time.Millisecond))
 	if len(res.Skipped) > 0 {
 		var parts []string

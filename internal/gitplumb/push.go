@@ -1,0 +1,240 @@
+package gitplumb
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"unicode"
+)
+
+// PushUpdate is one ref a push updates, as git tells a pre-push hook on
+// its standard input (githooks(5), "pre-push"):
+//
+//	<local ref> SP <local object name> SP <remote ref> SP <remote object name> LF
+//
+// The local object name is all zeros when the push deletes the remote
+// ref, the remote one when the remote ref does not exist yet.
+type PushUpdate struct {
+	LocalRef, LocalID, RemoteRef, RemoteID string
+}
+
+// Deletes reports whether the update deletes the remote ref.
+func (u PushUpdate) Deletes() bool { return IsZero(u.LocalID) }
+
+// Limits on what ParsePushUpdates accepts: git writes one short line per
+// ref pushed.
+const (
+	maxPushLine  = 16 << 10
+	maxPushLines = 1 << 20
+)
+
+// ParsePushUpdates reads a pre-push hook's standard input. Both object
+// names must be full hexadecimal ids; the local ref, which git writes as
+// the user gave it, may hold spaces (HEAD@{1 day ago}), so the line is
+// split from the right. Errors quote at most the start of a line: the
+// input holds ref names and ids, never file content.
+func ParsePushUpdates(r io.Reader) ([]PushUpdate, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxPushLine)
+	var out []PushUpdate
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if len(out) >= maxPushLines {
+			return nil, fmt.Errorf("pre-push input: more than %d lines", maxPushLines)
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 {
+			return nil, fmt.Errorf("pre-push input line %d: want <local ref> <local id> <remote ref> <remote id>, got %q", n, truncate(line, 100))
+		}
+		k := len(f)
+		u := PushUpdate{LocalRef: strings.Join(f[:k-3], " "), LocalID: f[k-3], RemoteRef: f[k-2], RemoteID: f[k-1]}
+		if !validID(u.LocalID) || !validID(u.RemoteID) {
+			return nil, fmt.Errorf("pre-push input line %d: %q: object names must be full hexadecimal ids", n, truncate(line, 100))
+		}
+		out = append(out, u)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("pre-push input: %w", err)
+	}
+	return out, nil
+}
+
+// PushRevs returns the rev-list arguments that select the commits the
+// updates send that the remote does not have yet: every local commit,
+// then --not every remote commit this repository has. For a new remote
+// ref (or a remote commit not fetched here, so unknown) there is no such
+// commit, and what is on any remote-tracking branch counts as already
+// pushed: --not --remotes. Deletions send nothing. Every argument is an
+// id git resolved or one of those two options, never text from the
+// input. notes say, without any secret, what was not scanned and why.
+// args is empty when nothing is to be scanned.
+func (g *Git) PushRevs(ctx context.Context, updates []PushUpdate) (args, notes []string, err error) {
+	var locals, remotes []string
+	for _, u := range updates {
+		if u.Deletes() {
+			continue
+		}
+		if !validID(u.LocalID) || !validID(u.RemoteID) {
+			return nil, nil, fmt.Errorf("push of %q: invalid object id", truncate(u.LocalRef, 100))
+		}
+		locals = append(locals, u.LocalID)
+		if !IsZero(u.RemoteID) {
+			remotes = append(remotes, u.RemoteID)
+		}
+	}
+	if len(locals) == 0 {
+		return nil, nil, nil
+	}
+	revs := make([]string, 0, len(locals)+len(remotes))
+	revs = append(append(revs, locals...), remotes...)
+	ids, err := g.ResolveCommits(ctx, revs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var pos, neg []string
+	seen := map[string]bool{}
+	allRemotes := false
+	i := 0
+	for _, u := range updates {
+		if u.Deletes() {
+			continue
+		}
+		local := ids[i]
+		i++
+		switch {
+		case local == "":
+			notes = append(notes, fmt.Sprintf("%s (%s) is not a commit, so it has no history to scan", truncate(u.LocalRef, 100), u.LocalID))
+		case !seen[local]:
+			seen[local] = true
+			pos = append(pos, local)
+		}
+		if IsZero(u.RemoteID) {
+			allRemotes = true
+		}
+	}
+	for j, id := range ids[len(locals):] {
+		switch {
+		case id == "":
+			notes = append(notes, fmt.Sprintf("the remote's %s is not in this repository (fetch to narrow the scan): "+
+				"every commit on no remote-tracking branch is scanned", remotes[j]))
+			allRemotes = true
+		case !seen["^"+id]:
+			seen["^"+id] = true
+			neg = append(neg, id)
+		}
+	}
+	if len(pos) == 0 {
+		return nil, notes, nil
+	}
+	args = pos
+	if len(neg) > 0 || allRemotes {
+		args = append(args, "--not")
+		args = append(args, neg...)
+		if allRemotes {
+			args = append(args, "--remotes")
+		}
+	}
+	return args, notes, nil
+}
+
+// ResolveCommits returns, for each rev (a ref name, an id, an expression
+// such as origin/main~2), the id of the commit it names, or "" when it
+// names none here: unknown, or an object that is not a commit or a tag of
+// one. Revs are written to `git cat-file --batch-check` on its standard
+// input, never as arguments, so none can be taken for an option; a rev
+// that starts with '-' or holds a control character is refused anyway. In
+// a partial clone git stops at the first id it does not have (it may not
+// fetch); each rev is then asked alone with `git rev-parse --verify`.
+func (g *Git) ResolveCommits(ctx context.Context, revs []string) ([]string, error) {
+	for _, r := range revs {
+		if err := checkRev(r); err != nil {
+			return nil, err
+		}
+	}
+	if len(revs) == 0 {
+		return nil, nil
+	}
+	ids, err := g.resolveBatch(ctx, revs)
+	if err == nil {
+		return ids, nil
+	}
+	ids = make([]string, len(revs))
+	for i, r := range revs {
+		if ids[i], err = g.resolveOne(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// checkRev refuses what could be read as an option or a second request.
+func checkRev(r string) error {
+	switch {
+	case r == "":
+		return errors.New("empty revision")
+	case strings.HasPrefix(r, "-"):
+		return fmt.Errorf("revision %q must not start with '-'", truncate(r, 100))
+	case len(r) > 4096:
+		return fmt.Errorf("revision %q is too long", truncate(r, 100))
+	case strings.IndexFunc(r, unicode.IsControl) >= 0:
+		return fmt.Errorf("revision %q holds a control character", truncate(r, 100))
+	}
+	return nil
+}
+
+func (g *Git) resolveBatch(ctx context.Context, revs []string) ([]string, error) {
+	cmd := g.Command(ctx, "cat-file", "--batch-check=%(objectname) %(objecttype)")
+	var in strings.Builder
+	for _, r := range revs {
+		in.WriteString(r)
+		in.WriteString("^{commit}\n")
+	}
+	cmd.Stdin = strings.NewReader(in.String())
+	var stderr tail
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file --batch-check: %w", stderr.wrap(err))
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(revs) {
+		return nil, fmt.Errorf("git cat-file --batch-check: %d answers to %d requests", len(lines), len(revs))
+	}
+	ids := make([]string, len(revs))
+	for i, l := range lines {
+		if id, typ, ok := strings.Cut(l, " "); ok && typ == "commit" && validID(id) {
+			ids[i] = id
+		}
+	}
+	return ids, nil
+}
+
+func (g *Git) resolveOne(ctx context.Context, rev string) (string, error) {
+	cmd := g.Command(ctx, "rev-parse", "-q", "--verify", rev+"^{commit}")
+	var stderr tail
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return "", nil // not here (or not fetched into a partial clone)
+	}
+	if err != nil {
+		return "", fmt.Errorf("git rev-parse: %w", stderr.wrap(err))
+	}
+	id := strings.TrimSpace(string(out))
+	if !validID(id) {
+		return "", fmt.Errorf("git rev-parse: unexpected output %q", truncate(id, 100))
+	}
+	return id, nil
+}
+
+// IsID reports whether s is a full hexadecimal object id (SHA-1 or
+// SHA-256, lower case, as git prints them).
+func IsID(s string) bool { return validID(s) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/source"
@@ -23,6 +24,10 @@ type attributor struct {
 	// the parents' versions of paths the commit changed or deleted.
 	added []change
 	olds  []uint32
+	// stack holds the trees walk is inside, to stop at a forged cycle;
+	// removedSeen the parent trees whose blobs this commit collected.
+	stack       []uint32
+	removedSeen map[uint32]bool
 }
 
 // change is a path whose new version holds candidates (or could not be
@@ -34,6 +39,11 @@ type change struct {
 }
 
 const noObj = ^uint32(0)
+
+// maxTreeDepth bounds how deep trees nest. git itself refuses paths
+// nested more than 4096 deep (core.maxTreeDepth); a forged pack whose tree
+// holds itself must end, not exhaust the stack.
+const maxTreeDepth = 4096
 
 // run walks every commit reachable from tips and emits what each one
 // introduced.
@@ -85,6 +95,7 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 		a.progress.CommitsTotal.Store(int64(len(order)))
 	}
 	a.memo = make([]uint8, st.count())
+	a.removedSeen = map[uint32]bool{}
 	for i, c := range order {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -112,6 +123,7 @@ func (a *attributor) commit(c uint32) error {
 		}
 	}
 	a.added, a.olds = a.added[:0], a.olds[:0]
+	clear(a.removedSeen)
 	if st.kind[info.tree] != kindTree {
 		a.ev.Failed("commit "+st.hex(c), fmt.Errorf("its tree %s is missing", st.hex(info.tree)))
 		return nil
@@ -170,10 +182,24 @@ func (a *attributor) commit(c uint32) error {
 // diff does for merges.
 func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
 	st := a.st
+	if strings.Count(prefix, "/") > maxTreeDepth {
+		a.ev.Failed(truncate(prefix, 200), fmt.Errorf("commit %s: trees nested over %d deep (a forged repository?): not scanned deeper", st.hex(c), maxTreeDepth))
+		return
+	}
 	if t != noObj && st.kind[t] != kindTree {
 		a.ev.Failed(prefix, fmt.Errorf("commit %s: tree %s is missing", st.hex(c), st.hex(t)))
 		return
 	}
+	// A tree inside itself: only a forged pack (nothing checks objects
+	// against their ids on read) can hold one.
+	for _, up := range a.stack {
+		if up == t {
+			a.ev.Failed(truncate(prefix, 200), fmt.Errorf("commit %s: tree %s contains itself (a forged repository): not scanned further", st.hex(c), st.hex(t)))
+			return
+		}
+	}
+	a.stack = append(a.stack, t)
+	defer func() { a.stack = a.stack[:len(a.stack)-1] }()
 	// Index the parents' entries by name.
 	pent := make([]map[uint32]entry, len(parents))
 	for i, p := range parents {
@@ -297,9 +323,12 @@ func (a *attributor) removed(pe entry) {
 		}
 	case entTree:
 		t := pe.obj()
-		if st.kind[t] != kindTree || !a.treeInteresting(t) {
+		if st.kind[t] != kindTree || a.removedSeen[t] || !a.treeInteresting(t) {
 			return
 		}
+		// Once per tree and commit: the same tree holds the same blobs,
+		// and a forged tree that holds itself ends here.
+		a.removedSeen[t] = true
 		for _, e := range st.tree(t) {
 			a.removed(e)
 		}
@@ -321,11 +350,12 @@ func (a *attributor) treeInteresting(t uint32) bool {
 		return true
 	}
 	switch a.memo[t] {
-	case 1:
+	case 1, 3: // 3: being computed, so a tree that holds itself (a forged pack) ends
 		return false
 	case 2:
 		return true
 	}
+	a.memo[t] = 3
 	v := false
 	for _, e := range st.tree(t) {
 		switch e.mode() {

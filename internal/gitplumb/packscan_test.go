@@ -1,6 +1,7 @@
 package gitplumb
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -313,5 +314,40 @@ func TestEditedLineKeepsOldSecret(t *testing.T) {
 	}
 	if got, _, _ := scanHistory(t, &History{Git: r.open()}); fmt.Sprint(got) != want {
 		t.Errorf("History: %v, want %v", got, want)
+	}
+}
+
+// TestPackScanForgedTreeCycle: a forged pack can claim a tree holds itself
+// (nothing checks an object against its id on read). Attribution must end
+// with a failure, not recurse until the stack runs out.
+func TestPackScanForgedTreeCycle(t *testing.T) {
+	st := newStore(20)
+	c := st.intern(bytes.Repeat([]byte{1}, 20))
+	tr := st.intern(bytes.Repeat([]byte{2}, 20))
+	blob := st.intern(bytes.Repeat([]byte{4}, 20)) // referenced, never seen: missing
+	_ = blob
+	tree := append([]byte("40000 loop\x00"), bytes.Repeat([]byte{2}, 20)...)
+	tree = append(tree, append([]byte("100644 f\x00"), bytes.Repeat([]byte{4}, 20)...)...)
+	if err := st.add(tr, "tree", tree); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.add(c, "commit", []byte("tree "+strings.Repeat("02", 20)+"\nauthor A <a@x> 1 +0000\n\nx\n")); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{skipped: map[string]source.SkipReason{}, failed: map[string]error{}}
+	a := &attributor{st: st, ev: rec, emit: func([]detect.Finding) error { return nil }}
+	if err := a.run(context.Background(), []string{strings.Repeat("01", 20)}); err != nil {
+		t.Fatal(err)
+	}
+	deep := false
+	for p, err := range rec.failed {
+		if strings.Contains(err.Error(), "contains itself") {
+			deep = true
+		} else if !strings.HasSuffix(p, "f") {
+			t.Errorf("unexpected failure %s: %v", p, err)
+		}
+	}
+	if !deep || len(rec.failed) > 3 {
+		t.Errorf("want one cycle failure (and the missing blob): %v", rec.failed)
 	}
 }

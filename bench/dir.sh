@@ -11,13 +11,10 @@
 #
 # For people on a quiet machine only: CI must never run this.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_refuse_ci dir.sh
 
 usage() { echo "usage: bench/dir.sh [TREE] [RUNS]   (TREE defaults to \$BENCH_TREE, RUNS to 5)" >&2; exit 2; }
-
-if [[ -n "${CI:-}" ]]; then
-	echo "bench/dir.sh: not for CI (CI is set); run it by hand on a quiet machine" >&2
-	exit 2
-fi
 
 tree="${1:-${BENCH_TREE:-}}"
 runs="${2:-5}"
@@ -25,26 +22,7 @@ runs="${2:-5}"
 [[ -d "$tree" ]] || { echo "bench/dir.sh: $tree is not a directory" >&2; exit 2; }
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || usage
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/leakhound-bench.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-
-if [[ -n "${LEAKHOUND:-}" ]]; then
-	leakhound="$LEAKHOUND"
-else
-	echo "building leakhound from $root" >&2
-	(cd "$root" && go build -o "$tmp/leakhound" ./cmd/leakhound)
-	leakhound="$tmp/leakhound"
-fi
-
-gitleaks="${GITLEAKS:-$(command -v gitleaks || true)}"
-if [[ -n "$gitleaks" && ! -x "$gitleaks" ]]; then
-	echo "bench/dir.sh: GITLEAKS=$gitleaks is not executable" >&2
-	exit 2
-fi
-if [[ -z "$gitleaks" ]]; then
-	echo "gitleaks not found (set GITLEAKS or put it on PATH): timing leakhound only" >&2
-fi
+bench_setup dir.sh
 
 # leakhound writes straight into a non-regular report path such as /dev/null.
 lh_cmd=("$leakhound" dir "$tree" --report-path /dev/null --exit-code 0)
@@ -69,13 +47,6 @@ run() {
 	awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }'
 }
 
-# median FILE: median of the numbers in FILE, one per line.
-median() {
-	sort -g "$1" | awk '{ v[NR] = $1 }
-		END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.3f\n", m }'
-}
-
 echo "tree: $tree ($(find "$tree" -type f | wc -l) files), $runs runs each after one warm-up" >&2
 echo "leakhound: ${lh_cmd[*]}" >&2
 [[ -z "$gitleaks" ]] || echo "gitleaks:  ${gl_cmd[*]} ($("$gitleaks" version 2>/dev/null || echo '?'))" >&2
@@ -84,14 +55,10 @@ echo "leakhound: ${lh_cmd[*]}" >&2
 : >"$tmp/gitleaks.times"
 run leakhound "${lh_cmd[@]}" >/dev/null
 [[ -z "$gitleaks" ]] || run gitleaks "${gl_cmd[@]}" >/dev/null
+tools=(leakhound)
+[[ -z "$gitleaks" ]] || tools+=(gitleaks)
 for ((i = 1; i <= runs; i++)); do
-	if [[ -z "$gitleaks" ]]; then
-		order=(leakhound)
-	elif ((i % 2)); then
-		order=(leakhound gitleaks)
-	else
-		order=(gitleaks leakhound)
-	fi
+	read -ra order <<<"$(interleaved "$i" "${tools[@]}")"
 	for tool in "${order[@]}"; do
 		if [[ "$tool" == leakhound ]]; then t="$(run leakhound "${lh_cmd[@]}")"; else t="$(run gitleaks "${gl_cmd[@]}")"; fi
 		echo "$t" >>"$tmp/$tool.times"
@@ -100,9 +67,9 @@ for ((i = 1; i <= runs; i++)); do
 done
 
 lh="$(median "$tmp/leakhound.times")"
-echo "leakhound median: ${lh}s"
+printf 'leakhound median: %.3fs\n' "$lh"
 if [[ -n "$gitleaks" ]]; then
 	gl="$(median "$tmp/gitleaks.times")"
-	echo "gitleaks  median: ${gl}s"
+	printf 'gitleaks  median: %.3fs\n' "$gl"
 	awk -v g="$gl" -v l="$lh" 'BEGIN { if (l > 0) printf "ratio gitleaks/leakhound: %.2f\n", g / l; else print "ratio gitleaks/leakhound: n/a (leakhound took 0s)" }'
 fi

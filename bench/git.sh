@@ -15,13 +15,10 @@
 #
 # For people on a quiet machine only: CI must never run this.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_refuse_ci git.sh
 
 usage() { echo "usage: bench/git.sh REPO [RUNS]" >&2; exit 2; }
-
-if [[ -n "${CI:-}" ]]; then
-	echo "bench/git.sh: not for CI (CI is set); run it by hand on a quiet machine" >&2
-	exit 2
-fi
 
 repo="${1:-}"
 runs="${2:-5}"
@@ -29,25 +26,8 @@ runs="${2:-5}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || usage
 git -C "$repo" rev-parse --git-dir >/dev/null 2>&1 || { echo "bench/git.sh: $repo is not a git repository" >&2; exit 2; }
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/leakhound-bench.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-
+bench_setup git.sh
 (cd "$root" && go build -o "$tmp/peakrss" ./bench/peakrss)
-if [[ -n "${LEAKHOUND:-}" ]]; then
-	leakhound="$LEAKHOUND"
-else
-	echo "building leakhound from $root" >&2
-	(cd "$root" && go build -o "$tmp/leakhound" ./cmd/leakhound)
-	leakhound="$tmp/leakhound"
-fi
-
-gitleaks="${GITLEAKS:-$(command -v gitleaks || true)}"
-if [[ -n "$gitleaks" && ! -x "$gitleaks" ]]; then
-	echo "bench/git.sh: GITLEAKS=$gitleaks is not executable" >&2
-	exit 2
-fi
-[[ -n "$gitleaks" ]] || echo "gitleaks not found (set GITLEAKS or put it on PATH): timing leakhound only" >&2
 
 lh_cmd=("$leakhound" git "$repo" --report-format json --report-path "$tmp/leakhound-report.json" --exit-code 0)
 # gitleaks gets a throwaway regular file, never /dev/null: run as root it
@@ -72,13 +52,6 @@ run() {
 	tail -n 1 "$tmp/$name.log" | tee -a "$tmp/$name.runs"
 }
 
-# median FILE COLUMN: median of that column.
-median() {
-	awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
-		END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.3f\n", m }'
-}
-
 commits="$(git -C "$repo" rev-list --all | wc -l)"
 echo "repository: $repo ($commits commits), $runs runs each after one warm-up" >&2
 echo "leakhound: ${lh_cmd[*]}" >&2
@@ -96,11 +69,7 @@ runtool() {
 }
 for tool in "${tools[@]}"; do runtool "$tool" >/dev/null; : >"$tmp/$tool.runs"; done
 for ((i = 1; i <= runs; i++)); do
-	order=("${tools[@]}")
-	if ((i % 2 == 0)); then
-		order=()
-		for ((j = ${#tools[@]} - 1; j >= 0; j--)); do order+=("${tools[j]}"); done
-	fi
+	read -ra order <<<"$(interleaved "$i" "${tools[@]}")"
 	for tool in "${order[@]}"; do
 		echo "run $i $tool $(runtool "$tool")" >&2
 	done
@@ -110,12 +79,13 @@ echo "leakhound said: $(grep '^leakhound:' "$tmp/leakhound.log" | tail -n 1)" >&
 lh_t="$(median "$tmp/leakhound.runs" 1)"
 lh_m="$(median "$tmp/leakhound.runs" 2)"
 fl_t="$(median "$tmp/floor.runs" 1)"
-echo "leakhound median: ${lh_t}s, peak memory $((${lh_m%.*} / 1024)) MB (all processes)"
-echo "cat-file floor median: ${fl_t}s (leakhound/floor: $(awk -v l="$lh_t" -v f="$fl_t" 'BEGIN { printf "%.2f", l / f }'))"
+printf 'leakhound median: %.3fs, peak memory %d MB (all processes)\n' "$lh_t" "$((${lh_m%.*} / 1024))"
+printf 'cat-file floor median: %.3fs' "$fl_t"
+echo " (leakhound/floor: $(awk -v l="$lh_t" -v f="$fl_t" 'BEGIN { printf "%.2f", l / f }'))"
 if [[ -n "$gitleaks" ]]; then
 	gl_t="$(median "$tmp/gitleaks.runs" 1)"
 	gl_m="$(median "$tmp/gitleaks.runs" 2)"
-	echo "gitleaks  median: ${gl_t}s, peak memory $((${gl_m%.*} / 1024)) MB (all processes)"
+	printf 'gitleaks  median: %.3fs, peak memory %d MB (all processes)\n' "$gl_t" "$((${gl_m%.*} / 1024))"
 	awk -v g="$gl_t" -v l="$lh_t" 'BEGIN { printf "ratio gitleaks/leakhound: %.2f (time)\n", g / l }'
 	awk -v g="$gl_m" -v l="$lh_m" 'BEGIN { printf "ratio gitleaks/leakhound: %.2f (peak memory)\n", g / l }'
 	echo "findings: leakhound $(grep -o '"fingerprint"' "$tmp/leakhound-report.json" | wc -l), gitleaks $(grep -o '"Fingerprint"' "$tmp/gitleaks-report.json" | wc -l)"

@@ -16,34 +16,15 @@
 #
 # For people on a quiet machine only: CI must never run this.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_refuse_ci staged.sh
 
 usage() { echo "usage: bench/staged.sh [RUNS]   (RUNS defaults to 21)" >&2; exit 2; }
 
-if [[ -n "${CI:-}" ]]; then
-	echo "bench/staged.sh: not for CI (CI is set); run it by hand on a quiet machine" >&2
-	exit 2
-fi
 runs="${1:-21}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || usage
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/leakhound-staged.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-
-if [[ -n "${LEAKHOUND:-}" ]]; then
-	leakhound="$LEAKHOUND"
-else
-	echo "building leakhound from $root" >&2
-	(cd "$root" && go build -o "$tmp/leakhound" ./cmd/leakhound)
-	leakhound="$tmp/leakhound"
-fi
-
-gitleaks="${GITLEAKS:-$(command -v gitleaks || true)}"
-if [[ -n "$gitleaks" && ! -x "$gitleaks" ]]; then
-	echo "bench/staged.sh: GITLEAKS=$gitleaks is not executable; timing leakhound only" >&2
-	gitleaks=""
-fi
-[[ -n "$gitleaks" ]] || echo "gitleaks not found (set GITLEAKS or put it on PATH): timing leakhound only" >&2
+bench_setup staged.sh
 
 # The repository: 100 folders of 100 small Go files, committed; then 10 of
 # them changed and staged. No user or system git config takes part.
@@ -94,7 +75,6 @@ stats() {
 		END { if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
 		      printf "%.1f ms (fastest %.1f ms)\n", m * 1000, v[1] * 1000 }'
 }
-median() { sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "$runs runs each after one warm-up" >&2
 echo "leakhound: ${lh_cmd[*]}" >&2
@@ -103,14 +83,10 @@ echo "leakhound: ${lh_cmd[*]}" >&2
 : >"$tmp/gitleaks.times"
 run leakhound "${lh_cmd[@]}" >/dev/null
 [[ -z "$gitleaks" ]] || run gitleaks "${gl_cmd[@]}" >/dev/null
+tools=(leakhound)
+[[ -z "$gitleaks" ]] || tools+=(gitleaks)
 for ((i = 1; i <= runs; i++)); do
-	if [[ -z "$gitleaks" ]]; then
-		order=(leakhound)
-	elif ((i % 2)); then
-		order=(leakhound gitleaks)
-	else
-		order=(gitleaks leakhound)
-	fi
+	read -ra order <<<"$(interleaved "$i" "${tools[@]}")"
 	for tool in "${order[@]}"; do
 		if [[ "$tool" == leakhound ]]; then t="$(run leakhound "${lh_cmd[@]}")"; else t="$(run gitleaks "${gl_cmd[@]}")"; fi
 		echo "$t" >>"$tmp/$tool.times"

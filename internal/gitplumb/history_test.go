@@ -228,23 +228,29 @@ func TestHistorySharedBlobs(t *testing.T) {
 	}
 }
 
-func TestHistorySkipsAndRanges(t *testing.T) {
-	tokA, tokB := testkit.TokA, testkit.TokB
+// skipsRepo commits, in c1, content a scan must skip (a binary file, one
+// over 1 KiB, a symbolic link, a submodule) next to ok.txt holding TokA.
+func skipsRepo(t *testing.T) (r *testRepo, c1 string) {
 	sub := newRepo(t)
 	sub.write("s", "s\n")
 	subID := sub.commit("sub")
 
-	r := newRepo(t)
-	r.write("bin.dat", "a\x00b "+tokA+"\n")
-	r.write("big.txt", strings.Repeat("filler line\n", 200)+tokA+"\n")
-	r.write("ok.txt", tokA+"\n")
-	if err := os.Symlink(tokA, filepath.Join(r.dir, "link")); err != nil {
+	r = newRepo(t)
+	r.write("bin.dat", "a\x00b "+testkit.TokA+"\n")
+	r.write("big.txt", strings.Repeat("filler line\n", 200)+testkit.TokA+"\n")
+	r.write("ok.txt", testkit.TokA+"\n")
+	if err := os.Symlink(testkit.TokB, filepath.Join(r.dir, "link")); err != nil {
 		t.Fatal(err)
 	}
 	r.git("add", "-A")
 	r.git("update-index", "--add", "--cacheinfo", "160000,"+subID+",mod")
 	r.git("commit", "-q", "-m", "c1")
-	c1 := r.git("rev-parse", "HEAD")
+	return r, r.git("rev-parse", "HEAD")
+}
+
+func TestHistorySkipsAndRanges(t *testing.T) {
+	tokA, tokB := testkit.TokA, testkit.TokB
+	r, c1 := skipsRepo(t)
 	r.write("ok.txt", tokA+"\n"+tokB+"\n")
 	r.git("add", "ok.txt")
 	r.git("commit", "-q", "-m", "c2")

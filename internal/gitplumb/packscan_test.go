@@ -130,22 +130,8 @@ func TestPackScanSharedBlobs(t *testing.T) {
 }
 
 func TestPackScanSkips(t *testing.T) {
-	tokA, tokB := testkit.TokA, testkit.TokB
-	sub := newRepo(t)
-	sub.write("s", "s\n")
-	subID := sub.commit("sub")
-
-	r := newRepo(t)
-	r.write("bin.dat", "a\x00b "+tokA+"\n")
-	r.write("big.txt", strings.Repeat("filler line\n", 200)+tokA+"\n")
-	r.write("ok.txt", tokA+"\n")
-	if err := os.Symlink(tokB, filepath.Join(r.dir, "link")); err != nil {
-		t.Fatal(err)
-	}
-	r.git("add", "-A")
-	r.git("update-index", "--add", "--cacheinfo", "160000,"+subID+",mod")
-	r.git("commit", "-q", "-m", "c1")
-	c1 := r.git("rev-parse", "HEAD")
+	tokA := testkit.TokA
+	r, c1 := skipsRepo(t)
 
 	got, _, rec := scanPack(t, &PackScan{Git: r.open(), MaxBytes: 1 << 10})
 	want := []found{{tokA, c1, "ok.txt", 1}}

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -552,30 +550,13 @@ func (g *Git) tips(ctx context.Context) ([]string, error) {
 
 // shallow marks the commits a shallow clone's history stops at.
 func (g *Git) shallow(ctx context.Context, st *store) error {
-	cmd := g.Command(ctx, "rev-parse", "--git-path", "shallow")
-	var stderr tail
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("git rev-parse --git-path shallow: %w", stderr.wrap(err))
-	}
-	path := string(bytes.TrimRight(out, "\r\n"))
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(g.Dir, path)
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("reading the shallow file: %w", err)
-	}
-	for _, line := range bytes.Fields(data) {
-		if i, ok := st.internHex(line); ok {
+	ids, err := g.ShallowCommits(ctx)
+	for _, id := range ids {
+		if i, ok := st.internHex([]byte(id)); ok {
 			st.shallow[i] = true
 		}
 	}
-	return nil
+	return err
 }
 
 // Buffers for blob content, recycled by power-of-two size class so that

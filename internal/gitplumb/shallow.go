@@ -14,16 +14,23 @@ import (
 // when the repository is not shallow, as `git rev-parse
 // --is-shallow-repository` decides.
 func (g *Git) ShallowBoundaries(ctx context.Context) (int, error) {
+	ids, err := g.ShallowCommits(ctx)
+	return len(ids), err
+}
+
+// ShallowCommits returns the commits a shallow clone's history stops at:
+// the ids in its shallow file, none when the repository is not shallow.
+func (g *Git) ShallowCommits(ctx context.Context) ([]string, error) {
 	cmd := g.Command(ctx, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
 	var stderr tail
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return 0, fmt.Errorf("git rev-parse --is-shallow-repository: %w", stderr.wrap(err))
+		return nil, fmt.Errorf("git rev-parse --is-shallow-repository: %w", stderr.wrap(err))
 	}
 	answer, path, _ := bytes.Cut(bytes.TrimRight(out, "\r\n"), []byte("\n"))
 	if string(bytes.TrimSpace(answer)) != "true" {
-		return 0, nil
+		return nil, nil
 	}
 	p := string(bytes.TrimRight(path, "\r"))
 	if !filepath.IsAbs(p) {
@@ -31,16 +38,16 @@ func (g *Git) ShallowBoundaries(ctx context.Context) (int, error) {
 	}
 	data, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("reading the shallow file: %w", err)
+		return nil, fmt.Errorf("reading the shallow file: %w", err)
 	}
-	n := 0
+	var ids []string
 	for _, line := range bytes.Fields(data) {
 		if validID(string(line)) {
-			n++
+			ids = append(ids, string(line))
 		}
 	}
-	return n, nil
+	return ids, nil
 }

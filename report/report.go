@@ -1,5 +1,6 @@
 // Package report writes findings for people and programs: text for a
-// terminal or a log, JSON and JSON Lines for scripts. Every reporter is a
+// terminal or a log, JSON and JSON Lines for scripts, CSV for spreadsheets
+// and JUnit XML for CI systems' test views. Every reporter is a
 // pure function of its input over an io.Writer: the same findings give
 // byte-identical output. Redaction happens here, never by changing a
 // finding.
@@ -31,7 +32,7 @@ type Reporter interface {
 }
 
 // Formats lists the names accepted by New.
-var Formats = []string{"text", "json", "jsonl"}
+var Formats = []string{"text", "json", "jsonl", "csv", "junit"}
 
 // New returns the reporter for a format name.
 func New(format string) (Reporter, error) {
@@ -42,6 +43,10 @@ func New(format string) (Reporter, error) {
 		return JSON{}, nil
 	case "jsonl":
 		return JSONL{}, nil
+	case "csv":
+		return CSV{}, nil
+	case "junit":
+		return JUnit{}, nil
 	}
 	return nil, fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }

@@ -86,6 +86,8 @@ var goldens = []struct {
 	{"json", JSON{}, Options{}},
 	{"jsonl", JSONL{}, Options{}},
 	{"json-redact", JSON{}, Options{Redact: 100}},
+	{"csv", CSV{}, Options{}},
+	{"junit", JUnit{}, Options{}},
 }
 
 func render(t *testing.T, rep Reporter, fs []detect.Finding, opt Options) []byte {
@@ -522,7 +524,7 @@ func TestNew(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		want Reporter
-	}{{"", Text{}}, {"text", Text{}}, {"TEXT", Text{}}, {"json", JSON{}}, {"Json", JSON{}}, {"jsonl", JSONL{}}} {
+	}{{"", Text{}}, {"text", Text{}}, {"TEXT", Text{}}, {"json", JSON{}}, {"Json", JSON{}}, {"jsonl", JSONL{}}, {"csv", CSV{}}, {"junit", JUnit{}}} {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, err := New(tt.name)
 			if err != nil || rep != tt.want {

@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"os"
 	"path/filepath"
@@ -744,5 +746,48 @@ func TestRulesList(t *testing.T) {
 	}
 	if !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[len(lines)-1], "2 rules from "+cfg) {
 		t.Errorf("header or footer missing:\n%s", r.stdout)
+	}
+}
+
+// TestReportFormatsCSVJUnit: the CSV and JUnit reports a CI job keeps are
+// owner-only files that parse, one row or failing test case per finding;
+// JUnit, shown in CI test views, never holds the whole secret.
+func TestReportFormatsCSVJUnit(t *testing.T) {
+	fx := newFixture(t)
+	for _, format := range []string{"csv", "junit"} {
+		t.Run(format, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "report."+format)
+			r := runCLI(t, "", "dir", fx.dirty, "--config", fx.config, "--report-format", format, "--report-path", path)
+			if r.code != ExitFindings {
+				t.Fatalf("%s\nwant exit 1", r)
+			}
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o600 {
+				t.Errorf("report mode %v, want 0600", perm)
+			}
+			data, _ := os.ReadFile(path)
+			switch format {
+			case "csv":
+				rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+				if err != nil || len(rows) != 2 || rows[1][7] != testkit.TokA {
+					t.Errorf("rows %q, %v", rows, err)
+				}
+			case "junit":
+				var doc struct {
+					Cases []struct {
+						Failure *struct{} `xml:"failure"`
+					} `xml:"testsuite>testcase"`
+				}
+				if err := xml.Unmarshal(data, &doc); err != nil || len(doc.Cases) != 1 || doc.Cases[0].Failure == nil {
+					t.Errorf("JUnit %+v, %v:\n%s", doc, err, data)
+				}
+				if bytes.Contains(data, []byte(testkit.TokA)) {
+					t.Error("JUnit report holds the whole secret")
+				}
+			}
+		})
 	}
 }

@@ -45,24 +45,33 @@ func TestREADMEExample(t *testing.T) {
 	}
 }
 
-// TestDeterministicAcrossThreads pins that the JSON report does not depend
-// on how many files are scanned in parallel or on scheduling. It scans
-// this repository with the built-in rules and no allowlist, so the report
-// holds hundreds of findings (rule examples, test data).
+// TestDeterministicAcrossThreads pins that reports do not depend on how
+// many workers scan in parallel or on scheduling, in every machine-read
+// format, for directories and for history. It scans this repository with
+// the built-in rules and no allowlist, so the reports hold hundreds of
+// findings (rule examples, test data).
 func TestDeterministicAcrossThreads(t *testing.T) {
-	var first []byte
-	for i, threads := range []string{"1", "8", "2", "8"} {
-		var stdout, stderr bytes.Buffer
-		code := Run(context.Background(), []string{"dir", "../..", "--config", "../../config/default.toml", "--report-format", "json", "--threads", threads}, Env{Stdout: &stdout, Stderr: &stderr})
-		if code != ExitFindings {
-			t.Fatalf("threads %s: exit %d; stderr: %s", threads, code, stderr.String())
-		}
-		if i == 0 {
-			first = stdout.Bytes()
-			continue
-		}
-		if !bytes.Equal(first, stdout.Bytes()) {
-			t.Fatalf("threads %s: JSON differs from threads 1", threads)
-		}
+	runs := []struct{ kind, format string }{
+		{"dir", "json"}, {"dir", "jsonl"}, {"dir", "csv"}, {"dir", "junit"}, {"git", "json"},
+	}
+	for _, r := range runs {
+		t.Run(r.kind+"-"+r.format, func(t *testing.T) {
+			var first []byte
+			for i, threads := range []string{"1", "8", "2"} {
+				var stdout, stderr bytes.Buffer
+				args := []string{r.kind, "../..", "--config", "../../config/default.toml", "--report-format", r.format, "--threads", threads, "--no-color"}
+				code := Run(context.Background(), args, Env{Stdout: &stdout, Stderr: &stderr})
+				if code != ExitFindings {
+					t.Fatalf("threads %s: exit %d; stderr: %s", threads, code, stderr.String())
+				}
+				if i == 0 {
+					first = stdout.Bytes()
+					continue
+				}
+				if !bytes.Equal(first, stdout.Bytes()) {
+					t.Fatalf("threads %s: %s report differs from threads 1", threads, r.format)
+				}
+			}
+		})
 	}
 }

@@ -20,6 +20,10 @@ type Options struct {
 	// Redact hides that percentage of each secret (0 shows it whole,
 	// 100 replaces it with "REDACTED").
 	Redact int
+	// Reveal shows secrets whole in text output (--no-redact), which
+	// otherwise shows only a short prefix: CI logs must not hold secrets
+	// unless someone asked. JUnit output, shown in CI views, never does.
+	Reveal bool
 	// Color enables ANSI colors in text output.
 	Color bool
 	// Summary, for text output, is printed after the findings.

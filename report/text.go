@@ -63,7 +63,11 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		fmt.Fprintf(bw, "%s %s  %s\n", c(ansiBold+sevColor, strings.ToUpper(sev)), c(ansiBold, printable(f.RuleID)), printable(f.Description))
 		fmt.Fprintf(bw, "  %s\n", c(ansiCyan, fmt.Sprintf("%s:%d:%d", printable(f.Path), f.StartLine, f.StartColumn)))
 		if f.Secret != "" {
-			fmt.Fprintf(bw, "  secret       %s\n", printable(textMask(f.Secret, opt.Redact)))
+			secret := textMask(f.Secret, opt.Redact)
+			if opt.Reveal {
+				secret = f.Secret
+			}
+			fmt.Fprintf(bw, "  secret       %s\n", printable(secret))
 		}
 		if f.Kind == detect.KindStaged {
 			fmt.Fprintf(bw, "  staged       in the index, not committed yet\n")

@@ -131,6 +131,8 @@ type scanFlags struct {
 	format     string
 	reportPath string
 	redact     int
+	redactSet  bool
+	noRedact   bool
 	exitCode   int
 	maxMB      int
 	threads    int
@@ -143,7 +145,8 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "config file (default: .leakhound.toml in the scanned root if present, else the built-in rules; env LEAKHOUND_CONFIG)")
 	fs.StringVar(&f.format, "report-format", "text", "report format: "+strings.Join(report.Formats, ", "))
 	fs.StringVar(&f.reportPath, "report-path", "", "write the report to this file (owner-only permissions) instead of stdout")
-	fs.Var(redactFlag{&f.redact}, "redact", "redact secrets in reports: --redact hides them whole, --redact=N hides N percent")
+	fs.Var(redactFlag{&f.redact, &f.redactSet}, "redact", "redact secrets in reports: --redact hides them whole, --redact=N hides N percent")
+	fs.BoolVar(&f.noRedact, "no-redact", false, "show secrets whole in the text report, which otherwise shows only a few characters, terminal or not (JSON, CSV files carry them unless --redact)")
 	fs.IntVar(&f.exitCode, "exit-code", ExitFindings, "exit code when findings are reported")
 	fs.IntVar(&f.maxMB, "max-target-megabytes", 0, "skip files larger than this many megabytes (0: no limit; large files are streamed)")
 	fs.IntVar(&f.threads, "threads", runtime.NumCPU(), "number of files scanned in parallel")

@@ -791,3 +791,26 @@ func TestReportFormatsCSVJUnit(t *testing.T) {
 		})
 	}
 }
+
+// TestNoRedact: the text report shows a secret whole only when asked, and
+// asking for both contradicts.
+func TestNoRedact(t *testing.T) {
+	fx := newFixture(t)
+	r := runCLI(t, "", "dir", fx.dirty, "--config", fx.config)
+	if r.code != ExitFindings || strings.Contains(r.stdout, testkit.TokA) {
+		t.Errorf("default text report holds the secret or wrong exit:\n%s", r)
+	}
+	r = runCLI(t, "", "dir", fx.dirty, "--config", fx.config, "--no-redact")
+	if r.code != ExitFindings || !strings.Contains(r.stdout, testkit.TokA) {
+		t.Errorf("--no-redact: secret not shown:\n%s", r)
+	}
+	if strings.Contains(r.stderr, testkit.TokA) {
+		t.Errorf("--no-redact: the secret reached stderr:\n%s", r.stderr)
+	}
+	for _, redact := range []string{"--redact", "--redact=0", "--redact=40"} {
+		r = runCLI(t, "", "dir", fx.dirty, "--config", fx.config, "--no-redact", redact)
+		if r.code != ExitError || !strings.Contains(r.stderr, "contradict") {
+			t.Errorf("--no-redact %s:\n%s\nwant a usage error", redact, r)
+		}
+	}
+}

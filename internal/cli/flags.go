@@ -30,8 +30,12 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// redactFlag is --redact[=PERCENT]: bare means 100.
-type redactFlag struct{ percent *int }
+// redactFlag is --redact[=PERCENT]: bare means 100. set records that it
+// was given at all (--redact=0 included), which --no-redact contradicts.
+type redactFlag struct {
+	percent *int
+	set     *bool
+}
 
 func (r redactFlag) String() string {
 	if r.percent == nil {
@@ -41,6 +45,9 @@ func (r redactFlag) String() string {
 }
 
 func (r redactFlag) Set(s string) error {
+	if r.set != nil {
+		*r.set = true
+	}
 	if s == "true" || s == "" {
 		*r.percent = 100
 		return nil

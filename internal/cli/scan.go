@@ -123,6 +123,10 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 
 // scan runs a scan whose flags are parsed; pos are its arguments.
 func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlags, env Env) int {
+	if f.noRedact && f.redactSet {
+		fmt.Fprintf(env.Stderr, "leakhound %s: --no-redact and --redact contradict each other\n", kind)
+		return ExitError
+	}
 	if kind == "stdin" && len(pos) > 0 {
 		fmt.Fprintf(env.Stderr, "leakhound stdin: takes no arguments (got %q); pipe content to it\n", pos[0])
 		return ExitError
@@ -251,6 +255,7 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 	toStdout := f.reportPath == "" || f.reportPath == "-"
 	opt := report.Options{
 		Redact: f.redact,
+		Reveal: f.noRedact,
 		Color:  f.format == "text" && toStdout && !f.noColor && env.Getenv("NO_COLOR") == "" && env.IsTerminal(env.Stdout),
 	}
 	if err := writeReport(f.reportPath, env.Stdout, func(w io.Writer) error {

@@ -62,6 +62,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runScan(ctx, "git", rest, env)
 	case "hook":
 		return runHook(ctx, rest, env)
+	case "baseline":
+		return runBaseline(ctx, rest, env)
 	case "rules":
 		return runRules(rest, env)
 	case "version", "--version", "-v":
@@ -115,6 +117,7 @@ Usage:
   leakhound git --staged [REPO]       scan what the next commit would add (for a pre-commit hook)
   leakhound hook pre-push             scan what a push sends (for a pre-push hook; reads git's input)
   leakhound hook install [--pre-push] install leakhound as the repository's pre-commit (or pre-push) hook
+  leakhound baseline create SCAN...   write the findings of a scan as a baseline (see --baseline-path)
   leakhound rules list [--config F]   list the rules in force
   leakhound rules check [--config F]  check a config: syntax, regexes, examples
   leakhound version                   print the version
@@ -139,6 +142,7 @@ type scanFlags struct {
 	noColor    bool
 	logLevel   string
 	ignorePath string
+	baseline   string
 }
 
 func (f *scanFlags) register(fs *flag.FlagSet) {
@@ -152,6 +156,7 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.threads, "threads", runtime.NumCPU(), "number of files scanned in parallel")
 	fs.BoolVar(&f.noColor, "no-color", false, "never color the text report (also NO_COLOR)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error (debug lists skipped files and dropped candidates)")
+	fs.StringVar(&f.baseline, "baseline-path", "", "report only findings not in this baseline: a leakhound baseline (leakhound baseline create), a leakhound JSON/JSONL report or a gitleaks JSON report")
 	fs.StringVar(&f.ignorePath, "ignore-path", "", "file of fingerprints to ignore (default: .leakhoundignore in the scanned root)")
 }
 

@@ -194,7 +194,18 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound: ignore file %s does not exist\n", f.ignorePath)
 		return ExitError
 	}
-	sc := pipeline.New(set, pipeline.Options{Ignore: ignore, Log: log})
+	var baseline *filter.Baseline
+	if f.baseline != "" {
+		if baseline, err = filter.LoadBaseline(f.baseline); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+			return ExitError
+		}
+		if baseline.Unusable > 0 {
+			log.Warn("baseline entries without a secret to match (a redacted gitleaks report) cannot suppress anything",
+				"path", f.baseline, "entries", baseline.Unusable)
+		}
+	}
+	sc := pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: log})
 	if !builtin {
 		if err := sc.Detector.Compile(userRules); err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound: %s: %v\n", set.Source, err)

@@ -16,6 +16,9 @@ import (
 type Options struct {
 	// Ignore holds fingerprints to drop (.leakhoundignore); may be nil.
 	Ignore *filter.Ignore
+	// Baseline holds findings an earlier scan reported
+	// (--baseline-path); may be nil.
+	Baseline *filter.Baseline
 	// Log receives warnings, and at debug level every dropped candidate
 	// (rule, path, line and reason; never the secret). Nil is silent.
 	Log *slog.Logger
@@ -23,7 +26,7 @@ type Options struct {
 
 // New builds the scanner the CLI uses for a rule set: the detector, then
 // the filter chain in its fixed order (inline allow, rule allowlists,
-// global allowlists, ignore file; de-duplication last).
+// global allowlists, ignore file, baseline; de-duplication last).
 func New(set *rules.Set, opt Options) *Scanner {
 	var explain func(filter.Drop)
 	if opt.Log != nil && opt.Log.Enabled(context.Background(), slog.LevelDebug) {
@@ -34,6 +37,9 @@ func New(set *rules.Set, opt Options) *Scanner {
 	stages := []filter.Stage{filter.Inline{}, filter.NewRuleAllowlists(set), filter.NewGlobal(set)}
 	if opt.Ignore != nil {
 		stages = append(stages, opt.Ignore)
+	}
+	if opt.Baseline != nil {
+		stages = append(stages, opt.Baseline)
 	}
 	return &Scanner{
 		Detector: detect.New(set, nil),

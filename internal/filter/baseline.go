@@ -1,0 +1,181 @@
+package filter
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/leakhound/leakhound/detect"
+)
+
+// Baseline drops findings an earlier scan already reported, so a team can
+// adopt leakhound on an old repository and fail only on new secrets. A
+// finding is known when the baseline holds the same rule, path and secret
+// (compared through detect.SecretHash, so the baseline needs no secret in
+// clear): line numbers, commits, dates and the report's formatting play
+// no part, so a secret stays known when lines move or later commits touch
+// the file, and a secret at a new path is new.
+//
+// A baseline is any of: a leakhound baseline file (`leakhound baseline
+// create`), a leakhound JSON or JSON Lines report (redacted or not: its
+// fingerprints carry the secret's hash), or a gitleaks JSON report, whose
+// rule names differ from leakhound's, so its entries match on path and
+// secret alone; a gitleaks entry whose secret was redacted cannot match
+// and is counted as unusable.
+type Baseline struct {
+	known map[string]bool // path \0 rule \0 secret hash
+	plain map[string]bool // path \0 sha256(secret): gitleaks entries
+	// Unusable counts entries that can never match (a redacted gitleaks
+	// secret).
+	Unusable int
+}
+
+// BaselineVersion is the format version `leakhound baseline create` writes.
+const BaselineVersion = 1
+
+// BaselineFile is the file `leakhound baseline create` writes: no secret,
+// only what matching needs and what a person reviewing it wants.
+type BaselineFile struct {
+	Version  int             `json:"version"`
+	Findings []BaselineEntry `json:"findings"`
+}
+
+// BaselineEntry is one known finding.
+type BaselineEntry struct {
+	RuleID      string `json:"rule_id"`
+	File        string `json:"file"`
+	StartLine   int    `json:"start_line,omitempty"`
+	Commit      string `json:"commit,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// NewBaselineEntry describes f for a baseline file.
+func NewBaselineEntry(f *detect.Finding) BaselineEntry {
+	return BaselineEntry{RuleID: f.RuleID, File: f.Path, StartLine: f.StartLine, Commit: f.Commit, Fingerprint: f.Fingerprint}
+}
+
+// LoadBaseline reads a baseline from path.
+func LoadBaseline(path string) (*Baseline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	b, err := ParseBaseline(data)
+	if err != nil {
+		return nil, fmt.Errorf("baseline %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// record is the union of the fields the accepted formats use.
+type record struct {
+	// leakhound
+	RuleID      string `json:"rule_id"`
+	File        string `json:"file"`
+	Fingerprint string `json:"fingerprint"`
+	// gitleaks
+	GRuleID string `json:"RuleID"`
+	GFile   string `json:"File"`
+	GSecret string `json:"Secret"`
+}
+
+// ParseBaseline reads a baseline's content; the format is recognised from
+// the content, not the file name.
+func ParseBaseline(data []byte) (*Baseline, error) {
+	b := &Baseline{known: map[string]bool{}, plain: map[string]bool{}}
+	trimmed := bytes.TrimSpace(data)
+	var recs []record
+	switch {
+	case len(trimmed) == 0:
+		return nil, errors.New("empty file: not a leakhound or gitleaks report or baseline")
+	case trimmed[0] == '{' && bytes.Contains(trimmed[:min(len(trimmed), 200)], []byte(`"version"`)):
+		var f BaselineFile
+		if err := json.Unmarshal(trimmed, &f); err != nil {
+			return nil, fmt.Errorf("not a valid baseline file: %w", err)
+		}
+		if f.Version != BaselineVersion {
+			return nil, fmt.Errorf("baseline version %d; this leakhound reads version %d", f.Version, BaselineVersion)
+		}
+		for _, e := range f.Findings {
+			recs = append(recs, record{RuleID: e.RuleID, File: e.File, Fingerprint: e.Fingerprint})
+		}
+	case trimmed[0] == '[':
+		if err := json.Unmarshal(trimmed, &recs); err != nil {
+			return nil, fmt.Errorf("not a JSON report: %w", err)
+		}
+	case trimmed[0] == '{':
+		sc := bufio.NewScanner(bytes.NewReader(trimmed))
+		sc.Buffer(make([]byte, 64<<10), 64<<20)
+		for n := 1; sc.Scan(); n++ {
+			line := bytes.TrimSpace(sc.Bytes())
+			if len(line) == 0 {
+				continue
+			}
+			var r record
+			if err := json.Unmarshal(line, &r); err != nil {
+				return nil, fmt.Errorf("line %d: not a JSON Lines report: %w", n, err)
+			}
+			recs = append(recs, r)
+		}
+		if err := sc.Err(); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+	default:
+		return nil, errors.New("not JSON: want a leakhound baseline, a leakhound JSON or JSON Lines report, or a gitleaks JSON report")
+	}
+	for i, r := range recs {
+		switch {
+		case r.RuleID != "" && r.Fingerprint != "":
+			hash := r.Fingerprint[strings.LastIndexByte(r.Fingerprint, ':')+1:]
+			if r.File == "" || len(hash) != 16 {
+				return nil, fmt.Errorf("entry %d: fingerprint %q is not leakhound's path:rule:hash", i+1, truncateStr(r.Fingerprint, 80))
+			}
+			b.known[r.File+"\x00"+r.RuleID+"\x00"+hash] = true
+		case r.GRuleID != "":
+			if r.GSecret == "" || r.GSecret == "REDACTED" {
+				b.Unusable++
+				continue
+			}
+			b.plain[r.GFile+"\x00"+plainHash(r.GSecret)] = true
+		default:
+			return nil, fmt.Errorf("entry %d: neither a leakhound nor a gitleaks finding (no rule_id/fingerprint or RuleID)", i+1)
+		}
+	}
+	return b, nil
+}
+
+func plainHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func truncateStr(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// Len is how many known findings the baseline holds.
+func (b *Baseline) Len() int { return len(b.known) + len(b.plain) }
+
+// Name returns "baseline".
+func (*Baseline) Name() string { return "baseline" }
+
+// Drop reports whether the baseline already has f.
+func (b *Baseline) Drop(f *detect.Finding) (bool, string) {
+	if b.known[f.Path+"\x00"+f.RuleID+"\x00"+detect.SecretHash(f.RuleID, f.Secret)] {
+		return true, "in the baseline"
+	}
+	if len(b.plain) > 0 && b.plain[f.Path+"\x00"+plainHash(f.Secret)] {
+		return true, "in the baseline (a gitleaks report: same path and secret)"
+	}
+	return false, ""
+}

@@ -345,21 +345,30 @@ func TestBlobCache(t *testing.T) {
 	}
 }
 
-func TestHistoryPartialClone(t *testing.T) {
-	tokA, tokB := testkit.TokA, testkit.TokB
+// partialClone makes a blob:none clone of a repository whose first commit
+// has "old" (TokA, never fetched into the clone) and whose second, c2,
+// deletes it and adds "f" (TokB, fetched by the checkout). origin is the
+// source repository.
+func partialClone(t *testing.T) (g *Git, origin *testRepo, c2 string) {
 	r := newRepo(t)
 	r.git("config", "uploadpack.allowFilter", "true")
-	r.write("old", tokA+"\n")
+	r.write("old", testkit.TokA+"\n")
 	r.commit("1")
 	r.remove("old")
-	r.write("f", tokB+"\n")
-	c2 := r.commit("2")
+	r.write("f", testkit.TokB+"\n")
+	c2 = r.commit("2")
 	dst := filepath.Join(t.TempDir(), "partial")
 	runGit(t, r.dir, r.env(), "clone", "-q", "--filter=blob:none", "file://"+r.dir, dst)
 	g, err := Open(context.Background(), dst, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g, r, c2
+}
+
+func TestHistoryPartialClone(t *testing.T) {
+	tokB := testkit.TokB
+	g, r, c2 := partialClone(t)
 	if p, err := g.Promisor(context.Background()); err != nil || !p {
 		t.Fatalf("Promisor = %v, %v", p, err)
 	}

@@ -197,26 +197,13 @@ func TestPackScanShallowAndMissing(t *testing.T) {
 }
 
 func TestPackScanPartialClone(t *testing.T) {
-	tokA, tokB := testkit.TokA, testkit.TokB
-	r := newRepo(t)
-	r.git("config", "uploadpack.allowFilter", "true")
-	r.write("old", tokA+"\n")
-	r.commit("1")
-	r.remove("old")
-	r.write("f", tokB+"\n")
-	c2 := r.commit("2")
-	dst := filepath.Join(t.TempDir(), "partial")
-	runGit(t, r.dir, r.env(), "clone", "-q", "--filter=blob:none", "file://"+r.dir, dst)
+	g, origin, c2 := partialClone(t)
 	// Nothing may be fetched: take the origin away.
-	if err := os.RemoveAll(r.dir); err != nil {
-		t.Fatal(err)
-	}
-	g, err := Open(context.Background(), dst, "")
-	if err != nil {
+	if err := os.RemoveAll(origin.dir); err != nil {
 		t.Fatal(err)
 	}
 	got, _, rec := scanPack(t, &PackScan{Git: g})
-	want := []found{{tokB, c2, "f", 1}}
+	want := []found{{testkit.TokB, c2, "f", 1}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("findings %v, want %v", got, want)
 	}

@@ -28,6 +28,11 @@ type Options struct {
 	Color bool
 	// Summary, for text output, is printed after the findings.
 	Summary string
+	// ToolVersion is leakhound's version, for SARIF.
+	ToolVersion string
+	// Warn, if set, hears what a reporter had to leave out (SARIF over
+	// GitHub's upload limits). Messages never hold a secret.
+	Warn func(string)
 }
 
 // Reporter writes findings in one format.
@@ -36,7 +41,7 @@ type Reporter interface {
 }
 
 // Formats lists the names accepted by New.
-var Formats = []string{"text", "json", "jsonl", "csv", "junit"}
+var Formats = []string{"text", "json", "jsonl", "csv", "junit", "sarif"}
 
 // New returns the reporter for a format name.
 func New(format string) (Reporter, error) {
@@ -51,6 +56,8 @@ func New(format string) (Reporter, error) {
 		return CSV{}, nil
 	case "junit":
 		return JUnit{}, nil
+	case "sarif":
+		return SARIF{}, nil
 	}
 	return nil, fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }

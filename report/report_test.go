@@ -88,6 +88,7 @@ var goldens = []struct {
 	{"json-redact", JSON{}, Options{Redact: 100}},
 	{"csv", CSV{}, Options{}},
 	{"junit", JUnit{}, Options{}},
+	{"sarif", SARIF{}, Options{ToolVersion: "v0.0.0-test"}},
 }
 
 func render(t *testing.T, rep Reporter, fs []detect.Finding, opt Options) []byte {
@@ -524,7 +525,7 @@ func TestNew(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		want Reporter
-	}{{"", Text{}}, {"text", Text{}}, {"TEXT", Text{}}, {"json", JSON{}}, {"Json", JSON{}}, {"jsonl", JSONL{}}, {"csv", CSV{}}, {"junit", JUnit{}}} {
+	}{{"", Text{}}, {"text", Text{}}, {"TEXT", Text{}}, {"json", JSON{}}, {"Json", JSON{}}, {"jsonl", JSONL{}}, {"csv", CSV{}}, {"junit", JUnit{}}, {"sarif", SARIF{}}} {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, err := New(tt.name)
 			if err != nil || rep != tt.want {

@@ -814,3 +814,41 @@ func TestNoRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestReportFormatSARIF: the file a workflow uploads to GitHub is
+// owner-only, names leakhound's version and locates the finding, and its
+// message does not hold the whole secret.
+func TestReportFormatSARIF(t *testing.T) {
+	fx := newFixture(t)
+	path := filepath.Join(t.TempDir(), "leakhound.sarif")
+	r := runCLI(t, "", "dir", fx.dirty, "--config", fx.config, "--report-format", "sarif", "--report-path", path)
+	if r.code != ExitFindings {
+		t.Fatalf("%s\nwant exit 1", r)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("report mode %v, want 0600", perm)
+	}
+	data, _ := os.ReadFile(path)
+	var doc struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct{ Version string }
+			}
+			Results []struct {
+				RuleID  string
+				Message struct{ Text string }
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil || len(doc.Runs) != 1 || len(doc.Runs[0].Results) != 1 {
+		t.Fatalf("SARIF %v:\n%s", err, data)
+	}
+	res := doc.Runs[0].Results[0]
+	if doc.Runs[0].Tool.Driver.Version != Version || res.RuleID != "test-token" || strings.Contains(res.Message.Text, testkit.TokA) {
+		t.Errorf("driver version %q, result %+v", doc.Runs[0].Tool.Driver.Version, res)
+	}
+}

@@ -52,7 +52,7 @@ func TestREADMEExample(t *testing.T) {
 // findings (rule examples, test data).
 func TestDeterministicAcrossThreads(t *testing.T) {
 	runs := []struct{ kind, format string }{
-		{"dir", "json"}, {"dir", "jsonl"}, {"dir", "csv"}, {"dir", "junit"}, {"git", "json"},
+		{"dir", "json"}, {"dir", "jsonl"}, {"dir", "csv"}, {"dir", "junit"}, {"dir", "sarif"}, {"git", "json"},
 	}
 	for _, r := range runs {
 		t.Run(r.kind+"-"+r.format, func(t *testing.T) {

@@ -265,9 +265,11 @@ func configRoot(path string) string {
 func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, kind string, notes ...string) int {
 	toStdout := f.reportPath == "" || f.reportPath == "-"
 	opt := report.Options{
-		Redact: f.redact,
-		Reveal: f.noRedact,
-		Color:  f.format == "text" && toStdout && !f.noColor && env.Getenv("NO_COLOR") == "" && env.IsTerminal(env.Stdout),
+		Redact:      f.redact,
+		Reveal:      f.noRedact,
+		ToolVersion: Version,
+		Warn:        func(msg string) { log.Warn(msg) },
+		Color:       f.format == "text" && toStdout && !f.noColor && env.Getenv("NO_COLOR") == "" && env.IsTerminal(env.Stdout),
 	}
 	if err := writeReport(f.reportPath, env.Stdout, func(w io.Writer) error {
 		return rep.Write(w, res.Findings, opt)

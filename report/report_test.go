@@ -89,6 +89,7 @@ var goldens = []struct {
 	{"csv", CSV{}, Options{}},
 	{"junit", JUnit{}, Options{}},
 	{"sarif", SARIF{}, Options{ToolVersion: "v0.0.0-test"}},
+	{"markdown", Markdown{}, Options{}},
 }
 
 func render(t *testing.T, rep Reporter, fs []detect.Finding, opt Options) []byte {

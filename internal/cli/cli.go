@@ -143,6 +143,7 @@ type scanFlags struct {
 	logLevel   string
 	ignorePath string
 	baseline   string
+	summary    string
 }
 
 func (f *scanFlags) register(fs *flag.FlagSet) {
@@ -157,6 +158,7 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noColor, "no-color", false, "never color the text report (also NO_COLOR)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error (debug lists skipped files and dropped candidates)")
 	fs.StringVar(&f.baseline, "baseline-path", "", "report only findings not in this baseline: a leakhound baseline (leakhound baseline create), a leakhound JSON/JSONL report or a gitleaks JSON report")
+	fs.StringVar(&f.summary, "summary-path", "", "also append a Markdown summary (counts and a table of findings, never a secret) to this file, e.g. $GITHUB_STEP_SUMMARY")
 	fs.StringVar(&f.ignorePath, "ignore-path", "", "file of fingerprints to ignore (default: .leakhoundignore in the scanned root)")
 }
 

@@ -57,3 +57,17 @@ func writeReport(path string, stdout io.Writer, fill func(io.Writer) error) erro
 	}
 	return nil
 }
+
+// appendFile appends what fill writes to path, creating it owner-only:
+// a CI job summary file collects what every step writes.
+func appendFile(path string, fill func(io.Writer) error) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := fill(fh); err != nil {
+		fh.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return fh.Close()
+}

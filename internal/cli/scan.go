@@ -277,6 +277,14 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
 	}
+	if f.summary != "" {
+		if err := appendFile(f.summary, func(w io.Writer) error {
+			return report.Markdown{}.Write(w, res.Findings, report.Options{})
+		}); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound: summary: %v\n", err)
+			return ExitError
+		}
+	}
 	if log.Enabled(ctx, slog.LevelInfo) {
 		fmt.Fprintln(env.Stderr, summary(res, elapsed, kind))
 		for _, n := range notes {

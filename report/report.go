@@ -30,9 +30,18 @@ type Options struct {
 	Summary string
 	// ToolVersion is leakhound's version, for SARIF.
 	ToolVersion string
+	// Repository, for a git scan, is where the repository came from
+	// (SARIF's versionControlProvenance); nil when unknown.
+	Repository *Repository
 	// Warn, if set, hears what a reporter had to leave out (SARIF over
 	// GitHub's upload limits). Messages never hold a secret.
 	Warn func(string)
+}
+
+// Repository identifies a scanned repository: its remote URI (without
+// credentials), the commit and branch checked out.
+type Repository struct {
+	URI, Revision, Branch string
 }
 
 // Reporter writes findings in one format.

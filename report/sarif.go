@@ -35,7 +35,10 @@ const (
 // relative URI and a region, with a partial fingerprint that depends on
 // the rule, path and secret but not on line numbers, so alerts survive
 // unrelated edits. Messages never hold the whole secret; the region's
-// snippet holds the match, masked by --redact. Over GitHub's limits it
+// snippet holds the match, masked by --redact. For a git scan whose origin
+// is known, the run's versionControlProvenance names it (repository URI
+// without credentials, HEAD's commit and branch); each history result
+// names its own commit in its properties. Over GitHub's limits it
 // keeps the first results in report order and says so through
 // Options.Warn.
 type SARIF struct{}
@@ -113,6 +116,16 @@ func sarifDocument(fs []detect.Finding, opt Options, warn func(string)) ([]byte,
 			continue
 		}
 		run.Results = append(run.Results, sarifResult(f, idx, opt))
+	}
+	if r := opt.Repository; r != nil && r.URI != "" {
+		vcp := &sarif.VersionControlDetails{RepositoryURI: &r.URI}
+		if r.Revision != "" {
+			vcp.RevisionID = &r.Revision
+		}
+		if r.Branch != "" {
+			vcp.Branch = &r.Branch
+		}
+		run.VersionControlProvenance = []*sarif.VersionControlDetails{vcp}
 	}
 	rep.AddRun(run)
 	var b bytes.Buffer

@@ -182,3 +182,20 @@ func TestSARIFURI(t *testing.T) {
 	}
 	_ = detect.Finding{}
 }
+
+// TestSARIFVersionControlProvenance: a git scan whose origin is known
+// names it, and the document still validates.
+func TestSARIFVersionControlProvenance(t *testing.T) {
+	repo := &Repository{URI: "https://github.com/o/r.git", Revision: strings.Repeat("ab", 20), Branch: "main"}
+	out := render(t, SARIF{}, fixture(), Options{Repository: repo})
+	validateSARIF(t, sarifSchema(t), out)
+	var doc struct {
+		Runs []struct {
+			VersionControlProvenance []struct{ RepositoryURI, RevisionID, Branch string }
+		}
+	}
+	json.Unmarshal(out, &doc)
+	if v := doc.Runs[0].VersionControlProvenance; len(v) != 1 || v[0].RepositoryURI != repo.URI || v[0].RevisionID != repo.Revision || v[0].Branch != "main" {
+		t.Errorf("versionControlProvenance %+v", v)
+	}
+}

@@ -144,6 +144,8 @@ type scanFlags struct {
 	ignorePath string
 	baseline   string
 	summary    string
+	// repo is the scanned repository, set for git scans.
+	repo *report.Repository
 }
 
 func (f *scanFlags) register(fs *flag.FlagSet) {

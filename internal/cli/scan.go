@@ -175,6 +175,10 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 			return ExitError
 		}
+		if strings.EqualFold(f.format, "sarif") {
+			uri, rev, branch := repo.Origin(ctx)
+			f.repo = &report.Repository{URI: uri, Revision: rev, Branch: branch}
+		}
 	}
 	set, builtin, err := loadConfigFrom(ld, f.config, root, env, log)
 	if err != nil {
@@ -268,6 +272,7 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 		Redact:      f.redact,
 		Reveal:      f.noRedact,
 		ToolVersion: Version,
+		Repository:  f.repo,
 		Warn:        func(msg string) { log.Warn(msg) },
 		Color:       f.format == "text" && toStdout && !f.noColor && env.Getenv("NO_COLOR") == "" && env.IsTerminal(env.Stdout),
 	}

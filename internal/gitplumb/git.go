@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -282,4 +283,46 @@ func startPiped(cmd *exec.Cmd) (io.WriteCloser, *os.File, error) {
 	}
 	w.Close() // the child holds its own copy
 	return stdin, r, nil
+}
+
+// Origin describes where the repository came from, for reports that link
+// results to it (SARIF's versionControlProvenance): origin's URL without
+// any credentials, HEAD's commit and branch. Each is empty when unknown;
+// a URL that is not an absolute URI once credentials are gone is dropped.
+func (g *Git) Origin(ctx context.Context) (uri, revision, branch string) {
+	out := func(args ...string) string {
+		b, err := g.Command(ctx, args...).Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	uri = cleanRemoteURL(out("config", "--get", "remote.origin.url"))
+	revision = out("rev-parse", "-q", "--verify", "HEAD")
+	branch = out("symbolic-ref", "-q", "--short", "HEAD")
+	return uri, revision, branch
+}
+
+// cleanRemoteURL turns a remote URL into an absolute URI without user
+// information (remote URLs often carry tokens): scp-like "git@host:path"
+// becomes "ssh://host/path". Anything else (a local path) gives "".
+func cleanRemoteURL(raw string) string {
+	if raw == "" || strings.ContainsAny(raw, " \t\r\n") {
+		return ""
+	}
+	if !strings.Contains(raw, "://") {
+		at := strings.LastIndexByte(raw, '@')
+		hostPath := raw[at+1:]
+		host, path, ok := strings.Cut(hostPath, ":")
+		if !ok || host == "" || strings.Contains(host, "/") {
+			return ""
+		}
+		raw = "ssh://" + host + "/" + strings.TrimPrefix(path, "/")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Scheme == "file" {
+		return ""
+	}
+	u.User = nil
+	return u.String()
 }

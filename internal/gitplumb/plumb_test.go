@@ -376,3 +376,20 @@ func TestEnvStripsGitVariables(t *testing.T) {
 		t.Errorf("env = %v", got)
 	}
 }
+
+// TestCleanRemoteURL: credentials never leave a remote URL.
+func TestCleanRemoteURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://x-access-token:" + "ghs_" + "abcdefabcdef@github.com/o/r.git": "https://github.com/o/r.git",
+		"git@github.com:o/r.git":   "ssh://github.com/o/r.git",
+		"ssh://user@host:2222/o/r": "ssh://host:2222/o/r",
+		"/srv/git/repo.git":        "",
+		"file:///srv/git/repo.git": "",
+		"":                         "",
+		"https://host/o r":         "",
+	} {
+		if got := cleanRemoteURL(raw); got != want {
+			t.Errorf("cleanRemoteURL(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

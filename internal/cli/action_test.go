@@ -33,6 +33,11 @@ func runAction(t *testing.T, r *hookRepo, vars map[string]string) (summary strin
 	if err != nil {
 		t.Fatalf("scan.sh: %v\n%s", err, out)
 	}
+	sarif, err := os.ReadFile(filepath.Join(tmp, "leakhound.sarif"))
+	if err != nil {
+		t.Fatalf("no SARIF report: %v", err)
+	}
+	validateSARIF(t, sarif)
 	sum, _ := os.ReadFile(filepath.Join(tmp, "summary"))
 	raw, _ := os.ReadFile(filepath.Join(tmp, "output"))
 	outputs = map[string]string{}

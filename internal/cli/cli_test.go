@@ -833,6 +833,7 @@ func TestReportFormatSARIF(t *testing.T) {
 		t.Errorf("report mode %v, want 0600", perm)
 	}
 	data, _ := os.ReadFile(path)
+	validateSARIF(t, data)
 	var doc struct {
 		Runs []struct {
 			Tool struct {

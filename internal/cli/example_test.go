@@ -66,6 +66,9 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 				}
 				if i == 0 {
 					first = stdout.Bytes()
+					if r.format == "sarif" {
+						validateSARIF(t, first)
+					}
 					continue
 				}
 				if !bytes.Equal(first, stdout.Bytes()) {

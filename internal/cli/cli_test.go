@@ -761,14 +761,7 @@ func TestReportFormatsCSVJUnit(t *testing.T) {
 			if r.code != ExitFindings {
 				t.Fatalf("%s\nwant exit 1", r)
 			}
-			info, err := os.Stat(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if perm := info.Mode().Perm(); perm != 0o600 {
-				t.Errorf("report mode %v, want 0600", perm)
-			}
-			data, _ := os.ReadFile(path)
+			data := readOwnerOnly(t, path)
 			switch format {
 			case "csv":
 				rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
@@ -825,14 +818,7 @@ func TestReportFormatSARIF(t *testing.T) {
 	if r.code != ExitFindings {
 		t.Fatalf("%s\nwant exit 1", r)
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := info.Mode().Perm(); perm != 0o600 {
-		t.Errorf("report mode %v, want 0600", perm)
-	}
-	data, _ := os.ReadFile(path)
+	data := readOwnerOnly(t, path)
 	validateSARIF(t, data)
 	var doc struct {
 		Runs []struct {
@@ -852,4 +838,22 @@ func TestReportFormatSARIF(t *testing.T) {
 	if doc.Runs[0].Tool.Driver.Version != Version || res.RuleID != "test-token" || strings.Contains(res.Message.Text, testkit.TokA) {
 		t.Errorf("driver version %q, result %+v", doc.Runs[0].Tool.Driver.Version, res)
 	}
+}
+
+// readOwnerOnly returns a report file's content after checking that only
+// its owner may read it.
+func readOwnerOnly(t *testing.T, path string) []byte {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("report mode %v, want 0600", perm)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -212,32 +212,36 @@ func securitySeverity(f *detect.Finding) string {
 	return "1.0"
 }
 
+// rotations says how to rotate each family of credential, by rule id
+// prefix (the first match wins), with the provider's documentation.
+var rotations = []struct{ prefixes, text, link string }{
+	{"aws", "Deactivate the access key in IAM, create a new one, move every user of the old key to it, then delete the old key; check CloudTrail for use of the leaked key.",
+		"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"},
+	{"github", "Revoke the token in GitHub's settings (or ask an organization owner), create a replacement with the fewest scopes needed, and review the account's security log.",
+		"https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens"},
+	{"gitlab", "Revoke the token in GitLab (user, group or project access tokens), create a replacement, and review audit events.",
+		"https://docs.gitlab.com/ee/user/profile/personal_access_tokens.html"},
+	{"slack", "Revoke the token or webhook in the Slack app's settings and issue a new one; enable token rotation for the app.",
+		"https://api.slack.com/authentication/rotation"},
+	{"stripe", "Roll the key in the Stripe Dashboard (Developers, API keys), update every service that uses it, and check the logs for requests made with it.",
+		"https://docs.stripe.com/keys"},
+	{"gcp google", "Delete or regenerate the key in the Google Cloud console (APIs & Services, Credentials; or the service account's keys), and restrict the replacement.",
+		"https://cloud.google.com/docs/authentication/api-keys"},
+	{"private-key", "Treat the key pair as compromised: generate a new pair, replace the public key everywhere it is trusted (servers, certificates, deploy keys), and revoke any certificate for the old key.", ""},
+}
+
+const rotateGeneric = "Revoke or rotate the credential at its provider first, then remove it from the code: it stays in git history and in every clone, so deleting it from the file is not enough."
+
 // rotationHelp says how to rotate the kind of credential f is.
 func rotationHelp(f *detect.Finding) (text, link string) {
-	id := f.RuleID
-	switch {
-	case strings.HasPrefix(id, "aws"):
-		return "Deactivate the access key in IAM, create a new one, move every user of the old key to it, then delete the old key; check CloudTrail for use of the leaked key.",
-			"https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"
-	case strings.HasPrefix(id, "github"):
-		return "Revoke the token in GitHub's settings (or ask an organization owner), create a replacement with the fewest scopes needed, and review the account's security log.",
-			"https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens"
-	case strings.HasPrefix(id, "gitlab"):
-		return "Revoke the token in GitLab (user, group or project access tokens), create a replacement, and review audit events.",
-			"https://docs.gitlab.com/ee/user/profile/personal_access_tokens.html"
-	case strings.HasPrefix(id, "slack"):
-		return "Revoke the token or webhook in the Slack app's settings and issue a new one; enable token rotation for the app.",
-			"https://api.slack.com/authentication/rotation"
-	case strings.HasPrefix(id, "stripe"):
-		return "Roll the key in the Stripe Dashboard (Developers, API keys), update every service that uses it, and check the logs for requests made with it.",
-			"https://docs.stripe.com/keys"
-	case strings.HasPrefix(id, "gcp"), strings.HasPrefix(id, "google"):
-		return "Delete or regenerate the key in the Google Cloud console (APIs & Services, Credentials; or the service account's keys), and restrict the replacement.",
-			"https://cloud.google.com/docs/authentication/api-keys"
-	case strings.Contains(id, "private-key"):
-		return "Treat the key pair as compromised: generate a new pair, replace the public key everywhere it is trusted (servers, certificates, deploy keys), and revoke any certificate for the old key.", ""
+	for _, r := range rotations {
+		for _, p := range strings.Fields(r.prefixes) {
+			if strings.HasPrefix(f.RuleID, p) {
+				return r.text, r.link
+			}
+		}
 	}
-	return "Revoke or rotate the credential at its provider first, then remove it from the code: it stays in git history and in every clone, so deleting it from the file is not enough.", ""
+	return rotateGeneric, ""
 }
 
 func sarifResult(f *detect.Finding, ruleIdx uint, opt Options) *sarif.Result {

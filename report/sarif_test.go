@@ -199,3 +199,18 @@ func TestSARIFVersionControlProvenance(t *testing.T) {
 		t.Errorf("versionControlProvenance %+v", v)
 	}
 }
+
+func TestRotationHelp(t *testing.T) {
+	for id, want := range map[string]string{
+		"aws-access-key-id": "docs.aws.amazon.com", "github-pat": "docs.github.com", "gcp-api-key": "cloud.google.com",
+		"private-key": "", "some-new-vendor": "",
+	} {
+		text, link := rotationHelp(&detect.Finding{RuleID: id})
+		if !strings.Contains(link, want) || text == "" || (want == "" && link != "") {
+			t.Errorf("%s: %q, %q", id, text, link)
+		}
+	}
+	if text, _ := rotationHelp(&detect.Finding{RuleID: "some-new-vendor"}); text != rotateGeneric {
+		t.Errorf("generic: %q", text)
+	}
+}

@@ -1,0 +1,5 @@
+region               = "eu-west-1"
+cloudflare_api_token = "cfut_lRRjTi2TLTVz2nlfduc3ufemJGE1vnIpHHZv9nMR7fbf0971"
+datadog_api_key      = "${DATADOG_API_KEY}"
+tfe_token            = "1qJH7P5p9SeCNl.atlasv1.JuBm8p2RfXM6x1yh50uSs3xgx5Kw9v5R6euuu1GBq5rqHM9qoP72dIzxig1kgEZblBv"
+pagerduty_token      = "6oJyWeLLmxskSL4Avy2hclTfd0GyHGoO"

@@ -40,6 +40,9 @@ type Detector struct {
 	pathOnly  []int32   // rules with a path and no regex
 	engine    regex.Engine
 	scratches sync.Pool
+	// decodeDepth is how many layers of encoding are undone to look for
+	// secrets inside encoded text; 0 turns decoding off.
+	decodeDepth int
 }
 
 type compiled struct {
@@ -65,7 +68,7 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 	if engine == nil {
 		engine = regex.Adaptive{}
 	}
-	d := &Detector{engine: engine}
+	d := &Detector{engine: engine, decodeDepth: DefaultDecodeDepth}
 	var kws []string
 	kwIndex := map[string]int32{}
 	for i, r := range set.Rules {
@@ -90,6 +93,13 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 			if n := len(d.kwRules[k]); n == 0 || d.kwRules[k][n-1] != int32(i) {
 				d.kwRules[k] = append(d.kwRules[k], int32(i))
 			}
+		}
+	}
+	for _, kw := range decodeTriggers {
+		if _, ok := kwIndex[kw]; !ok {
+			kwIndex[kw] = int32(len(kws))
+			kws = append(kws, kw)
+			d.kwRules = append(d.kwRules, nil)
 		}
 	}
 	d.keywords = newKeywordIndex(kws)
@@ -127,12 +137,39 @@ type scratch struct {
 
 // Detect returns the candidate findings in f, ordered by position then rule.
 // The error is non-nil only when a rule's pattern cannot be compiled; the
-// findings of the other rules are still returned.
+// findings of the other rules are still returned. Secrets found inside
+// encoded text (base64, hex, percent-encoding, escaped strings) are
+// included, pointing at the encoded bytes (see decode.go).
 func (d *Detector) Detect(f *Fragment) ([]Finding, error) {
+	var hits []int
+	var hp *[]int
+	if d.decodeDepth > 0 {
+		hp = &hits
+	}
+	out, err := d.detect(f, hp)
+	if d.decodeDepth > 0 && len(hits) > 0 {
+		var derr error
+		out, derr = d.decodePass(out, f, hits, d.decodeDepth)
+		if err == nil {
+			err = derr
+		}
+	}
+	locate(out, f)
+	return out, err
+}
+
+// detect runs the keyword pass and the rules it selects over f, without
+// decoding and without locating the findings. When hits is not nil, the end
+// offset of every keyword hit (rule keywords and decode triggers) is
+// appended to it, in order.
+func (d *Detector) detect(f *Fragment, hits *[]int) ([]Finding, error) {
 	sc := d.scratches.Get().(*scratch)
 	defer d.release(sc)
 	content := f.Content
 	d.keywords.scan(content, func(end int, kw int32) bool {
+		if hits != nil {
+			*hits = append(*hits, end)
+		}
 		for _, ri := range d.kwRules[kw] {
 			d.addWindow(sc, ri, content, end-d.keywords.lens[kw], end)
 		}
@@ -163,7 +200,6 @@ func (d *Detector) Detect(f *Fragment) ([]Finding, error) {
 			out = append(out, d.pathFinding(c, f))
 		}
 	}
-	locate(out, f)
 	return out, joinErrors(errs)
 }
 
@@ -204,6 +240,17 @@ func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) 
 		if end > len(content) {
 			end = len(content)
 		}
+		// End at a line's end, not inside it, or $ and terminators
+		// would match at the cut.
+		limit := end + maxLineReach
+		if limit > len(content) {
+			limit = len(content)
+		}
+		if i := bytes.IndexByte(content[end:limit], '\n'); i >= 0 {
+			end += i
+		} else {
+			end = limit
+		}
 	}
 	if n := len(ws); n > 0 && (start <= ws[n-1].hi || (start <= ws[n-1].hi+mergeGap && end-ws[n-1].lo <= maxMerged)) {
 		if end > ws[n-1].hi {
@@ -222,8 +269,8 @@ func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) 
 func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragment, w span) []Finding {
 	win := f.Content[w.lo:w.hi]
 	for _, m := range re.FindAllSubmatchIndex(win, -1) {
-		g := 2 * c.SecretGroup
-		if g+1 >= len(m) || m[g] < 0 || m[g] == m[g+1] {
+		g := secretGroup(m, c.SecretGroup)
+		if g < 0 {
 			continue
 		}
 		start, end := w.lo+m[g], w.lo+m[g+1]
@@ -235,7 +282,7 @@ func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragmen
 			continue
 		}
 		h := entropy.Shannon(secret)
-		if h < c.Entropy || (c.MinBits > 0 && entropy.Bits(secret) < c.MinBits) {
+		if !entropyOK(c.Rule, secret, h) {
 			continue
 		}
 		out = append(out, Finding{
@@ -252,6 +299,103 @@ func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragmen
 		})
 	}
 	return out
+}
+
+// Hex values carry at most 4 bits per character, and a random 32-digit hex
+// key often measures only 3.5 to 3.8 (a short sample of 16 symbols), so a
+// per-character floor set for mixed-case tokens rejects real hex keys by
+// construction. A hex value of hexMinLen digits or more is judged instead
+// by a per-character floor of at most hexFloor plus its total bits.
+const (
+	hexMinLen  = 20
+	hexFloor   = 3.0
+	hexMinBits = 64
+)
+
+// entropyOK applies a rule's entropy gates to a secret whose Shannon
+// entropy is h.
+func entropyOK(r *rules.Rule, secret []byte, h float64) bool {
+	floor, minBits := r.Entropy, r.MinBits
+	if floor > hexFloor && len(secret) >= hexMinLen && isHex(secret) {
+		floor = hexFloor
+		if minBits < hexMinBits {
+			minBits = hexMinBits
+		}
+	}
+	if h < floor || (minBits > 0 && entropy.Bits(secret) < minBits) {
+		return false
+	}
+	return floor <= 0 || !patterned(secret)
+}
+
+// patterned reports whether a secret's random-looking part (what follows a
+// short vendor prefix such as "sk_test_") is made up rather than random:
+// a repeated unit ("1234567890abcdef" twice) or a run of ten consecutive
+// characters ("0123456789", "abcdefghij"). Shannon entropy cannot tell:
+// "0123456789abcdef" repeated scores the maximum for hex.
+func patterned(secret []byte) bool {
+	body := secret
+	if i := bytes.LastIndexAny(secret[:min(len(secret), 13)], "_-"); i >= 0 {
+		body = secret[i+1:]
+	}
+	if len(body) >= 16 && periodic(body) {
+		return true
+	}
+	run := 1
+	for i := 1; i < len(body); i++ {
+		if d := int(body[i]) - int(body[i-1]); d == 1 || d == -1 {
+			run++
+			if run >= 10 {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return false
+}
+
+// periodic reports whether b is a repetition of a unit of at most half
+// its length (the last repetition may be cut short).
+func periodic(b []byte) bool {
+	// Knuth-Morris-Pratt failure function: the longest proper border.
+	fail := make([]int, len(b))
+	for i, k := 1, 0; i < len(b); i++ {
+		for k > 0 && b[i] != b[k] {
+			k = fail[k-1]
+		}
+		if b[i] == b[k] {
+			k++
+		}
+		fail[i] = k
+	}
+	return len(b)-fail[len(b)-1] <= len(b)/2
+}
+
+func isHex(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// secretGroup returns the index in m of the start of the group holding the
+// secret: group n, or, when a pattern's alternatives capture the secret in
+// different groups (a password in double, single or back quotes) and group
+// n took no part in the match, the first later group that did. It returns
+// -1 when no such group captured anything.
+func secretGroup(m []int, n int) int {
+	for g := 2 * n; g+1 < len(m); g += 2 {
+		if m[g] >= 0 && m[g] < m[g+1] {
+			return g
+		}
+		if m[g] >= 0 || n == 0 {
+			return -1
+		}
+	}
+	return -1
 }
 
 func (d *Detector) pathFinding(c *compiled, f *Fragment) Finding {

@@ -1,0 +1,483 @@
+package detect
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"unicode/utf8"
+)
+
+// DefaultDecodeDepth is how many layers of encoding Detect undoes by
+// default: enough for a Kubernetes `.dockerconfigjson` (base64 JSON whose
+// "auth" is base64 again) with one to spare.
+const DefaultDecodeDepth = 3
+
+// minEncoded is the shortest base64 or hex run worth decoding: 16
+// characters are 12 (base64) or 8 (hex) bytes, the shortest secret a rule
+// reports.
+const minEncoded = 16
+
+// SetDecodeDepth sets how many layers of encoding Detect undoes; 0 turns
+// decoding off. Call it before the detector is first used.
+func (d *Detector) SetDecodeDepth(n int) {
+	if n < 0 {
+		n = 0
+	}
+	d.decodeDepth = n
+}
+
+type encoding uint8
+
+const (
+	encBase64 encoding = iota
+	encHex
+	encPercent
+	encEscaped
+)
+
+var encodingNames = [...]string{"base64", "hex", "percent", "escaped"}
+
+// DecodedTag is the tag a finding made inside encoded text carries, e.g.
+// "decoded:base64". Its Start and End then cover the encoded bytes, and its
+// Secret is the decoded secret, which does not occur verbatim in the input.
+const DecodedTag = "decoded:"
+
+// segment is a run of encoded text: content[lo:hi].
+type segment struct {
+	lo, hi int
+	kind   encoding
+}
+
+// decodePass looks for secrets inside encoded text in f: each base64, hex
+// or percent-encoded run that decodes to printable text, and each line with
+// escaped quotes (JSON strings, notebooks), is replaced by its decoded form
+// within its line, and that line is scanned again, decoding further up to
+// depth layers. A finding inside the decoded text is reported at the
+// encoded bytes, unless the same rule already found the same secret.
+//
+// Decoding is cheap where it finds nothing: the run finder is one table
+// lookup per byte, most runs fail the printable check on their first
+// bytes, and a decoded line is scanned only when the keyword pass selects
+// a rule in it.
+func (d *Detector) decodePass(out []Finding, f *Fragment, hits []int, depth int) ([]Finding, error) {
+	var errs []error
+	content := f.Content
+	var segs []segment
+	if bytes.Contains(content, []byte("kind: Secret")) || bytes.Contains(content, []byte(`"kind": "Secret"`)) {
+		// A Kubernetes Secret's data values are base64 under any name.
+		segs = findSegments(content)
+	} else {
+		segs = findSegmentsNear(content, hits)
+	}
+	for _, seg := range segs {
+		if seg.lo < f.OwnedStart || (f.OwnedEnd > 0 && seg.lo >= f.OwnedEnd) {
+			continue
+		}
+		ls, le := lineBounds(content, seg.lo, seg.hi)
+		var dec []byte
+		var pos []int // decoded index → original index, escaped strings only
+		switch seg.kind {
+		case encEscaped:
+			seg.lo, seg.hi = ls, le
+			dec, pos = unescape(content[ls:le])
+		default:
+			dec = decodeSegment(seg.kind, content[seg.lo:seg.hi])
+		}
+		if dec == nil {
+			continue
+		}
+		view := make([]byte, 0, (seg.lo-ls)+len(dec)+(le-seg.hi))
+		view = append(view, content[ls:seg.lo]...)
+		view = append(view, dec...)
+		view = append(view, content[seg.hi:le]...)
+		sub := &Fragment{Content: view, Prior: f.Prior, Provenance: f.Provenance}
+		var subHits []int
+		found, err := d.detect(sub, &subHits)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if depth > 1 && len(subHits) > 0 {
+			found, err = d.decodePass(found, sub, subHits, depth-1)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		decLo, decHi := seg.lo-ls, seg.lo-ls+len(dec)
+		for _, g := range found {
+			if g.End <= decLo || g.Start >= decHi || seen(out, &g) {
+				continue
+			}
+			if seg.kind == encEscaped {
+				g.Start, g.End = ls+pos[g.Start-decLo], ls+pos[g.End-decLo]
+				if g.End < g.Start {
+					g.End = g.Start
+				}
+			} else {
+				if inPrior(f.Prior, content[seg.lo:seg.hi]) {
+					continue
+				}
+				g.Start, g.End = seg.lo, seg.hi
+			}
+			if !hasDecodedTag(g.Tags) {
+				g.Tags = append(append(make([]string, 0, len(g.Tags)+1), g.Tags...), DecodedTag+encodingNames[seg.kind])
+			}
+			out = append(out, g)
+		}
+	}
+	return out, joinErrors(errs)
+}
+
+func hasDecodedTag(tags []string) bool {
+	for _, t := range tags {
+		if len(t) > len(DecodedTag) && t[:len(DecodedTag)] == DecodedTag {
+			return true
+		}
+	}
+	return false
+}
+
+// seen reports whether out already holds g's rule and secret.
+func seen(out []Finding, g *Finding) bool {
+	for i := range out {
+		if out[i].RuleID == g.RuleID && out[i].Secret == g.Secret {
+			return true
+		}
+	}
+	return false
+}
+
+// lineBounds returns the line holding content[lo:hi], bounded to
+// maxLineReach either side so a huge minified line costs a bounded rescan.
+func lineBounds(content []byte, lo, hi int) (int, int) {
+	ls := lineStart(content, lo)
+	if lo-ls > maxLineReach {
+		ls = lo - maxLineReach
+	}
+	le := len(content)
+	if i := bytes.IndexByte(content[hi:], '\n'); i >= 0 {
+		le = hi + i
+	}
+	if le-hi > maxLineReach {
+		le = hi + maxLineReach
+	}
+	return ls, le
+}
+
+// Byte classes for the run finder.
+const (
+	clB64Std = 1 << iota // A-Z a-z 0-9 + /
+	clB64URL             // A-Z a-z 0-9 - _
+	clHex                // 0-9 a-f A-F
+)
+
+var class = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		alnum := b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
+		if alnum || b == '+' || b == '/' {
+			t[c] |= clB64Std
+		}
+		if alnum || b == '-' || b == '_' {
+			t[c] |= clB64URL
+		}
+		if b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' {
+			t[c] |= clHex
+		}
+	}
+	return t
+}()
+
+// decodeTriggers are keywords that select no rule but make the decoders
+// look at their line: names that usually hold an encoded credential
+// (Kubernetes Secret data keys such as STRIPE_KEY, "auth" fields, Basic
+// headers). Decoding looks only at lines with a keyword hit: a decoded
+// secret with no name near it and no vendor prefix is not reportable, and
+// scanning every line of every file for encoded runs would cost as much as
+// the keyword pass itself.
+var decodeTriggers = []string{"key", "auth", "basic", "base64", "b64", "encoded", "dockerconfig", "data:"}
+
+// findSegmentsNear returns the encoded segments of the lines (bounded as
+// by lineBounds) that hold a keyword hit; hits are end offsets, in order.
+func findSegmentsNear(content []byte, hits []int) []segment {
+	var segs []segment
+	done := 0
+	for _, h := range hits {
+		if h <= done {
+			continue
+		}
+		at := h - 1
+		ls, le := lineBounds(content, at, h)
+		if ls < done {
+			ls = done
+		}
+		for _, seg := range findSegments(content[ls:le]) {
+			seg.lo += ls
+			seg.hi += ls
+			segs = append(segs, seg)
+		}
+		done = le
+	}
+	return segs
+}
+
+// findSegments returns the encoded runs in content in order: base64 and
+// hex runs of at least minEncoded characters, percent-encoded words, and
+// one segment per line holding an escaped quote.
+//
+// Runs are found by skipping: when the byte minEncoded-1 past the last run
+// cannot be part of a run, no run of minEncoded bytes can start before it,
+// so most of a text is never looked at.
+func findSegments(content []byte) []segment {
+	var segs []segment
+	n := len(content)
+	done := 0 // content[:done] has been examined
+	for i := minEncoded - 1; i < n; {
+		if !inRun[content[i]] {
+			i += minEncoded
+			continue
+		}
+		s := i
+		for s > done && inRun[content[s-1]] {
+			s--
+		}
+		if i-s+1 < minEncoded-8 {
+			// The run must reach at least 8 bytes further: a byte
+			// there that cannot belong to it ends the search early.
+			if j := s + minEncoded - 1; j < n && !inRun[content[j]] {
+				done = j
+				i = j + minEncoded
+				continue
+			}
+		}
+		e := i + 1
+		for e < n && inRun[content[e]] {
+			e++
+		}
+		if e-s >= minEncoded {
+			segs = appendRuns(segs, content, s, e)
+		}
+		done = e
+		i = e + minEncoded
+	}
+	segs = appendPercent(segs, content)
+	segs = appendEscaped(segs, content)
+	return segs
+}
+
+// inRun marks the bytes of either base64 alphabet.
+var inRun = func() (t [256]bool) {
+	for c := range t {
+		t[c] = class[c]&(clB64Std|clB64URL) != 0
+	}
+	return t
+}()
+
+// appendRuns splits content[s:e], a run of base64 characters of either
+// alphabet, into runs of one alphabet (standard or URL-safe) and adds
+// those long enough, with their '=' padding, as base64 or hex segments.
+func appendRuns(segs []segment, content []byte, s, e int) []segment {
+	start, all := s, class[content[s]]
+	flush := func(end int) {
+		if end-start < minEncoded {
+			return
+		}
+		hi := end
+		for hi < len(content) && hi-end < 2 && content[hi] == '=' {
+			hi++
+		}
+		kind := encBase64
+		if all&clHex != 0 && (end-start)%2 == 0 {
+			kind = encHex
+		}
+		segs = append(segs, segment{start, hi, kind})
+	}
+	for i := s + 1; i < e; i++ {
+		c := class[content[i]]
+		if all&c&(clB64Std|clB64URL) == 0 {
+			flush(i)
+			start, all = i, c
+			continue
+		}
+		all &= c
+	}
+	flush(e)
+	return segs
+}
+
+// appendPercent adds each word (a run without spaces or quotes) that holds
+// a %XX escape.
+func appendPercent(segs []segment, content []byte) []segment {
+	last := -1
+	for i := 0; ; {
+		j := bytes.IndexByte(content[i:], '%')
+		if j < 0 {
+			return segs
+		}
+		i += j
+		if i+2 < len(content) && class[content[i+1]]&clHex != 0 && class[content[i+2]]&clHex != 0 && i >= last {
+			lo, hi := i, i+3
+			for lo > 0 && !wordEnd(content[lo-1]) {
+				lo--
+			}
+			for hi < len(content) && !wordEnd(content[hi]) {
+				hi++
+			}
+			segs = append(segs, segment{lo, hi, encPercent})
+			last = hi
+			i = hi
+			continue
+		}
+		i++
+	}
+}
+
+func wordEnd(c byte) bool {
+	return c <= ' ' || c == '"' || c == '\'' || c == '`' || c == '<' || c == '>'
+}
+
+// appendEscaped adds one segment per line holding \" or \'.
+func appendEscaped(segs []segment, content []byte) []segment {
+	next := 0
+	for i := 0; ; {
+		j := bytes.IndexByte(content[i:], '\\')
+		if j < 0 {
+			return segs
+		}
+		i += j
+		if i+1 < len(content) && (content[i+1] == '"' || content[i+1] == '\'') && i >= next {
+			segs = append(segs, segment{i, i + 2, encEscaped})
+			next = len(content)
+			if k := bytes.IndexByte(content[i:], '\n'); k >= 0 {
+				next = i + k
+			}
+		}
+		i++
+	}
+}
+
+// decodeSegment decodes a base64, hex or percent-encoded run and returns
+// the text, or nil when it is not printable text (most runs: hashes,
+// images, identifiers) or decodes to nothing new.
+func decodeSegment(kind encoding, s []byte) []byte {
+	switch kind {
+	case encHex:
+		// A hex run that decodes to text is rare; check the first bytes
+		// before decoding the rest.
+		var head [4]byte
+		if n, err := hex.Decode(head[:], s[:8]); err != nil || !printable(head[:n]) {
+			return nil
+		}
+		out := make([]byte, len(s)/2)
+		if _, err := hex.Decode(out, s); err != nil || !printable(out) {
+			return nil
+		}
+		return out
+	case encPercent:
+		out := make([]byte, 0, len(s))
+		for i := 0; i < len(s); i++ {
+			if s[i] == '%' && i+2 < len(s) && class[s[i+1]]&clHex != 0 && class[s[i+2]]&clHex != 0 {
+				out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+				i += 2
+				continue
+			}
+			out = append(out, s[i])
+		}
+		if !printable(out) {
+			return nil
+		}
+		return out
+	}
+	s = bytes.TrimRight(s, "=")
+	if len(s)%4 == 1 {
+		s = s[:len(s)-1]
+	}
+	enc := base64.RawStdEncoding
+	if bytes.ContainsAny(s, "-_") {
+		enc = base64.RawURLEncoding
+	}
+	var head [3]byte
+	if _, err := enc.Decode(head[:], s[:4]); err != nil || !printable(head[:]) {
+		return nil
+	}
+	out := make([]byte, enc.DecodedLen(len(s)))
+	n, err := enc.Decode(out, s)
+	if err != nil || !printable(out[:n]) {
+		return nil
+	}
+	return out[:n]
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// printable reports whether b is text: valid UTF-8 without control
+// characters other than tab, newline and carriage return. A truncated
+// multi-byte character at the end (a prefix check) still counts.
+func printable(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < ' ' && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return !utf8.FullRune(b[i:]) && len(b)-i < utf8.UTFMax
+		}
+		i += n
+	}
+	return true
+}
+
+// unescape undoes backslash escapes in a line of a JSON or source string
+// (\" \' \\ \/ \n \r \t and \uXXXX for ASCII) and returns the text with,
+// for each of its bytes and one past the end, the offset in line it came
+// from.
+func unescape(line []byte) ([]byte, []int) {
+	out := make([]byte, 0, len(line))
+	pos := make([]int, 0, len(line)+1)
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if c == '\\' && i+1 < len(line) {
+			r, n := line[i+1], 2
+			switch r {
+			case '"', '\'', '\\', '/':
+			case 'n':
+				r = '\n'
+			case 'r':
+				r = '\r'
+			case 't':
+				r = '\t'
+			case 'u':
+				if i+6 <= len(line) {
+					var v [2]byte
+					if _, err := hex.Decode(v[:], line[i+2:i+6]); err == nil && v[0] == 0 && v[1] >= ' ' && v[1] < utf8.RuneSelf {
+						r, n = v[1], 6
+						break
+					}
+				}
+				r, n = c, 1
+			default:
+				r, n = c, 1
+			}
+			out = append(out, r)
+			pos = append(pos, i)
+			i += n - 1
+			continue
+		}
+		out = append(out, c)
+		pos = append(pos, i)
+	}
+	pos = append(pos, len(line))
+	return out, pos
+}

@@ -44,7 +44,9 @@ type Truth struct {
 }
 
 // ParseTruth reads a truth file: tab-separated "path, line, label" rows,
-// '#' comments and blank lines. Every malformed row is reported at once.
+// '#' comments and blank lines. A positive label may name a subkind after a
+// colon ("vendor:github"); it is scored under its category. Every
+// malformed row is reported at once.
 func ParseTruth(r io.Reader, name string) (*Truth, error) {
 	t := &Truth{labels: map[key]Label{}}
 	var errs []string
@@ -65,6 +67,10 @@ func ParseTruth(r io.Reader, name string) (*Truth, error) {
 			continue
 		}
 		l := Label{Path: f[0], Line: ln, Label: f[2]}
+		if _, decoy := l.Decoy(); !decoy {
+			// "vendor:github" is scored as "vendor".
+			l.Label, _, _ = strings.Cut(l.Label, ":")
+		}
 		if _, decoy := l.Decoy(); !decoy && !isCategory(l.Label) {
 			errs = append(errs, fmt.Sprintf("%s:%d: unknown label %q (want one of %s or decoy:KIND)", name, n, l.Label, strings.Join(Categories, ", ")))
 			continue

@@ -68,7 +68,7 @@ func WriteTable(w io.Writer, names []string, scores []Score) {
 		fmt.Fprintln(w)
 	}
 	for i := range Categories {
-		row( func(s Score) Count { return s.Categories[i] })
+		row(func(s Score) Count { return s.Categories[i] })
 	}
 	row(func(s Score) Count { return s.Total })
 	fmt.Fprintf(w, "\n%-18s %7s", "decoy kind", "labeled")

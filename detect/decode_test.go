@@ -191,10 +191,10 @@ entropy = 3.5
 func TestPatterned(t *testing.T) {
 	for s, want := range map[string]bool{
 		"sk_test_" + "1234567890abcdef1234567890abcdef": true,
-		"abcabcabcabcabcabcab":                           true,
-		"Vx9kQ2mLp7RtZ4wN8bC1":                           false,
-		"a8Kd0123456789Qw":                               true,
-		"token_" + "z9y8x7w6v5u4t3s2":                    false,
+		"abcabcabcabcabcabcab":                          true,
+		"Vx9kQ2mLp7RtZ4wN8bC1":                          false,
+		"a8Kd0123456789Qw":                              true,
+		"token_" + "z9y8x7w6v5u4t3s2":                   false,
 	} {
 		if got := patterned([]byte(s)); got != want {
 			t.Errorf("patterned(%q) = %v, want %v", s, got, want)

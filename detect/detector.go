@@ -295,6 +295,7 @@ func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragmen
 			Entropy:     h,
 			Tags:        c.Tags,
 			Severity:    c.Severity,
+			Confidence:  confidence(c.Rule, secret),
 			Provenance:  f.Provenance,
 		})
 	}
@@ -316,6 +317,11 @@ const (
 // entropy is h.
 func entropyOK(r *rules.Rule, secret []byte, h float64) bool {
 	floor, minBits := r.Entropy, r.MinBits
+	if r.LowEntropy != "" {
+		// Exempt by design: judged by total bits alone (minBits > 0 is
+		// enforced when the rule is loaded), and still not patterned.
+		return entropy.Bits(secret) >= minBits && !patterned(secret)
+	}
 	if floor > hexFloor && len(secret) >= hexMinLen && isHex(secret) {
 		floor = hexFloor
 		if minBits < hexMinBits {
@@ -372,13 +378,21 @@ func periodic(b []byte) bool {
 	return len(b)-fail[len(b)-1] <= len(b)/2
 }
 
+// isHex reports whether b is hex digits with at least one letter: a run of
+// decimal digits is a number (an id, a phone or account number) and keeps
+// the rule's own floor.
 func isHex(b []byte) bool {
+	letter := false
 	for _, c := range b {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+		switch {
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F':
+			letter = true
+		default:
 			return false
 		}
 	}
-	return true
+	return letter
 }
 
 // secretGroup returns the index in m of the start of the group holding the
@@ -401,7 +415,8 @@ func secretGroup(m []int, n int) int {
 func (d *Detector) pathFinding(c *compiled, f *Fragment) Finding {
 	return Finding{
 		RuleID: c.ID, Description: c.Description,
-		Tags: c.Tags, Severity: c.Severity, Provenance: f.Provenance,
+		Tags: c.Tags, Severity: c.Severity, Confidence: c.DefaultConfidence(),
+		Provenance: f.Provenance,
 	}
 }
 

@@ -84,6 +84,9 @@ type Finding struct {
 	Fingerprint string
 	Tags        []string
 	Severity    rules.Severity
+	// Confidence is how sure the rule is that this is a real credential:
+	// the rule's, raised to high or lowered to low by a vendor checksum.
+	Confidence rules.Confidence
 	Provenance
 }
 

@@ -23,7 +23,7 @@ type CSV struct{}
 
 var csvHeader = []string{"rule_id", "description", "file", "start_line", "end_line", "start_column",
 	"end_column", "secret", "match", "entropy", "fingerprint", "tags", "severity",
-	"commit", "author", "email", "date", "message"}
+	"confidence", "commit", "author", "email", "date", "message"}
 
 // Write implements Reporter.
 func (CSV) Write(w io.Writer, fs []detect.Finding, opt Options) error {
@@ -37,7 +37,7 @@ func (CSV) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		row := []string{j.RuleID, j.Description, j.File, strconv.Itoa(j.StartLine), strconv.Itoa(j.EndLine),
 			strconv.Itoa(j.StartColumn), strconv.Itoa(j.EndColumn), j.Secret, j.Match,
 			strconv.FormatFloat(j.Entropy, 'f', -1, 64), j.Fingerprint, strings.Join(j.Tags, ";"), j.Severity,
-			j.Commit, j.Author, j.Email, j.Date, j.Message}
+			j.Confidence, j.Commit, j.Author, j.Email, j.Date, j.Message}
 		for k, cell := range row {
 			row[k] = defuseCell(cell)
 		}

@@ -21,7 +21,7 @@ func TestCSVParsesBack(t *testing.T) {
 	}
 	for i, f := range fs {
 		row := rows[i+1]
-		if row[0] != f.RuleID || row[2] != f.Path || row[7] != f.Secret || row[10] != f.Fingerprint || row[13] != f.Commit {
+		if row[0] != f.RuleID || row[2] != f.Path || row[7] != f.Secret || row[10] != f.Fingerprint || row[13] != f.Confidence.String() || row[14] != f.Commit {
 			t.Errorf("row %d = %q", i+1, row)
 		}
 	}

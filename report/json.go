@@ -25,6 +25,7 @@ type jsonFinding struct {
 	Fingerprint string   `json:"fingerprint"`
 	Tags        []string `json:"tags"`
 	Severity    string   `json:"severity"`
+	Confidence  string   `json:"confidence"`
 	Commit      string   `json:"commit,omitempty"`
 	Author      string   `json:"author,omitempty"`
 	Email       string   `json:"email,omitempty"`
@@ -51,6 +52,7 @@ func toJSON(f *detect.Finding, opt Options) jsonFinding {
 		Fingerprint: f.Fingerprint,
 		Tags:        tags,
 		Severity:    f.Severity.String(),
+		Confidence:  f.Confidence.String(),
 		Commit:      f.Commit,
 		Author:      f.Author,
 		Email:       f.Email,

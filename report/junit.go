@@ -38,8 +38,8 @@ func (JUnit) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		secret := textMask(f.Secret, opt.Redact)
 		msg := fmt.Sprintf("%s: %s (%s:%d:%d)", f.RuleID, f.Description, f.Path, f.StartLine, f.StartColumn)
 		var body strings.Builder
-		fmt.Fprintf(&body, "%s\nrule: %s\nseverity: %s\nfile: %s\nline: %d, column %d\n",
-			f.Description, f.RuleID, f.Severity, f.Path, f.StartLine, f.StartColumn)
+		fmt.Fprintf(&body, "%s\nrule: %s\nseverity: %s\nconfidence: %s\nfile: %s\nline: %d, column %d\n",
+			f.Description, f.RuleID, f.Severity, f.Confidence, f.Path, f.StartLine, f.StartColumn)
 		if f.Secret != "" {
 			fmt.Fprintf(&body, "secret: %s\n", secret)
 		}

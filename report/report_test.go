@@ -41,7 +41,7 @@ func fixture() []detect.Finding {
 			Line:      "api_key = " + dirSecret + " # the line is never reported",
 			StartLine: 12, EndLine: 12, StartColumn: 11, EndColumn: 30, Start: 210, End: 230,
 			Entropy: 3.875123456, Fingerprint: "config/app.env:test-token:0a1b2c3d4e5f6a7b",
-			Tags: []string{"test", "api"}, Severity: rules.High,
+			Tags: []string{"test", "api"}, Severity: rules.High, Confidence: rules.ConfidenceHigh,
 			Provenance: detect.Provenance{Kind: detect.KindDir, Path: "config/app.env", BlobID: "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"},
 		},
 		{
@@ -49,7 +49,7 @@ func fixture() []detect.Finding {
 			Secret: gitSecret, Match: `PASSWORD="` + gitSecret + `"`,
 			StartLine: 3, EndLine: 3, StartColumn: 11, EndColumn: 30,
 			Entropy: 3.0, Fingerprint: "9fceb02d0ae598e95dc970b74767f19372d61af8:deploy/run.sh:test-password:1122334455667788",
-			Severity: rules.Critical,
+			Severity: rules.Critical, Confidence: rules.ConfidenceMedium,
 			Provenance: detect.Provenance{
 				Kind: detect.KindHistory, Path: "deploy/run.sh",
 				Commit: "9fceb02d0ae598e95dc970b74767f19372d61af8",
@@ -63,14 +63,14 @@ func fixture() []detect.Finding {
 			Secret: keySecret, Match: "pem: \"" + keySecret + "\"",
 			StartLine: 4, EndLine: 6, StartColumn: 7, EndColumn: 12,
 			Entropy: 4.1234567, Fingerprint: "données/日本語/ключ.yaml:test-key:8899aabbccddeeff",
-			Tags: []string{"private-key"}, Severity: rules.Medium,
+			Tags: []string{"private-key"}, Severity: rules.Medium, Confidence: rules.ConfidenceHigh,
 			Provenance: detect.Provenance{Kind: detect.KindDir, Path: "données/日本語/ключ.yaml"},
 		},
 		{
 			RuleID: "env-file", Description: "dotenv file",
 			StartLine: 1, EndLine: 1, StartColumn: 1, EndColumn: 1,
 			Fingerprint: ".env.production:env-file:0011223344556677",
-			Tags:        []string{"file"}, Severity: rules.Low,
+			Tags:        []string{"file"}, Severity: rules.Low, Confidence: rules.ConfidenceLow,
 			Provenance: detect.Provenance{Kind: detect.KindDir, Path: ".env.production"},
 		},
 	}
@@ -157,7 +157,7 @@ func lineDiff(want, got string) string {
 
 var (
 	baseFields = []string{"rule_id", "description", "file", "start_line", "end_line", "start_column", "end_column",
-		"secret", "match", "entropy", "fingerprint", "tags", "severity"}
+		"secret", "match", "entropy", "fingerprint", "tags", "severity", "confidence"}
 	gitFields = []string{"commit", "author", "email", "date", "message"}
 )
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/rules"
 	"github.com/owenrumney/go-sarif/v2/sarif"
 )
 
@@ -171,9 +172,21 @@ func sarifRule(f *detect.Finding, warn func(string)) *sarif.ReportingDescriptor 
 		Properties: sarif.Properties{
 			"tags":              tags,
 			"security-severity": securitySeverity(f),
-			"precision":         "high",
+			"precision":         sarifPrecision(f),
 		},
 	}
+}
+
+// sarifPrecision is GitHub's rule precision (very-high, high, medium, low),
+// from the confidence of the rule's first finding.
+func sarifPrecision(f *detect.Finding) string {
+	switch f.Confidence {
+	case rules.ConfidenceMedium:
+		return "medium"
+	case rules.ConfidenceLow:
+		return "low"
+	}
+	return "high"
 }
 
 // ruleName turns "aws-access-key-id" into "AwsAccessKeyId", SARIF's
@@ -279,7 +292,7 @@ func sarifResult(f *detect.Finding, ruleIdx uint, opt Options) *sarif.Result {
 			sarifFingerprintKey: f.Path + ":" + f.RuleID + ":" + detect.SecretHash(f.RuleID, f.Secret),
 		},
 	}
-	props := sarif.Properties{"fingerprint": f.Fingerprint}
+	props := sarif.Properties{"fingerprint": f.Fingerprint, "confidence": f.Confidence.String()}
 	if f.Commit != "" {
 		props["commit"] = f.Commit
 		props["author"] = f.Author

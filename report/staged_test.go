@@ -19,7 +19,7 @@ func stagedFixture() []detect.Finding {
 			Secret: dirSecret, Match: "api_key = " + dirSecret,
 			StartLine: 7, EndLine: 7, StartColumn: 11, EndColumn: 30,
 			Entropy: 3.875123456, Fingerprint: "config/app.env:test-token:0a1b2c3d4e5f6a7b",
-			Tags: []string{"test"}, Severity: rules.High,
+			Tags: []string{"test"}, Severity: rules.High, Confidence: rules.ConfidenceHigh,
 			Provenance: detect.Provenance{Kind: detect.KindStaged, Path: "config/app.env", BlobID: "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"},
 		},
 	}

@@ -69,6 +69,7 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 			}
 			fmt.Fprintf(bw, "  secret       %s\n", printable(secret))
 		}
+		fmt.Fprintf(bw, "  confidence   %s\n", f.Confidence)
 		if f.Kind == detect.KindStaged {
 			fmt.Fprintf(bw, "  staged       in the index, not committed yet\n")
 		}

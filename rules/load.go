@@ -111,13 +111,100 @@ func (ld Loader) parse(data []byte, name string, depth int) (*Set, error) {
 	}
 	d := &decoder{file: name, lines: newLineIndex(data)}
 	set, ext := d.decodeSet(raw)
+	exempt := d.decodeExemptions(raw)
 	if err := d.errs.Err(); err != nil {
 		return nil, err
 	}
-	if ext == nil {
-		return set, nil
+	if ext != nil {
+		var err error
+		if set, err = ld.extend(set, ext, name, depth); err != nil {
+			return nil, err
+		}
 	}
-	return ld.extend(set, ext, name, depth)
+	if err := applyExemptions(set, exempt, name); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// exemption is a top-level [[low_entropy]] entry: a rule (the config's
+// own or an inherited one) whose format is low-entropy by design.
+type exemption struct {
+	rule, reason string
+	minBits      float64
+	line         int
+}
+
+func (d *decoder) decodeExemptions(raw map[string]any) []exemption {
+	v, ok := raw["low_entropy"]
+	if !ok {
+		return nil
+	}
+	tables, ok := tableArray(v)
+	if !ok {
+		d.errs.Add(d.file, d.lines.key("", "low_entropy"), "", "low_entropy must be an array of tables ([[low_entropy]])")
+		return nil
+	}
+	var out []exemption
+	for j, m := range tables {
+		table := fmt.Sprintf("low_entropy.%d", j)
+		line := func(k string) int { return d.lines.key(table, k) }
+		d.unknown(m, exemptionKeys, line, "", "low_entropy")
+		e := exemption{line: line("")}
+		e.rule, _ = d.str(m, "rule", line("rule"), "")
+		e.reason, _ = d.str(m, "reason", line("reason"), "")
+		e.minBits, _ = d.float(m, "min_bits", line("min_bits"), "")
+		if e.rule == "" {
+			d.errs.Add(d.file, line(""), "", "low_entropy entry %d names no rule", j+1)
+		}
+		if strings.TrimSpace(e.reason) == "" {
+			d.errs.Add(d.file, line(""), e.rule, "low_entropy entry %d must give a reason", j+1)
+		}
+		if e.minBits < 0 {
+			d.errs.Add(d.file, line("min_bits"), e.rule, "min_bits must not be negative")
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// applyExemptions marks each exempted rule of set low-entropy. A rule must
+// exist and end up with a min_bits (its own or the exemption's).
+func applyExemptions(set *Set, exempt []exemption, file string) error {
+	var errs ErrorList
+	for _, e := range exempt {
+		i := -1
+		for j, r := range set.Rules {
+			if r.ID == e.rule {
+				i = j
+			}
+		}
+		if i < 0 {
+			errs.Add(file, e.line, e.rule, "low_entropy names no rule of this configuration")
+			continue
+		}
+		// Copy: an inherited rule may be shared with the set it came from.
+		r := new(Rule)
+		*r = *set.Rules[i]
+		set.Rules[i] = r
+		r.LowEntropy = e.reason
+		if e.minBits > r.MinBits {
+			r.MinBits = e.minBits
+		}
+		if r.MinBits <= 0 {
+			errs.Add(file, e.line, e.rule, "low_entropy needs min_bits (here or in the rule): an exempt rule is judged by total bits")
+		}
+	}
+	return errs.Err()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // syntaxLine returns the line of a TOML syntax error. The library reports
@@ -195,9 +282,10 @@ type decoder struct {
 }
 
 var (
-	topKeys       = []string{"title", "version", "extend", "allowlist", "allowlists", "rules"}
+	topKeys       = []string{"title", "version", "extend", "allowlist", "allowlists", "rules", "low_entropy"}
+	exemptionKeys = []string{"rule", "reason", "min_bits"}
 	extendKeys    = []string{"use_default", "path", "disabled_rules"}
-	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path"}
+	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path", "low_entropy", "confidence", "checksum"}
 	allowlistKeys = []string{"description", "condition", "regex_target", "regexes", "stopwords", "paths"}
 	validID       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
@@ -300,6 +388,26 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	r.MinBits, _ = d.float(m, "min_bits", line("min_bits"), id)
 	if r.MinBits < 0 {
 		d.errs.Add(d.file, line("min_bits"), id, "min_bits must not be negative")
+	}
+	r.LowEntropy, _ = d.str(m, "low_entropy", line("low_entropy"), id)
+	if _, set := m["low_entropy"]; set && strings.TrimSpace(r.LowEntropy) == "" {
+		d.errs.Add(d.file, line("low_entropy"), id, "low_entropy must say why the format's entropy is low by design")
+	}
+	if r.LowEntropy != "" && r.MinBits <= 0 {
+		d.errs.Add(d.file, line("low_entropy"), id, "low_entropy needs min_bits: an exempt rule is judged by total bits")
+	}
+	if s, ok := d.str(m, "confidence", line("confidence"), id); ok {
+		if c, ok := ParseConfidence(s); ok {
+			r.Confidence = c
+		} else {
+			d.errs.Add(d.file, line("confidence"), id, "confidence %q is not one of low, medium, high", s)
+		}
+	}
+	if s, ok := d.str(m, "checksum", line("checksum"), id); ok {
+		if !contains(Checksums, s) {
+			d.errs.Add(d.file, line("checksum"), id, "checksum %q is not one of %s", s, strings.Join(Checksums, ", "))
+		}
+		r.Checksum = s
 	}
 	if p, ok := d.str(m, "path", line("path"), id); ok && p != "" {
 		r.Path = d.regexp(p, line("path"), id, "path")
@@ -576,15 +684,6 @@ func tomlType(v any) string {
 	default:
 		return fmt.Sprintf("%T", v)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // asciiLower folds ASCII letters only: the detector matches keywords byte

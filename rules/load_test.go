@@ -165,6 +165,10 @@ func TestRuleProblems(t *testing.T) {
 		{"severity", "id = \"r\"\nregex = 'x'\nseverity = \"urgent\"", 4, "r", `severity "urgent" is not one of info, low, medium, high, critical`},
 		{"severity type", "id = \"r\"\nregex = 'x'\nseverity = 3", 4, "r", "severity must be a string, not an integer"},
 		{"unknown key", "id = \"r\"\nregex = 'x'\nsecretgroup = 1", 4, "r", `unknown key "secretgroup"`},
+		{"low_entropy empty", "id = \"r\"\nregex = 'x'\nmin_bits = 64\nlow_entropy = \" \"", 5, "r", "low_entropy must say why"},
+		{"low_entropy without min_bits", "id = \"r\"\nregex = 'x'\nlow_entropy = \"hex\"", 4, "r", "low_entropy needs min_bits"},
+		{"confidence", "id = \"r\"\nregex = 'x'\nconfidence = \"sure\"", 4, "r", `confidence "sure" is not one of low, medium, high`},
+		{"checksum", "id = \"r\"\nregex = 'x'\nchecksum = \"luhn\"", 4, "r", `checksum "luhn" is not one of github-crc32, bitbucket-crc32`},
 		{"allowlist not a table", "id = \"r\"\nregex = 'x'\nallowlist = \"x\"", 4, "r", "allowlist must be a table"},
 		{"allowlists not tables", "id = \"r\"\nregex = 'x'\nallowlists = [1]", 4, "r", "allowlists must be an array of tables"},
 	}
@@ -628,5 +632,66 @@ func TestExtendConfinedToRoot(t *testing.T) {
 	os.WriteFile(cfg, []byte("[extend]\npath = '/dev/zero'\n"), 0o600)
 	if _, err := (Loader{}).LoadFile(cfg); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Fatalf("err = %v, want a refusal to read a device", err)
+	}
+}
+
+// TestLowEntropyExemptions: a top-level [[low_entropy]] entry exempts a rule
+// of the configuration, its own or inherited, and every bad entry is
+// reported at once.
+func TestLowEntropyExemptions(t *testing.T) {
+	base := "[[rules]]\nid = \"vendor\"\nregex = 'v_[0-9]{20}'\nentropy = 3.5\n"
+	set := parse(t, base+"\n[[low_entropy]]\nrule = \"vendor\"\nreason = \"decimal by design\"\nmin_bits = 60\n")
+	if r := set.ByID("vendor"); r.LowEntropy != "decimal by design" || r.MinBits != 60 {
+		t.Errorf("exemption not applied: %+v", r)
+	}
+	ld := Loader{Default: func() (*Set, error) { return Loader{}.Parse([]byte(base), "default.toml") }}
+	ext := "[extend]\nuse_default = true\n[[low_entropy]]\nrule = \"vendor\"\nreason = \"ours\"\nmin_bits = 50\n"
+	set, err := ld.Parse([]byte(ext), "user.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := set.ByID("vendor"); r.LowEntropy != "ours" {
+		t.Errorf("inherited rule not exempted: %+v", r)
+	}
+	if again, _ := ld.Default(); again.ByID("vendor").LowEntropy != "" {
+		t.Errorf("exempting an inherited rule changed the base set")
+	}
+	list := problems(t, Loader{}, base+`
+[[low_entropy]]
+rule = "nope"
+reason = "x"
+min_bits = 10
+
+[[low_entropy]]
+rule = "vendor"
+
+[[low_entropy]]
+rule = "vendor"
+reason = "no bits"
+`)
+	var msgs []string
+	for _, e := range list {
+		msgs = append(msgs, e.Msg)
+	}
+	got := strings.Join(msgs, "\n")
+	for _, want := range []string{"must give a reason"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems %q lack %q", got, want)
+		}
+	}
+	// Entries that are well-formed but do not fit the rules are checked
+	// once the configuration is merged, all together.
+	list = problems(t, Loader{}, base+`
+[[low_entropy]]
+rule = "nope"
+reason = "x"
+min_bits = 10
+
+[[low_entropy]]
+rule = "vendor"
+reason = "no bits"
+`)
+	if len(list) != 2 || !strings.Contains(list[0].Msg, "names no rule") || !strings.Contains(list[1].Msg, "needs min_bits") {
+		t.Errorf("problems = %v, want an unknown rule and a missing min_bits", list)
 	}
 }

@@ -43,6 +43,45 @@ func ParseSeverity(name string) (Severity, bool) {
 	return 0, false
 }
 
+// Confidence says how sure a rule is that what it matched is a real
+// credential: a checksum-valid vendor token is high, a high-entropy value
+// assigned to a secret-like name is medium, a token whose checksum fails
+// (a made-up test value, most likely) is low.
+type Confidence int
+
+// Confidences, lowest first. The zero value means "not set": a rule's
+// default, decided by Rule.DefaultConfidence.
+const (
+	ConfidenceUnset Confidence = iota
+	ConfidenceLow
+	ConfidenceMedium
+	ConfidenceHigh
+)
+
+var confidenceNames = [...]string{"", "low", "medium", "high"}
+
+// String returns the lower-case name of c.
+func (c Confidence) String() string {
+	if c <= 0 || int(c) >= len(confidenceNames) {
+		return "unknown"
+	}
+	return confidenceNames[c]
+}
+
+// ParseConfidence maps a name to a Confidence.
+func ParseConfidence(name string) (Confidence, bool) {
+	for i, n := range confidenceNames[1:] {
+		if strings.EqualFold(n, name) {
+			return Confidence(i + 1), true
+		}
+	}
+	return 0, false
+}
+
+// Checksums are the vendor checksum schemes a rule may name; the detector
+// implements them.
+var Checksums = []string{"github-crc32", "bitbucket-crc32"}
+
 // Target says which text an allowlist regex is matched against.
 type Target int
 
@@ -88,6 +127,18 @@ type Rule struct {
 	// MinBits is the minimum estimated total bits of the secret
 	// (entropy.Bits), for keys whose per-byte entropy is low by design.
 	MinBits float64
+	// LowEntropy, when set, says why this format's per-character entropy
+	// is low by design (hex digits, a fixed structure): the Entropy floor
+	// is then not applied and the rule is judged by MinBits alone. It is
+	// set in the rule (low_entropy = "why") or by a top-level
+	// [[low_entropy]] exemption, which is how a user's config extends the
+	// documented list without lowering any threshold for other rules.
+	LowEntropy string
+	// Confidence is how sure a match of this rule is (see DefaultConfidence
+	// when unset). Checksum, when set, names a vendor checksum scheme: a
+	// secret that passes it is high confidence, one that fails it low.
+	Confidence Confidence
+	Checksum   string
 	// Path, when set, limits the rule to paths it matches.
 	Path     *regexp.Regexp
 	Tags     []string
@@ -105,6 +156,21 @@ type Rule struct {
 	// File and Line say where the rule is defined, for messages.
 	File string
 	Line int
+}
+
+// DefaultConfidence is the confidence of the rule's matches before any
+// checksum: the rule's own, or medium for generic rules (tag "generic")
+// and high for the rest, whose formats are vendor-specific.
+func (r *Rule) DefaultConfidence() Confidence {
+	if r.Confidence != ConfidenceUnset {
+		return r.Confidence
+	}
+	for _, t := range r.Tags {
+		if t == "generic" {
+			return ConfidenceMedium
+		}
+	}
+	return ConfidenceHigh
 }
 
 // Set is a whole configuration: its rules, in file order, and the global

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/leakhound/leakhound/detect"
 	"io"
 	"log/slog"
 	"os"
@@ -144,6 +145,8 @@ type scanFlags struct {
 	ignorePath string
 	baseline   string
 	summary    string
+	minConf    string
+	decodeMax  int
 	// repo is the scanned repository, set for git scans.
 	repo *report.Repository
 }
@@ -161,6 +164,8 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error (debug lists skipped files and dropped candidates)")
 	fs.StringVar(&f.baseline, "baseline-path", "", "report only findings not in this baseline: a leakhound baseline (leakhound baseline create), a leakhound JSON/JSONL report or a gitleaks JSON report")
 	fs.StringVar(&f.summary, "summary-path", "", "also append a Markdown summary (counts and a table of findings, never a secret) to this file, e.g. $GITHUB_STEP_SUMMARY")
+	fs.StringVar(&f.minConf, "min-confidence", "low", "report only findings at least this sure: low (everything), medium, high (checksum-valid and vendor-specific formats)")
+	fs.IntVar(&f.decodeMax, "max-decode-depth", detect.DefaultDecodeDepth, "layers of base64, hex, percent-encoding and escaped strings to undo when looking for secrets inside encoded text (0: none)")
 	fs.StringVar(&f.ignorePath, "ignore-path", "", "file of fingerprints to ignore (default: .leakhoundignore in the scanned root)")
 }
 

@@ -270,7 +270,7 @@ func TestJSONReport(t *testing.T) {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
-			want := []string{"description", "end_column", "end_line", "entropy", "file", "fingerprint", "match", "rule_id", "secret", "severity", "start_column", "start_line", "tags"}
+			want := []string{"confidence", "description", "end_column", "end_line", "entropy", "file", "fingerprint", "match", "rule_id", "secret", "severity", "start_column", "start_line", "tags"}
 			if !slices.Equal(keys, want) {
 				t.Errorf("keys %q\nwant %q", keys, want)
 			}

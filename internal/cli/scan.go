@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/leakhound/leakhound/rules"
 	"io"
 	"log/slog"
 	"os"
@@ -209,7 +210,16 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 				"path", f.baseline, "entries", baseline.Unusable)
 		}
 	}
-	sc := pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: log})
+	minConf, ok := rules.ParseConfidence(f.minConf)
+	if !ok {
+		fmt.Fprintf(env.Stderr, "leakhound: --min-confidence %q is not one of low, medium, high\n", f.minConf)
+		return ExitError
+	}
+	if f.decodeMax < 0 || f.decodeMax > 16 {
+		fmt.Fprintf(env.Stderr, "leakhound: --max-decode-depth %d is outside 0..16\n", f.decodeMax)
+		return ExitError
+	}
+	sc := pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: log, MinConfidence: minConf, DecodeDepth: &f.decodeMax})
 	if !builtin {
 		if err := sc.Detector.Compile(userRules); err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound: %s: %v\n", set.Source, err)

@@ -309,3 +309,19 @@ func Allowed(a *rules.Allowlist, f *detect.Finding) bool {
 	}
 	return any
 }
+
+// MinConfidence drops candidates less sure than its level
+// (--min-confidence): a user who wants only checksum-valid vendor tokens
+// and other high-confidence findings sets it to high.
+type MinConfidence rules.Confidence
+
+// Name implements Stage.
+func (MinConfidence) Name() string { return "confidence" }
+
+// Drop implements Stage.
+func (m MinConfidence) Drop(f *detect.Finding) (bool, string) {
+	if f.Confidence < rules.Confidence(m) {
+		return true, "confidence " + f.Confidence.String() + " is below --min-confidence " + rules.Confidence(m).String()
+	}
+	return false, ""
+}

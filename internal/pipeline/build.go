@@ -19,6 +19,12 @@ type Options struct {
 	// Baseline holds findings an earlier scan reported
 	// (--baseline-path); may be nil.
 	Baseline *filter.Baseline
+	// MinConfidence drops candidates less sure than this (--min-confidence);
+	// unset keeps every confidence.
+	MinConfidence rules.Confidence
+	// DecodeDepth, when not nil, is how many layers of encoding the
+	// detector undoes (--max-decode-depth); nil keeps the default.
+	DecodeDepth *int
 	// Log receives warnings, and at debug level every dropped candidate
 	// (rule, path, line and reason; never the secret). Nil is silent.
 	Log *slog.Logger
@@ -35,14 +41,21 @@ func New(set *rules.Set, opt Options) *Scanner {
 		}
 	}
 	stages := []filter.Stage{filter.Inline{}, filter.NewRuleAllowlists(set), filter.NewGlobal(set)}
+	if opt.MinConfidence > rules.ConfidenceLow {
+		stages = append(stages, filter.MinConfidence(opt.MinConfidence))
+	}
 	if opt.Ignore != nil {
 		stages = append(stages, opt.Ignore)
 	}
 	if opt.Baseline != nil {
 		stages = append(stages, opt.Baseline)
 	}
+	d := detect.New(set, nil)
+	if opt.DecodeDepth != nil {
+		d.SetDecodeDepth(*opt.DecodeDepth)
+	}
 	return &Scanner{
-		Detector: detect.New(set, nil),
+		Detector: d,
 		Chain:    filter.NewChain(explain, stages...),
 		Global:   filter.NewGlobal(set),
 		Log:      opt.Log,
@@ -80,6 +93,8 @@ func CheckRules(set *rules.Set) rules.ErrorList {
 		for i, ex := range r.Examples {
 			if n := s.count(ex, path, r.ID); n == 0 {
 				errs.Add(r.File, r.Line, r.ID, "example %d yields no finding of this rule", i+1)
+			} else if r.Checksum != "" && !s.allHigh(ex, path, r.ID) {
+				errs.Add(r.File, r.Line, r.ID, "example %d fails the rule's %s checksum: examples must be well-formed", i+1, r.Checksum)
 			}
 		}
 		for i, neg := range r.Negatives {
@@ -102,6 +117,18 @@ func (s *Scanner) count(content, path, ruleID string) int {
 		}
 	}
 	return n
+}
+
+// allHigh reports whether every finding of ruleID in content is high
+// confidence (for a checksum rule: its checksum holds).
+func (s *Scanner) allHigh(content, path, ruleID string) bool {
+	fs, _ := s.ExampleFindings(content, path)
+	for _, f := range fs {
+		if f.RuleID == ruleID && f.Confidence != rules.ConfidenceHigh {
+			return false
+		}
+	}
+	return true
 }
 
 // ExampleFindings returns the findings the pipeline reports for one

@@ -7,6 +7,7 @@
 package testkit
 
 import (
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,4 +59,18 @@ func WriteTree(t testing.TB, root string, files map[string]string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// GitHubToken returns a well-formed classic GitHub token (or npm token,
+// with prefix "npm_") around a made-up 30-character body: the body, then
+// its CRC-32 as 6 base62 digits, as the vendor's checksum requires.
+func GitHubToken(prefix, body string) string {
+	const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	n := crc32.ChecksumIEEE([]byte(body))
+	sum := make([]byte, 6)
+	for i := 5; i >= 0; i-- {
+		sum[i] = base62[n%62]
+		n /= 62
+	}
+	return prefix + body + string(sum)
 }

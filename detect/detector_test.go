@@ -163,6 +163,8 @@ func FuzzDetect(f *testing.F) {
 	f.Add([]byte("x " + testkit.TokA + " y\npasswd = \"abcdefgh\"\n")) // leakhound:allow (a fuzz seed, not a credential)
 	f.Add([]byte("BEGIN SECRET\nabc123\ndef456\nEND SECRET"))
 	f.Add([]byte("\xff\x00tok_\r\n"))
+	f.Add([]byte("API_KEY: " + b64(testkit.TokA) + "\nkind: Secret\n x: " + b64(b64(testkit.TokB)) + "\n"))
+	f.Add([]byte(`  "passwd = \"abc\u0064efgh\"\n", key=tok%5Fa1b2c3d4e5f6 ` + "\n"))
 	d := New(testkit.Set(f, testRules), nil)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fs, err := d.Detect(&Fragment{Content: b, StartLine: 1, Provenance: Provenance{Path: "f"}})
@@ -173,8 +175,13 @@ func FuzzDetect(f *testing.F) {
 			if x.Start < 0 || x.End > len(b) || x.Start > x.End {
 				t.Fatalf("offsets [%d:%d] outside content of %d bytes", x.Start, x.End, len(b))
 			}
-			if string(b[x.Start:x.End]) != x.Secret {
+			// A secret found inside encoded text is decoded; its offsets
+			// cover the encoded bytes instead.
+			if !hasDecodedTag(x.Tags) && string(b[x.Start:x.End]) != x.Secret {
 				t.Fatalf("secret %q differs from the bytes at its offsets", x.Secret)
+			}
+			if hasDecodedTag(x.Tags) && x.Start == x.End {
+				t.Fatalf("decoded secret %q points at no bytes", x.Secret)
 			}
 			if x.StartLine < 1 || x.EndLine < x.StartLine || x.StartColumn < 1 {
 				t.Fatalf("bad location %+v", x)

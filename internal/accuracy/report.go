@@ -80,10 +80,10 @@ func WriteTable(w io.Writer, names []string, scores []Score) {
 	var order []string
 	for _, s := range scores {
 		for _, d := range s.Decoys {
-			if _, ok := kinds[d.Name]; !ok {
-				order = append(order, d.Name)
-			}
-			if d.Labeled > kinds[d.Name] {
+			if n, ok := kinds[d.Name]; !ok || d.Labeled > n {
+				if !ok {
+					order = append(order, d.Name)
+				}
 				kinds[d.Name] = d.Labeled
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -59,15 +60,17 @@ type segment struct {
 // lookup per byte, most runs fail the printable check on their first
 // bytes, and a decoded line is scanned only when the keyword pass selects
 // a rule in it.
-func (d *Detector) decodePass(out []Finding, f *Fragment, hits []int, depth int) ([]Finding, error) {
+func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, depth int) ([]Finding, error) {
 	var errs []error
 	content := f.Content
 	var segs []segment
-	if bytes.Contains(content, []byte("kind: Secret")) || bytes.Contains(content, []byte(`"kind": "Secret"`)) {
+	if lines.all {
 		// A Kubernetes Secret's data values are base64 under any name.
-		segs = findSegments(content)
+		segs = appendSegments(nil, content, 0)
 	} else {
-		segs = findSegmentsNear(content, hits)
+		for _, l := range lines.s {
+			segs = appendSegments(segs, content[l.lo:l.hi], l.lo)
+		}
 	}
 	for _, seg := range segs {
 		if seg.lo < f.OwnedStart || (f.OwnedEnd > 0 && seg.lo >= f.OwnedEnd) {
@@ -91,17 +94,18 @@ func (d *Detector) decodePass(out []Finding, f *Fragment, hits []int, depth int)
 		view = append(view, dec...)
 		view = append(view, content[seg.hi:le]...)
 		sub := &Fragment{Content: view, Prior: f.Prior, Provenance: f.Provenance}
-		var subHits []int
-		found, err := d.detect(sub, &subHits)
+		subLines := getLineSpans()
+		found, err := d.detect(sub, subLines)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if depth > 1 && len(subHits) > 0 {
-			found, err = d.decodePass(found, sub, subHits, depth-1)
+		if depth > 1 && len(subLines.s) > 0 {
+			found, err = d.decodePass(found, sub, subLines, depth-1)
 			if err != nil {
 				errs = append(errs, err)
 			}
 		}
+		lineSpanPool.Put(subLines)
 		decLo, decHi := seg.lo-ls, seg.lo-ls+len(dec)
 		for _, g := range found {
 			if g.End <= decLo || g.Start >= decHi || seen(out, &g) {
@@ -196,39 +200,35 @@ var class = func() (t [256]uint8) {
 // the keyword pass itself.
 var decodeTriggers = []string{"key", "auth", "basic", "base64", "b64", "encoded", "dockerconfig", "data:"}
 
-// findSegmentsNear returns the encoded segments of the lines (bounded as
-// by lineBounds) that hold a keyword hit; hits are end offsets, in order.
-func findSegmentsNear(content []byte, hits []int) []segment {
-	var segs []segment
-	done := 0
-	for _, h := range hits {
-		if h <= done {
-			continue
-		}
-		at := h - 1
-		ls, le := lineBounds(content, at, h)
-		if ls < done {
-			ls = done
-		}
-		for _, seg := range findSegments(content[ls:le]) {
-			seg.lo += ls
-			seg.hi += ls
-			segs = append(segs, seg)
-		}
-		done = le
-	}
-	return segs
+// lineSpans collects the lines with keyword hits during a keyword pass;
+// pooled, as most fragments have some.
+type lineSpans struct {
+	s   []span
+	all bool // a Kubernetes Secret: decode every line
 }
 
-// findSegments returns the encoded runs in content in order: base64 and
-// hex runs of at least minEncoded characters, percent-encoded words, and
-// one segment per line holding an escaped quote.
+// secretMarkers say a fragment is a Kubernetes Secret (keywords match
+// ignoring ASCII case).
+var secretMarkers = []string{"kind: secret", `"kind": "secret"`, `"kind":"secret"`}
+
+var lineSpanPool = sync.Pool{New: func() any { return new(lineSpans) }}
+
+func getLineSpans() *lineSpans {
+	l := lineSpanPool.Get().(*lineSpans)
+	l.s, l.all = l.s[:0], false
+	return l
+}
+
+// appendSegments appends the encoded runs in content, offset by base, in
+// order: base64 and hex runs of at least minEncoded characters,
+// percent-encoded words, and one segment per line holding an escaped
+// quote.
 //
 // Runs are found by skipping: when the byte minEncoded-1 past the last run
 // cannot be part of a run, no run of minEncoded bytes can start before it,
 // so most of a text is never looked at.
-func findSegments(content []byte) []segment {
-	var segs []segment
+func appendSegments(segs []segment, content []byte, base int) []segment {
+	first := len(segs)
 	n := len(content)
 	done := 0 // content[:done] has been examined
 	for i := minEncoded - 1; i < n; {
@@ -239,15 +239,6 @@ func findSegments(content []byte) []segment {
 		s := i
 		for s > done && inRun[content[s-1]] {
 			s--
-		}
-		if i-s+1 < minEncoded-8 {
-			// The run must reach at least 8 bytes further: a byte
-			// there that cannot belong to it ends the search early.
-			if j := s + minEncoded - 1; j < n && !inRun[content[j]] {
-				done = j
-				i = j + minEncoded
-				continue
-			}
 		}
 		e := i + 1
 		for e < n && inRun[content[e]] {
@@ -261,6 +252,10 @@ func findSegments(content []byte) []segment {
 	}
 	segs = appendPercent(segs, content)
 	segs = appendEscaped(segs, content)
+	for k := first; k < len(segs); k++ {
+		segs[k].lo += base
+		segs[k].hi += base
+	}
 	return segs
 }
 

@@ -43,6 +43,9 @@ type Detector struct {
 	// decodeDepth is how many layers of encoding are undone to look for
 	// secrets inside encoded text; 0 turns decoding off.
 	decodeDepth int
+	// secretKw is the index of the first Kubernetes Secret marker among
+	// the keywords; every later keyword is one too.
+	secretKw int32
 }
 
 type compiled struct {
@@ -102,6 +105,12 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 			d.kwRules = append(d.kwRules, nil)
 		}
 	}
+	// The Kubernetes Secret markers come last, so one comparison tells them.
+	d.secretKw = int32(len(kws))
+	for _, kw := range secretMarkers {
+		kws = append(kws, kw)
+		d.kwRules = append(d.kwRules, nil)
+	}
 	d.keywords = newKeywordIndex(kws)
 	d.scratches.New = func() any { return &scratch{windows: make([][]span, len(d.rules))} }
 	return d
@@ -141,15 +150,15 @@ type scratch struct {
 // encoded text (base64, hex, percent-encoding, escaped strings) are
 // included, pointing at the encoded bytes (see decode.go).
 func (d *Detector) Detect(f *Fragment) ([]Finding, error) {
-	var hits []int
-	var hp *[]int
+	var lines *lineSpans
 	if d.decodeDepth > 0 {
-		hp = &hits
+		lines = getLineSpans()
+		defer lineSpanPool.Put(lines)
 	}
-	out, err := d.detect(f, hp)
-	if d.decodeDepth > 0 && len(hits) > 0 {
+	out, err := d.detect(f, lines)
+	if lines != nil && len(lines.s) > 0 {
 		var derr error
-		out, derr = d.decodePass(out, f, hits, d.decodeDepth)
+		out, derr = d.decodePass(out, f, lines, d.decodeDepth)
 		if err == nil {
 			err = derr
 		}
@@ -159,16 +168,22 @@ func (d *Detector) Detect(f *Fragment) ([]Finding, error) {
 }
 
 // detect runs the keyword pass and the rules it selects over f, without
-// decoding and without locating the findings. When hits is not nil, the end
-// offset of every keyword hit (rule keywords and decode triggers) is
-// appended to it, in order.
-func (d *Detector) detect(f *Fragment, hits *[]int) ([]Finding, error) {
+// decoding and without locating the findings. When lines is not nil, the
+// lines (bounded as by lineBounds) holding a keyword hit, rule keyword or
+// decode trigger, are appended to it in order, for the decoders.
+func (d *Detector) detect(f *Fragment, lines *lineSpans) ([]Finding, error) {
 	sc := d.scratches.Get().(*scratch)
 	defer d.release(sc)
 	content := f.Content
 	d.keywords.scan(content, func(end int, kw int32) bool {
-		if hits != nil {
-			*hits = append(*hits, end)
+		if lines != nil && kw >= d.secretKw {
+			// "kind: Secret": every line of a Kubernetes Secret may hold
+			// base64 under any name.
+			lines.all = true
+		}
+		if lines != nil && (len(lines.s) == 0 || end > lines.s[len(lines.s)-1].hi) {
+			lo, hi := lineBounds(content, end-1, end)
+			lines.s = append(lines.s, span{lo, hi})
 		}
 		for _, ri := range d.kwRules[kw] {
 			d.addWindow(sc, ri, content, end-d.keywords.lens[kw], end)

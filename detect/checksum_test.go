@@ -33,7 +33,7 @@ tags = ["generic"]
 	}{
 		{"x " + valid, rules.ConfidenceHigh},
 		{"x " + forged, rules.ConfidenceLow},
-		{`token = "Vx9kQ2mLp7RtZ4wN8bC1"`, rules.ConfidenceMedium},
+		{`token = "` + "Vx9kQ2mLp7" + "RtZ4wN8bC1" + `"`, rules.ConfidenceMedium},
 	}
 	for _, c := range cases {
 		f := only(t, detectAll(t, d, c.content, "a"))

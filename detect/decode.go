@@ -150,23 +150,6 @@ func seen(out []Finding, g *Finding) bool {
 	return false
 }
 
-// lineBounds returns the line holding content[lo:hi], bounded to
-// maxLineReach either side so a huge minified line costs a bounded rescan.
-func lineBounds(content []byte, lo, hi int) (int, int) {
-	ls := lineStart(content, lo)
-	if lo-ls > maxLineReach {
-		ls = lo - maxLineReach
-	}
-	le := len(content)
-	if i := bytes.IndexByte(content[hi:], '\n'); i >= 0 {
-		le = hi + i
-	}
-	if le-hi > maxLineReach {
-		le = hi + maxLineReach
-	}
-	return ls, le
-}
-
 // Byte classes for the run finder.
 const (
 	clB64Std = 1 << iota // A-Z a-z 0-9 + /

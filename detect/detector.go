@@ -481,18 +481,21 @@ func lineStart(b []byte, at int) int {
 // lineText returns the full lines holding b[start:end], bounded so that a
 // huge single-line file does not copy megabytes per finding.
 func lineText(b []byte, start, end int) []byte {
-	lo := lineStart(b, start)
-	if start-lo > maxLineReach {
-		lo = start - maxLineReach
-	}
-	hi := len(b)
-	if i := bytes.IndexByte(b[end:], '\n'); i >= 0 {
-		hi = end + i
-	}
-	if hi-end > maxLineReach {
-		hi = end + maxLineReach
-	}
+	lo, hi := lineBounds(b, start, end)
 	return bytes.TrimSuffix(b[lo:hi], []byte{'\r'})
+}
+
+// lineBounds returns the line(s) holding content[lo:hi], bounded to
+// maxLineReach either side: on a huge minified line neither the search
+// nor what is done with the result grows with the line.
+func lineBounds(content []byte, lo, hi int) (int, int) {
+	floor := max(lo-maxLineReach, 0)
+	ls := floor + bytes.LastIndexByte(content[floor:lo], '\n') + 1
+	le := min(hi+maxLineReach, len(content))
+	if i := bytes.IndexByte(content[hi:le], '\n'); i >= 0 {
+		le = hi + i
+	}
+	return ls, le
 }
 
 func chars(b []byte) int {

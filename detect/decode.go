@@ -13,6 +13,12 @@ import (
 // "auth" is base64 again) with one to spare.
 const DefaultDecodeDepth = 3
 
+// viewReach is how much of a segment's line either side goes into the
+// decoded view that is scanned again: room for a secret's name, operator
+// and quotes, not the ±maxLineReach a keyword window gets, so that a huge
+// line packed with encoded runs costs a bounded rescan per run.
+const viewReach = 256
+
 // minEncoded is the shortest base64 or hex run worth decoding: 16
 // characters are 12 (base64) or 8 (hex) bytes, the shortest secret a rule
 // reports.
@@ -60,7 +66,12 @@ type segment struct {
 // lookup per byte, most runs fail the printable check on their first
 // bytes, and a decoded line is scanned only when the keyword pass selects
 // a rule in it.
-func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, depth int) ([]Finding, error) {
+//
+// Only segments overlapping within are decoded: a nested pass looks inside
+// the text it just decoded, not again at the encoded neighbours its view
+// also shows, which would multiply the work by their number at every
+// layer.
+func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, depth int, within span) ([]Finding, error) {
 	var errs []error
 	content := f.Content
 	var segs []segment
@@ -73,10 +84,10 @@ func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, dept
 		}
 	}
 	for _, seg := range segs {
-		if seg.lo < f.OwnedStart || (f.OwnedEnd > 0 && seg.lo >= f.OwnedEnd) {
+		if seg.lo < f.OwnedStart || (f.OwnedEnd > 0 && seg.lo >= f.OwnedEnd) || seg.hi <= within.lo || seg.lo >= within.hi {
 			continue
 		}
-		ls, le := lineBounds(content, seg.lo, seg.hi)
+		ls, le := lineWithin(content, seg.lo, seg.hi, viewReach)
 		var dec []byte
 		var pos []int // decoded index → original index, escaped strings only
 		switch seg.kind {
@@ -99,14 +110,14 @@ func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, dept
 		if err != nil {
 			errs = append(errs, err)
 		}
+		decLo, decHi := seg.lo-ls, seg.lo-ls+len(dec)
 		if depth > 1 && len(subLines.s) > 0 {
-			found, err = d.decodePass(found, sub, subLines, depth-1)
+			found, err = d.decodePass(found, sub, subLines, depth-1, span{decLo, decHi})
 			if err != nil {
 				errs = append(errs, err)
 			}
 		}
 		lineSpanPool.Put(subLines)
-		decLo, decHi := seg.lo-ls, seg.lo-ls+len(dec)
 		for _, g := range found {
 			if g.End <= decLo || g.Start >= decHi || seen(out, &g) {
 				continue

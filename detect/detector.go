@@ -158,7 +158,7 @@ func (d *Detector) Detect(f *Fragment) ([]Finding, error) {
 	out, err := d.detect(f, lines)
 	if lines != nil && len(lines.s) > 0 {
 		var derr error
-		out, derr = d.decodePass(out, f, lines, d.decodeDepth)
+		out, derr = d.decodePass(out, f, lines, d.decodeDepth, span{0, len(f.Content)})
 		if err == nil {
 			err = derr
 		}
@@ -182,8 +182,14 @@ func (d *Detector) detect(f *Fragment, lines *lineSpans) ([]Finding, error) {
 			lines.all = true
 		}
 		if lines != nil && (len(lines.s) == 0 || end > lines.s[len(lines.s)-1].hi) {
+			// Overlapping lines (hits on one long line) merge, so no
+			// encoded run is seen twice or cut in two.
 			lo, hi := lineBounds(content, end-1, end)
-			lines.s = append(lines.s, span{lo, hi})
+			if n := len(lines.s); n > 0 && lo <= lines.s[n-1].hi {
+				lines.s[n-1].hi = hi
+			} else {
+				lines.s = append(lines.s, span{lo, hi})
+			}
 		}
 		for _, ri := range d.kwRules[kw] {
 			d.addWindow(sc, ri, content, end-d.keywords.lens[kw], end)
@@ -489,9 +495,14 @@ func lineText(b []byte, start, end int) []byte {
 // maxLineReach either side: on a huge minified line neither the search
 // nor what is done with the result grows with the line.
 func lineBounds(content []byte, lo, hi int) (int, int) {
-	floor := max(lo-maxLineReach, 0)
+	return lineWithin(content, lo, hi, maxLineReach)
+}
+
+// lineWithin is lineBounds with a reach of its own.
+func lineWithin(content []byte, lo, hi, reach int) (int, int) {
+	floor := max(lo-reach, 0)
 	ls := floor + bytes.LastIndexByte(content[floor:lo], '\n') + 1
-	le := min(hi+maxLineReach, len(content))
+	le := min(hi+reach, len(content))
 	if i := bytes.IndexByte(content[hi:le], '\n'); i >= 0 {
 		le = hi + i
 	}

@@ -92,6 +92,9 @@ func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, dept
 		var pos []int // decoded index → original index, escaped strings only
 		switch seg.kind {
 		case encEscaped:
+			// One segment per line: the whole line, as a keyword window
+			// sees it, is unescaped.
+			ls, le = lineBounds(content, seg.lo, seg.hi)
 			seg.lo, seg.hi = ls, le
 			dec, pos = unescape(content[ls:le])
 		default:

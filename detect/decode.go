@@ -60,7 +60,7 @@ type segment struct {
 // escaped quotes (JSON strings, notebooks), is replaced by its decoded form
 // within its line, and that line is scanned again, decoding further up to
 // depth layers. A finding inside the decoded text is reported at the
-// encoded bytes, unless the same rule already found the same secret.
+// encoded bytes, unless the same rule already found the same secret there.
 //
 // Decoding is cheap where it finds nothing: the run finder is one table
 // lookup per byte, most runs fail the printable check on their first
@@ -122,7 +122,7 @@ func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, dept
 		}
 		lineSpanPool.Put(subLines)
 		for _, g := range found {
-			if g.End <= decLo || g.Start >= decHi || seen(out, &g) {
+			if g.End <= decLo || g.Start >= decHi {
 				continue
 			}
 			if seg.kind == encEscaped {
@@ -135,6 +135,9 @@ func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, dept
 					continue
 				}
 				g.Start, g.End = seg.lo, seg.hi
+			}
+			if seenAt(out, &g) {
+				continue
 			}
 			if !hasDecodedTag(g.Tags) {
 				g.Tags = append(append(make([]string, 0, len(g.Tags)+1), g.Tags...), DecodedTag+encodingNames[seg.kind])
@@ -154,10 +157,12 @@ func hasDecodedTag(tags []string) bool {
 	return false
 }
 
-// seen reports whether out already holds g's rule and secret.
-func seen(out []Finding, g *Finding) bool {
+// seenAt reports whether out already holds g's rule and secret at
+// overlapping bytes: an escaped line's plain findings found again, or one
+// encoded run reached through two lines.
+func seenAt(out []Finding, g *Finding) bool {
 	for i := range out {
-		if out[i].RuleID == g.RuleID && out[i].Secret == g.Secret {
+		if out[i].RuleID == g.RuleID && out[i].Secret == g.Secret && out[i].Start < max(g.End, g.Start+1) && g.Start < max(out[i].End, out[i].Start+1) {
 			return true
 		}
 	}

@@ -203,3 +203,38 @@ func TestPatterned(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeEscapedSecretFarAlongTheLine(t *testing.T) {
+	set := testkit.Set(t, `
+[[rules]]
+id = "pw"
+description = "quoted password"
+regex = '''password = "([^"]{8,})"'''
+keywords = ["password"]
+`)
+	pw := "Rovi7" + "-Lune!Taxo"
+	content := `{"a": "\"first\"` + strings.Repeat(" filler", 100) + ` password = \"` + pw + `\""}` + "\n"
+	f := only(t, detectAll(t, New(set, nil), content, "a.json"))
+	if f.Secret != pw {
+		t.Errorf("secret %q, want %q", f.Secret, pw)
+	}
+}
+
+func TestDecodeDenseLineFindsEverySecret(t *testing.T) {
+	// Many encoded runs on one line: each is decoded once, and a nested
+	// pass does not decode its neighbours again.
+	var b strings.Builder
+	for i := 0; i < 200; i++ {
+		b.WriteString("key=" + b64(testkit.TokA) + " ")
+	}
+	b.WriteString("key=" + b64(testkit.TokB) + "\n")
+	fs := detectAll(t, tokDetector(t), b.String(), "dense")
+	if len(fs) != 201 || fs[0].Secret != testkit.TokA || fs[200].Secret != testkit.TokB {
+		t.Fatalf("got %d findings, want each of the 201 encoded tokens once", len(fs))
+	}
+	for i := 1; i < len(fs); i++ {
+		if fs[i].Start <= fs[i-1].Start {
+			t.Fatalf("findings %d and %d at %d and %d: one run reported twice", i-1, i, fs[i-1].Start, fs[i].Start)
+		}
+	}
+}

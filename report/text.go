@@ -149,3 +149,8 @@ func printable(s string) string {
 	}
 	return b.String()
 }
+
+// Preview is how a secret is shown where nobody asked to see it: a prefix
+// that tells which credential it is (at most 4 characters, never more
+// than a quarter), then stars.
+func Preview(secret string) string { return textMask(secret, 0) }

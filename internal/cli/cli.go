@@ -61,6 +61,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runScan(ctx, "stdin", rest, env)
 	case "git":
 		return runScan(ctx, "git", rest, env)
+	case "audit":
+		return runScan(ctx, "audit", rest, env)
 	case "hook":
 		return runHook(ctx, rest, env)
 	case "baseline":
@@ -116,6 +118,7 @@ Usage:
   leakhound stdin [flags]             scan standard input (CI logs, pipes)
   leakhound git [REPO] [flags]        scan a repository's history (all refs; --branch, --range, --since, --until)
   leakhound git --staged [REPO]       scan what the next commit would add (for a pre-commit hook)
+  leakhound audit [REPO]              the rotation worklist: every secret in history, grouped, dated, located (text, json, markdown, html)
   leakhound hook pre-push             scan what a push sends (for a pre-push hook; reads git's input)
   leakhound hook install [--pre-push] install leakhound as the repository's pre-commit (or pre-push) hook
   leakhound baseline create SCAN...   write the findings of a scan as a baseline (see --baseline-path)

@@ -45,7 +45,7 @@ type progress struct {
 // be read (or piped) whole.
 func newProgress(kind string, f scanFlags, off bool, env Env) *progress {
 	switch {
-	case kind != "git", off, env.Stderr == nil, !env.IsTerminal(env.Stderr),
+	case kind != "git" && kind != "audit", off, env.Stderr == nil, !env.IsTerminal(env.Stderr),
 		env.Getenv("TERM") == "dumb", isDebug(f.logLevel):
 		return nil
 	}

@@ -139,6 +139,8 @@ func TestNewProgressOnlyOnATerminal(t *testing.T) {
 		want  bool
 	}{
 		{"git on a terminal", "git", "info", false, term, nil, true},
+		{"audit on a terminal", "audit", "info", false, term, nil, true},
+		{"audit --no-progress", "audit", "info", true, term, nil, false},
 		{"warnings only", "git", "warn", false, term, nil, true},
 		{"not a terminal", "git", "info", false, func(io.Writer) bool { return false }, nil, false},
 		{"--no-progress", "git", "info", true, term, nil, false},

@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/audit"
 	"github.com/leakhound/leakhound/internal/filter"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/pipeline"
@@ -54,6 +56,22 @@ files, symbolic links, submodules and files over --max-target-megabytes
 are skipped and counted. It reads the index git names in GIT_INDEX_FILE
 (set for hooks of 'git commit -a' and 'git commit PATH'), else the
 repository's own.
+`
+
+const auditUsage = `Usage: leakhound audit [REPO] [flags]
+
+Audit a repository's whole history (every ref) for the credentials to
+rotate: one entry per unique secret (rule and value) with who introduced it
+first and when, the commit of the default branch that removed it or where
+HEAD still holds it, every place it was introduced, the refs it can be
+fetched from, how many days it has been exposed, and whether the same value
+is reused in several places. Sorted by severity, then still present, then
+age. --report-format text (default), json (schema in docs/audit.md),
+markdown (for a ticket or $GITHUB_STEP_SUMMARY) or html (one self-contained
+page: summary, timeline, counts per author and rule, a table to filter and
+sort). Secrets are shown as a short prefix unless --no-redact. Reports are
+written whole or not at all (owner-only permissions). Exit codes as for
+scans: 1 when there are secrets to rotate.
 `
 
 // gitFlags select which history `leakhound git` scans.
@@ -107,13 +125,16 @@ func (g *gitFlags) revArgs() ([]string, error) {
 }
 
 func runScan(ctx context.Context, kind string, args []string, env Env) int {
-	usage := map[string]string{"dir": dirUsage, "stdin": stdinUsage, "git": gitUsage}[kind]
+	usage := map[string]string{"dir": dirUsage, "stdin": stdinUsage, "git": gitUsage, "audit": auditUsage}[kind]
 	fs := newFlagSet(kind, env)
 	var f scanFlags
 	f.register(fs)
 	var g gitFlags
-	if kind == "git" {
+	switch kind {
+	case "git":
 		g.register(fs)
+	case "audit":
+		fs.BoolVar(&g.noProgress, "no-progress", false, "no progress bar (it is only ever shown when stderr is a terminal)")
 	}
 	pos, code, done := parseArgs(fs, usage, args, env)
 	if done {
@@ -132,11 +153,11 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound stdin: takes no arguments (got %q); pipe content to it\n", pos[0])
 		return ExitError
 	}
-	if kind == "git" && len(pos) > 1 {
-		fmt.Fprintf(env.Stderr, "leakhound git: takes one repository (got %d arguments)\n", len(pos))
+	if (kind == "git" || kind == "audit") && len(pos) > 1 {
+		fmt.Fprintf(env.Stderr, "leakhound %s: takes one repository (got %d arguments)\n", kind, len(pos))
 		return ExitError
 	}
-	if (kind == "dir" || kind == "git") && len(pos) == 0 {
+	if kind != "stdin" && len(pos) == 0 {
 		pos = []string{"."}
 	}
 	revs, err := g.revArgs()
@@ -151,8 +172,13 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
 	}
-	rep, err := report.New(f.format)
-	if err != nil {
+	var rep report.Reporter
+	if kind == "audit" {
+		if !slices.Contains(audit.Formats, f.format) {
+			fmt.Fprintf(env.Stderr, "leakhound audit: unknown report format %q (want one of %s)\n", f.format, strings.Join(audit.Formats, ", "))
+			return ExitError
+		}
+	} else if rep, err = report.New(f.format); err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
 	}
@@ -166,7 +192,7 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	var repo *gitplumb.Git
 	var state repoState
 	var staged *gitplumb.StagedDiff
-	if kind == "git" {
+	if kind == "git" || kind == "audit" {
 		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil && g.staged {
 			staged, err = diffStaged(ctx, repo, pos[0], env)
 		} else if err == nil {
@@ -229,7 +255,11 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	start := time.Now()
 	prog.start(&sc.Found)
 	var res *pipeline.Result
-	if kind == "git" && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent() {
+	if kind == "audit" && sc.Detector.PathDependent() {
+		fmt.Fprintf(env.Stderr, "leakhound audit: %s has rules that depend on the path, which the audit's one-pass history scan cannot apply; use leakhound git with it\n", set.Source)
+		return ExitError
+	}
+	if (kind == "git" || kind == "audit") && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent() {
 		// Every ref: read each object once, in pack order (DESIGN §3).
 		// Its long-lived heap is the repository's trees; collecting when
 		// the heap grows 40% rather than 100% over them keeps the whole
@@ -238,10 +268,16 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		if env.Getenv("GOGC") == "" {
 			defer debug.SetGCPercent(debug.SetGCPercent(40))
 		}
+		var ps *gitplumb.PackScan
 		res = sc.RunFinder(ctx, func(ev source.Events) source.Finder {
-			return &gitplumb.PackScan{Git: repo, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, Events: ev, Logger: log, Progress: prog.Counters()}
+			ps = &gitplumb.PackScan{Git: repo, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, Events: ev, Logger: log,
+				Progress: prog.Counters(), WantFacts: kind == "audit"}
+			return ps
 		})
 		prog.stop()
+		if kind == "audit" {
+			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), state.notes(res)...)
+		}
 		return finish(ctx, res, rep, f, env, log, time.Since(start), kind, state.notes(res)...)
 	}
 	res = sc.Run(ctx, func(ev source.Events) source.Source {

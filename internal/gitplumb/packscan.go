@@ -46,6 +46,10 @@ type PackScan struct {
 	Logger *slog.Logger
 	// Progress, if not nil, is kept up to date while Find runs.
 	Progress *Counters
+	// WantFacts makes Find keep what a rotation audit asks (Facts) once the
+	// history is scanned; it then holds the scan's store until dropped.
+	WantFacts bool
+	Facts     *Facts
 }
 
 var _ source.Finder = (*PackScan)(nil)
@@ -204,6 +208,12 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 	a := &attributor{st: st, ev: ev, emit: emit, progress: p.Progress}
 	err = a.run(ctx, tips)
 	log.Debug("attributed candidates to commits", "tips", len(tips), "elapsed", time.Since(start))
+	if err != nil || !p.WantFacts {
+		return err
+	}
+	start = time.Now()
+	p.Facts, err = p.buildFacts(ctx, st, a)
+	log.Debug("gathered audit facts", "elapsed", time.Since(start))
 	return err
 }
 

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/leakhound/leakhound/internal/audit"
+	"github.com/leakhound/leakhound/internal/gitplumb"
+	"github.com/leakhound/leakhound/internal/pipeline"
+)
+
+// facts adapts the history scan's answers to what the audit asks.
+type facts struct{ f *gitplumb.Facts }
+
+func (x facts) InHead(rule, secret string) []audit.Place {
+	var out []audit.Place
+	for _, l := range x.f.InHead(rule, secret) {
+		out = append(out, audit.Place{Path: l.Path, Line: l.Line})
+	}
+	return out
+}
+
+func (x facts) Removal(rule, secret string) *audit.Commit {
+	c := x.f.Removal(rule, secret)
+	if c == nil {
+		return nil
+	}
+	return &audit.Commit{ID: c.ID, Author: c.Author, Email: c.Email, Date: c.Date, Message: c.Subject}
+}
+
+func (x facts) RefsReaching(commits []string) []string { return x.f.RefsReaching(commits) }
+
+// auditNow is the report's time; tests fix it.
+var auditNow = time.Now
+
+// finishAudit groups a history scan's findings into the audit report,
+// writes it (whole or not at all) and picks the exit code as a scan does.
+func finishAudit(ctx context.Context, res *pipeline.Result, hf *gitplumb.Facts, repoPath string, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, notes ...string) int {
+	r := &audit.Report{Repository: repoPath, GeneratedAt: auditNow(), Incomplete: res.Incomplete()}
+	if abs, err := filepath.Abs(repoPath); err == nil {
+		r.Repository = filepath.Base(abs)
+	}
+	var fx audit.Facts
+	if hf != nil {
+		fx = facts{hf}
+		r.Head, r.HeadRef = hf.Head, hf.HeadRef
+	}
+	r.Secrets = audit.Build(res.Findings, fx, r.GeneratedAt)
+	if err := writeReport(f.reportPath, env.Stdout, func(w io.Writer) error {
+		return audit.Write(w, f.format, r, audit.Options{NoRedact: f.noRedact})
+	}); err != nil {
+		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+		return ExitError
+	}
+	if log.Enabled(ctx, slog.LevelInfo) {
+		sum := audit.Summarize(r)
+		fmt.Fprintf(env.Stderr, "leakhound: %d unique secret(s) from %d finding(s), %d still in HEAD, in %s\n",
+			sum.Secrets, len(res.Findings), sum.StillPresent, elapsed.Round(time.Millisecond))
+		for _, n := range notes {
+			fmt.Fprintf(env.Stderr, "leakhound: %s\n", n)
+		}
+	}
+	switch {
+	case res.Err != nil:
+		fmt.Fprintf(env.Stderr, "leakhound: scan stopped: %v\n", res.Err)
+		return ExitError
+	case len(res.Failures) > 0:
+		fmt.Fprintf(env.Stderr, "leakhound: audit incomplete: %d item(s) could not be read\n", len(res.Failures))
+		return ExitError
+	case len(r.Secrets) > 0:
+		return f.exitCode
+	}
+	return ExitClean
+}

@@ -1,0 +1,224 @@
+package gitplumb
+
+import (
+	"context"
+	"sort"
+	"strings"
+)
+
+// Facts answers what a rotation audit asks of a repository once its
+// history has been scanned (PackScan with Facts set): whether a secret is
+// still in the default branch's HEAD and where, which commit of that
+// branch removed it, and which refs reach the commits that introduced it.
+// It keeps PackScan's compact store of commits and trees, so it answers
+// without running git again.
+type Facts struct {
+	st *store
+	a  *attributor
+	// Head is the default branch's commit (HEAD), "" when HEAD is unborn
+	// or missing; HeadRef its ref name ("refs/heads/main"), "" when HEAD
+	// is detached.
+	Head, HeadRef string
+	// refs: ref name → its commit (tags peeled).
+	refs   map[string]uint32
+	inHead map[string][]Location
+	// removed: secret key → the first-parent commit that removed it last.
+	removed  map[string]*Commit
+	children [][]uint32
+}
+
+// Location is where a secret is: a path and the 1-based line.
+type Location struct {
+	Path string
+	Line int
+}
+
+// SecretKey identifies a secret for Facts: its rule and its value.
+func SecretKey(rule, secret string) string { return rule + "\x00" + secret }
+
+// buildFacts gathers the facts after attribution.
+func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*Facts, error) {
+	f := &Facts{st: st, a: a, refs: map[string]uint32{}, inHead: map[string][]Location{}, removed: map[string]*Commit{}}
+	out, err := p.Git.Command(ctx, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname)").Output()
+	if err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			fs := strings.Fields(line)
+			if len(fs) < 2 {
+				continue
+			}
+			id, name := fs[0], fs[len(fs)-1]
+			if len(fs) == 3 {
+				id = fs[1] // an annotated tag: the commit it names
+			}
+			if c, ok := st.internHex([]byte(id)); ok && st.kind[c] == kindCommit {
+				f.refs[name] = c
+			}
+		}
+	}
+	if out, err := p.Git.Command(ctx, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").Output(); err == nil {
+		f.Head = strings.TrimSpace(string(out))
+	}
+	if out, err := p.Git.Command(ctx, "symbolic-ref", "--quiet", "HEAD").Output(); err == nil {
+		f.HeadRef = strings.TrimSpace(string(out))
+	}
+	head, ok := st.internHex([]byte(f.Head))
+	if f.Head == "" || !ok || st.kind[head] != kindCommit {
+		f.Head = ""
+		return f, nil
+	}
+	memo := map[uint32][]string{}
+	// HEAD's tree: every interesting blob's secrets, with paths and lines.
+	f.collect(st.commits[st.a[head]].tree, "", func(path string, blob uint32) {
+		for _, c := range st.found[blob] {
+			k := SecretKey(c.RuleID, c.Secret)
+			f.inHead[k] = append(f.inHead[k], Location{Path: path, Line: c.StartLine})
+		}
+	})
+	// The first-parent line from the root to HEAD: a secret present in
+	// one commit's tree and absent from the next was removed there.
+	var line []uint32
+	for c, hops := head, 0; hops < 1<<24; hops++ {
+		line = append(line, c)
+		ps := st.commits[st.a[c]].parents
+		if st.shallow[c] || len(ps) == 0 || st.kind[ps[0]] != kindCommit {
+			break
+		}
+		c = ps[0]
+	}
+	var prev map[string]bool
+	for i := len(line) - 1; i >= 0; i-- {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		c := line[i]
+		now := map[string]bool{}
+		for _, k := range f.secretsIn(st.commits[st.a[c]].tree, memo, 0) {
+			now[k] = true
+		}
+		for k := range prev {
+			if !now[k] {
+				f.removed[k] = f.commit(c)
+			}
+		}
+		prev = now
+	}
+	return f, nil
+}
+
+// collect calls fn for every interesting blob under tree t.
+func (f *Facts) collect(t uint32, prefix string, fn func(path string, blob uint32)) {
+	st := f.st
+	if st.kind[t] != kindTree || strings.Count(prefix, "/") > maxTreeDepth {
+		return
+	}
+	for _, e := range st.tree(t) {
+		path := prefix + st.names[e.name()]
+		switch e.mode() {
+		case entBlob:
+			if st.kind[e.obj()] == kindBlob && st.blobState[e.obj()] == blobFound {
+				fn(path, e.obj())
+			}
+		case entTree:
+			if e.obj() != t && f.a.treeInteresting(e.obj()) {
+				f.collect(e.obj(), path+"/", fn)
+			}
+		}
+	}
+}
+
+// secretsIn returns the keys of the secrets found under tree t, sorted,
+// memoized per tree (a commit's tree shares most subtrees with its
+// parent's).
+func (f *Facts) secretsIn(t uint32, memo map[uint32][]string, depth int) []string {
+	st := f.st
+	if v, ok := memo[t]; ok {
+		return v
+	}
+	memo[t] = nil // a tree that holds itself (a forged pack) ends here
+	if st.kind[t] != kindTree || depth > maxTreeDepth || !f.a.treeInteresting(t) {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, e := range st.tree(t) {
+		switch e.mode() {
+		case entBlob:
+			for _, c := range st.found[e.obj()] {
+				set[SecretKey(c.RuleID, c.Secret)] = true
+			}
+		case entTree:
+			for _, k := range f.secretsIn(e.obj(), memo, depth+1) {
+				set[k] = true
+			}
+		}
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	memo[t] = keys
+	return keys
+}
+
+func (f *Facts) commit(c uint32) *Commit {
+	info := &f.st.commits[f.st.a[c]]
+	return &Commit{ID: f.st.hex(c), Author: info.author, Email: info.email, Subject: info.subject, Date: info.date}
+}
+
+// InHead returns where HEAD's tree holds the secret (nil when it does
+// not, or HEAD is unborn).
+func (f *Facts) InHead(rule, secret string) []Location {
+	return f.inHead[SecretKey(rule, secret)]
+}
+
+// Removal returns the commit on the default branch's first-parent line
+// that last removed the secret, or nil (still present, or never on that
+// line).
+func (f *Facts) Removal(rule, secret string) *Commit {
+	return f.removed[SecretKey(rule, secret)]
+}
+
+// RefsReaching returns, sorted, the refs from whose tips any of commits
+// (hex ids) is reachable: where a leaked secret can be fetched from.
+func (f *Facts) RefsReaching(commits []string) []string {
+	st := f.st
+	if f.children == nil {
+		f.children = make([][]uint32, st.count())
+		for c := range st.kind {
+			if st.kind[c] != kindCommit {
+				continue
+			}
+			for _, p := range st.commits[st.a[c]].parents {
+				if int(p) < len(f.children) {
+					f.children[p] = append(f.children[p], uint32(c))
+				}
+			}
+		}
+	}
+	seen := map[uint32]bool{}
+	var stack []uint32
+	for _, h := range commits {
+		if c, ok := st.internHex([]byte(h)); ok && st.kind[c] == kindCommit && !seen[c] {
+			seen[c] = true
+			stack = append(stack, c)
+		}
+	}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, ch := range f.children[c] {
+			if !seen[ch] {
+				seen[ch] = true
+				stack = append(stack, ch)
+			}
+		}
+	}
+	var refs []string
+	for name, tip := range f.refs {
+		if seen[tip] {
+			refs = append(refs, name)
+		}
+	}
+	sort.Strings(refs)
+	return refs
+}

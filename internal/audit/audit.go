@@ -25,9 +25,9 @@ type Facts interface {
 	// Removal returns the default-branch commit that removed the secret
 	// last, or nil.
 	Removal(rule, secret string) *Commit
-	// RefsReaching returns the refs from which any of commits is
-	// reachable.
-	RefsReaching(commits []string) []string
+	// RefsReaching returns, for each group of commits, the refs from
+	// which any commit of the group is reachable.
+	RefsReaching(groups [][]string) [][]string
 }
 
 // Place is a path and a 1-based line.
@@ -122,6 +122,7 @@ func Build(findings []detect.Finding, facts Facts, now time.Time) []Secret {
 		})
 	}
 	paths := map[string]map[string]bool{} // value → paths
+	var groups [][]string                 // per secret, its introducing commits
 	out := make([]Secret, 0, len(order))
 	for _, k := range order {
 		s := byKey[k]
@@ -148,13 +149,13 @@ func Build(findings []detect.Finding, facts Facts, now time.Time) []Secret {
 			}
 			paths[s.Value][l.Path] = true
 		}
+		groups = append(groups, commits)
 		if facts != nil {
 			s.HeadPlaces = facts.InHead(k.rule, k.secret)
 			s.StillPresent = len(s.HeadPlaces) > 0
 			if !s.StillPresent {
 				s.Removed = facts.Removal(k.rule, k.secret)
 			}
-			s.Refs = facts.RefsReaching(commits)
 		}
 		for _, p := range s.HeadPlaces {
 			paths[s.Value][p.Path] = true
@@ -167,6 +168,11 @@ func Build(findings []detect.Finding, facts Facts, now time.Time) []Secret {
 			s.DaysExposed = int(d.Hours() / 24)
 		}
 		out = append(out, *s)
+	}
+	if facts != nil {
+		for i, refs := range facts.RefsReaching(groups) {
+			out[i].Refs = refs
+		}
 	}
 	for i := range out {
 		if ps := paths[out[i].Value]; len(ps) > 1 {

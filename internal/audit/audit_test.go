@@ -23,14 +23,16 @@ func (f fakeFacts) InHead(rule, secret string) []Place { return f.head[rule+secr
 func (f fakeFacts) Removal(rule, secret string) *Commit {
 	return f.removed[rule+secret]
 }
-func (f fakeFacts) RefsReaching(commits []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range commits {
-		for _, r := range f.refs[c] {
-			if !seen[r] {
-				seen[r] = true
-				out = append(out, r)
+func (f fakeFacts) RefsReaching(groups [][]string) [][]string {
+	out := make([][]string, len(groups))
+	for g, commits := range groups {
+		seen := map[string]bool{}
+		for _, c := range commits {
+			for _, r := range f.refs[c] {
+				if !seen[r] {
+					seen[r] = true
+					out[g] = append(out[g], r)
+				}
 			}
 		}
 	}

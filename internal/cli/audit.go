@@ -32,7 +32,7 @@ func (x facts) Removal(rule, secret string) *audit.Commit {
 	return &audit.Commit{ID: c.ID, Author: c.Author, Email: c.Email, Date: c.Date, Message: c.Subject}
 }
 
-func (x facts) RefsReaching(commits []string) []string { return x.f.RefsReaching(commits) }
+func (x facts) RefsReaching(groups [][]string) [][]string { return x.f.RefsReaching(groups) }
 
 // auditNow is the report's time; tests fix it.
 var auditNow = time.Now

@@ -23,8 +23,7 @@ type Facts struct {
 	refs   map[string]uint32
 	inHead map[string][]Location
 	// removed: secret key → the first-parent commit that removed it last.
-	removed  map[string]*Commit
-	children [][]uint32
+	removed map[string]*Commit
 }
 
 // Location is where a secret is: a path and the 1-based line.
@@ -178,47 +177,97 @@ func (f *Facts) Removal(rule, secret string) *Commit {
 	return f.removed[SecretKey(rule, secret)]
 }
 
-// RefsReaching returns, sorted, the refs from whose tips any of commits
-// (hex ids) is reachable: where a leaked secret can be fetched from.
-func (f *Facts) RefsReaching(commits []string) []string {
+// RefsReaching returns, for each group of commits (hex ids), the refs
+// from whose tips any commit of the group is reachable, sorted: where a
+// leaked secret can be fetched from. One pass over the history answers
+// every group: each commit carries the set of groups whose commits are
+// its ancestors (or itself), a bitset OR-ed from its parents.
+func (f *Facts) RefsReaching(groups [][]string) [][]string {
 	st := f.st
-	if f.children == nil {
-		f.children = make([][]uint32, st.count())
-		for c := range st.kind {
-			if st.kind[c] != kindCommit {
+	words := (len(groups) + 63) / 64
+	out := make([][]string, len(groups))
+	if words == 0 {
+		return out
+	}
+	own := map[uint32][]uint64{}
+	for g, commits := range groups {
+		for _, h := range commits {
+			if c, ok := st.internHex([]byte(h)); ok && st.kind[c] == kindCommit {
+				if own[c] == nil {
+					own[c] = make([]uint64, words)
+				}
+				own[c][g/64] |= 1 << (g % 64)
+			}
+		}
+	}
+	// Commits in an order where parents come first: a depth-first
+	// post-order from every ref tip.
+	bits := make([][]uint64, st.count())
+	state := make([]uint8, st.count()) // 1 on the stack, 2 done
+	type frame struct {
+		c    uint32
+		next int
+	}
+	for _, tip := range f.refs {
+		if state[tip] != 0 {
+			continue
+		}
+		stack := []frame{{tip, 0}}
+		state[tip] = 1
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			ps := st.commits[st.a[top.c]].parents
+			if st.shallow[top.c] {
+				ps = nil
+			}
+			if top.next < len(ps) {
+				p := ps[top.next]
+				top.next++
+				if st.kind[p] == kindCommit && state[p] == 0 {
+					state[p] = 1
+					stack = append(stack, frame{p, 0})
+				}
 				continue
 			}
-			for _, p := range st.commits[st.a[c]].parents {
-				if int(p) < len(f.children) {
-					f.children[p] = append(f.children[p], uint32(c))
+			var b []uint64
+			if o := own[top.c]; o != nil {
+				b = append(b, o...)
+			}
+			for _, p := range ps {
+				pb := bits[p]
+				if pb == nil {
+					continue
 				}
+				if b == nil {
+					b = pb // shared until something is added
+					continue
+				}
+				if &b[0] == &pb[0] {
+					continue
+				}
+				nb := make([]uint64, words)
+				for w := range nb {
+					nb[w] = b[w] | pb[w]
+				}
+				b = nb
 			}
-		}
-	}
-	seen := map[uint32]bool{}
-	var stack []uint32
-	for _, h := range commits {
-		if c, ok := st.internHex([]byte(h)); ok && st.kind[c] == kindCommit && !seen[c] {
-			seen[c] = true
-			stack = append(stack, c)
-		}
-	}
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, ch := range f.children[c] {
-			if !seen[ch] {
-				seen[ch] = true
-				stack = append(stack, ch)
+			if b != nil {
+				bits[top.c] = b
 			}
+			state[top.c] = 2
+			stack = stack[:len(stack)-1]
 		}
 	}
-	var refs []string
 	for name, tip := range f.refs {
-		if seen[tip] {
-			refs = append(refs, name)
+		b := bits[tip]
+		for g := range groups {
+			if b != nil && b[g/64]&(1<<(g%64)) != 0 {
+				out[g] = append(out[g], name)
+			}
 		}
 	}
-	sort.Strings(refs)
-	return refs
+	for g := range out {
+		sort.Strings(out[g])
+	}
+	return out
 }

@@ -150,3 +150,37 @@ func TestAuditPlantedSecrets(t *testing.T) {
 		t.Errorf("audit --report-format sarif: exit %d, want %d", r.code, ExitError)
 	}
 }
+
+// TestAuditDefaultBranchOfAClone: in a clone with a feature branch checked
+// out, "still in HEAD" means the default branch's (origin/HEAD), not the
+// feature branch's; and a failed audit leaves no report file behind.
+func TestAuditDefaultBranchOfAClone(t *testing.T) {
+	origin, commit := gitRepo(t)
+	commit("a.env", "TOKEN="+testkit.TokA+"\n", "add A", "2024-01-01T10:00:00Z")
+	commit("a.env", "TOKEN=\n", "remove A", "2024-02-01T10:00:00Z")
+	clone := filepath.Join(t.TempDir(), "clone")
+	for _, args := range [][]string{
+		{"clone", "-q", origin, clone},
+		{"-C", clone, "checkout", "-q", "-b", "feature", "HEAD~1"},
+	} {
+		if out, err := exec.Command("git", args...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	cfg := writeConfig(t, tokRuleNamed("test-token"))
+	r := runCLI(t, "", "audit", clone, "--config", cfg, "--report-format", "json", "--no-redact")
+	var doc auditDoc
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	if doc.Head.Ref != "refs/remotes/origin/main" || len(doc.Secrets) != 1 || doc.Secrets[0].StillPresent || doc.Secrets[0].Removed == nil {
+		t.Errorf("head %+v, secrets %+v: want origin/main, where A was removed", doc.Head, doc.Secrets)
+	}
+	out := filepath.Join(t.TempDir(), "audit.html")
+	if r := runCLI(t, "", "audit", filepath.Join(t.TempDir(), "no-such-repo"), "--report-format", "html", "--report-path", out); r.code != ExitError {
+		t.Errorf("audit of a missing repository: exit %d, want %d", r.code, ExitError)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed audit left %s behind (%v)", out, err)
+	}
+}

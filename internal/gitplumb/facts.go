@@ -15,9 +15,10 @@ import (
 type Facts struct {
 	st *store
 	a  *attributor
-	// Head is the default branch's commit (HEAD), "" when HEAD is unborn
-	// or missing; HeadRef its ref name ("refs/heads/main"), "" when HEAD
-	// is detached.
+	// Head is the default branch's commit: origin/HEAD's in a clone that
+	// records it, else HEAD's; "" when unborn or missing. HeadRef is its
+	// ref name ("refs/remotes/origin/main", "refs/heads/main"), "" when
+	// HEAD is detached.
 	Head, HeadRef string
 	// refs: ref name → its commit (tags peeled).
 	refs   map[string]uint32
@@ -54,20 +55,29 @@ func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*F
 			}
 		}
 	}
-	if out, err := p.Git.Command(ctx, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").Output(); err == nil {
+	// The default branch: the remote's (origin/HEAD, as a clone records
+	// it), so that a feature branch checked out does not stand for it;
+	// else HEAD, which in a bare repository or a mirror names it.
+	head := "HEAD"
+	if out, err := p.Git.Command(ctx, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").Output(); err == nil {
+		head = strings.TrimSpace(string(out))
+	}
+	if out, err := p.Git.Command(ctx, "rev-parse", "--verify", "--quiet", head+"^{commit}").Output(); err == nil {
 		f.Head = strings.TrimSpace(string(out))
 	}
-	if out, err := p.Git.Command(ctx, "symbolic-ref", "--quiet", "HEAD").Output(); err == nil {
+	if head != "HEAD" {
+		f.HeadRef = head
+	} else if out, err := p.Git.Command(ctx, "symbolic-ref", "--quiet", "HEAD").Output(); err == nil {
 		f.HeadRef = strings.TrimSpace(string(out))
 	}
-	head, ok := st.internHex([]byte(f.Head))
-	if f.Head == "" || !ok || st.kind[head] != kindCommit {
+	hc, ok := st.internHex([]byte(f.Head))
+	if f.Head == "" || !ok || st.kind[hc] != kindCommit {
 		f.Head = ""
 		return f, nil
 	}
 	memo := map[uint32][]string{}
 	// HEAD's tree: every interesting blob's secrets, with paths and lines.
-	f.collect(st.commits[st.a[head]].tree, "", func(path string, blob uint32) {
+	f.collect(st.commits[st.a[hc]].tree, "", func(path string, blob uint32) {
 		for _, c := range st.found[blob] {
 			k := SecretKey(c.RuleID, c.Secret)
 			f.inHead[k] = append(f.inHead[k], Location{Path: path, Line: c.StartLine})
@@ -76,7 +86,7 @@ func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*F
 	// The first-parent line from the root to HEAD: a secret present in
 	// one commit's tree and absent from the next was removed there.
 	var line []uint32
-	for c, hops := head, 0; hops < 1<<24; hops++ {
+	for c, hops := hc, 0; hops < 1<<24; hops++ {
 		line = append(line, c)
 		ps := st.commits[st.a[c]].parents
 		if st.shallow[c] || len(ps) == 0 || st.kind[ps[0]] != kindCommit {

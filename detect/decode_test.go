@@ -103,18 +103,23 @@ func TestDecodeHexAndPercent(t *testing.T) {
 	}
 }
 
-func TestDecodeEscapedStringsMapColumns(t *testing.T) {
-	set := testkit.Set(t, `
+// pwDetector finds a quoted password after "password = ".
+func pwDetector(t *testing.T) *Detector {
+	t.Helper()
+	return New(testkit.Set(t, `
 [[rules]]
 id = "pw"
 description = "quoted password"
 regex = '''password = "([^"]{8,})"'''
 keywords = ["password"]
-`)
+`), nil)
+}
+
+func TestDecodeEscapedStringsMapColumns(t *testing.T) {
 	pw := "Rovi7" + "-Lune!Taxo"
 	// A notebook cell: the source line is a JSON string.
 	content := `    "password = \"` + pw + `\"\n",` + "\n"
-	f := only(t, detectAll(t, New(set, nil), content, "nb.ipynb"))
+	f := only(t, detectAll(t, pwDetector(t), content, "nb.ipynb"))
 	if f.Secret != pw || content[f.Start:f.End] != pw {
 		t.Errorf("escaped: secret %q at %q, want %q at its own bytes", f.Secret, content[f.Start:f.End], pw)
 	}
@@ -205,16 +210,9 @@ func TestPatterned(t *testing.T) {
 }
 
 func TestDecodeEscapedSecretFarAlongTheLine(t *testing.T) {
-	set := testkit.Set(t, `
-[[rules]]
-id = "pw"
-description = "quoted password"
-regex = '''password = "([^"]{8,})"'''
-keywords = ["password"]
-`)
 	pw := "Rovi7" + "-Lune!Taxo"
 	content := `{"a": "\"first\"` + strings.Repeat(" filler", 100) + ` password = \"` + pw + `\""}` + "\n"
-	f := only(t, detectAll(t, New(set, nil), content, "a.json"))
+	f := only(t, detectAll(t, pwDetector(t), content, "a.json"))
 	if f.Secret != pw {
 		t.Errorf("secret %q, want %q", f.Secret, pw)
 	}

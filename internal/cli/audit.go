@@ -64,15 +64,5 @@ func finishAudit(ctx context.Context, res *pipeline.Result, hf *gitplumb.Facts, 
 			fmt.Fprintf(env.Stderr, "leakhound: %s\n", n)
 		}
 	}
-	switch {
-	case res.Err != nil:
-		fmt.Fprintf(env.Stderr, "leakhound: scan stopped: %v\n", res.Err)
-		return ExitError
-	case len(res.Failures) > 0:
-		fmt.Fprintf(env.Stderr, "leakhound: audit incomplete: %d item(s) could not be read\n", len(res.Failures))
-		return ExitError
-	case len(r.Secrets) > 0:
-		return f.exitCode
-	}
-	return ExitClean
+	return exitCode(ctx, res, len(r.Secrets), f, env, log, "audit")
 }

@@ -342,8 +342,15 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 			fmt.Fprintf(env.Stderr, "leakhound: %s\n", n)
 		}
 	}
-	// The pipeline logs each failure as a warning when it happens; list
-	// them here only when warnings are off, so each is said once.
+	return exitCode(ctx, res, len(res.Findings), f, env, log, "scan")
+}
+
+// exitCode says how a scan (or an audit: what) ended: 2 when it stopped or
+// could not read everything, whatever it found, else --exit-code when it
+// found something, else 0. The pipeline logs each failure as a warning
+// when it happens; they are listed here only when warnings are off, so
+// each is said once.
+func exitCode(ctx context.Context, res *pipeline.Result, found int, f scanFlags, env Env, log *slog.Logger, what string) int {
 	if !log.Enabled(ctx, slog.LevelWarn) {
 		for _, fl := range res.Failures {
 			fmt.Fprintf(env.Stderr, "leakhound: could not read %s: %s\n", fl.Path, fl.Err)
@@ -351,12 +358,12 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 	}
 	switch {
 	case res.Err != nil:
-		fmt.Fprintf(env.Stderr, "leakhound: scan stopped: %v\n", res.Err)
+		fmt.Fprintf(env.Stderr, "leakhound: %s stopped: %v\n", what, res.Err)
 		return ExitError
 	case len(res.Failures) > 0:
-		fmt.Fprintf(env.Stderr, "leakhound: scan incomplete: %d item(s) could not be read\n", len(res.Failures))
+		fmt.Fprintf(env.Stderr, "leakhound: %s incomplete: %d item(s) could not be read\n", what, len(res.Failures))
 		return ExitError
-	case len(res.Findings) > 0:
+	case found > 0:
 		return f.exitCode
 	}
 	return ExitClean

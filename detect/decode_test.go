@@ -236,3 +236,33 @@ func TestDecodeDenseLineFindsEverySecret(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecoders: the run finder, the decoders and the unescaper never
+// panic, keep to their input's bounds, and the unescaper's offset map
+// runs forward from 0 to the line's end.
+func FuzzDecoders(f *testing.F) {
+	f.Add([]byte("API_KEY: " + b64(testkit.TokA) + " %5Fx%zz \\\"q\\u0041\\n \\"))
+	f.Add([]byte(hex.EncodeToString([]byte("key="+testkit.TokB)) + "=="))
+	f.Add([]byte("\xff\xfe====////++++----____" + strings.Repeat("A", 40)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, seg := range appendSegments(nil, b, 0) {
+			if seg.lo < 0 || seg.hi > len(b) || seg.lo >= seg.hi {
+				t.Fatalf("segment [%d:%d] outside %d bytes", seg.lo, seg.hi, len(b))
+			}
+			if seg.kind != encEscaped {
+				if dec := decodeSegment(seg.kind, b[seg.lo:seg.hi]); dec != nil && !printable(dec) {
+					t.Fatalf("decoder returned non-text %q", dec)
+				}
+			}
+		}
+		dec, pos := unescape(b)
+		if len(pos) != len(dec)+1 || pos[len(pos)-1] != len(b) {
+			t.Fatalf("offset map of %d entries for %d decoded bytes of %d", len(pos), len(dec), len(b))
+		}
+		for i := 1; i < len(pos); i++ {
+			if pos[i] <= pos[i-1] || pos[i] > len(b) {
+				t.Fatalf("offset map not increasing at %d: %v", i, pos[i-1:i+1])
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package entropy
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,6 +88,11 @@ func FuzzEntropy(f *testing.F) {
 		}
 		if h2 := Shannon(r); math.Abs(h-h2) > 1e-9 {
 			t.Fatalf("Shannon changed under reversal: %v vs %v", h, h2)
+		}
+		sorted := slices.Clone(b)
+		slices.Sort(sorted)
+		if h2, b2 := Shannon(sorted), Bits(sorted); math.Abs(h-h2) > 1e-9 || math.Abs(Bits(b)-b2) > 1e-9 {
+			t.Fatalf("entropy changed when the bytes were sorted: %v vs %v, bits %v vs %v", h, h2, Bits(b), b2)
 		}
 		bits := Bits(b)
 		if bits < 0 || bits > float64(len(b))*8+1e-9 || math.IsNaN(bits) {

@@ -24,8 +24,17 @@ type JUnit struct{}
 func (JUnit) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-	fmt.Fprintf(bw, "<testsuites name=\"leakhound\" tests=\"%d\" failures=\"%d\">\n", max(len(fs), 1), len(fs))
-	fmt.Fprintf(bw, "  <testsuite name=\"leakhound\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\">\n", max(len(fs), 1), len(fs))
+	errs := 0
+	if opt.Incomplete != "" {
+		errs = 1
+	}
+	tests := max(len(fs), 1) + errs
+	fmt.Fprintf(bw, "<testsuites name=\"leakhound\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n", tests, len(fs), errs)
+	fmt.Fprintf(bw, "  <testsuite name=\"leakhound\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\">\n", tests, len(fs), errs)
+	if errs > 0 {
+		// An incomplete scan is an error of the suite, not a pass.
+		fmt.Fprintf(bw, "    <testcase classname=\"leakhound\" name=\"scan complete\">\n      <error message=\"incomplete scan\" type=\"incomplete\">%s</error>\n    </testcase>\n", xmlText(opt.Incomplete))
+	}
 	if len(fs) == 0 {
 		fmt.Fprintf(bw, "    <testcase classname=\"leakhound\" name=\"no secrets found\"></testcase>\n")
 	}

@@ -23,6 +23,9 @@ type Markdown struct{}
 func (Markdown) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "## leakhound\n\n")
+	if opt.Incomplete != "" {
+		fmt.Fprintf(bw, "> **Incomplete scan:** %s\n\n", mdCell(opt.Incomplete))
+	}
 	if len(fs) == 0 {
 		fmt.Fprintf(bw, "No secrets found.\n")
 		if opt.Summary != "" {

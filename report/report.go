@@ -36,6 +36,11 @@ type Options struct {
 	// Warn, if set, hears what a reporter had to leave out (SARIF over
 	// GitHub's upload limits). Messages never hold a secret.
 	Warn func(string)
+	// Incomplete, when not empty, says why the scan did not cover all it
+	// was asked to (interrupted, items unreadable). Formats with a place
+	// for it say so (text, Markdown, JUnit, SARIF's invocation); JSON,
+	// JSONL and CSV are bare lists, and the exit code (2) and stderr say it.
+	Incomplete string
 }
 
 // Repository identifies a scanned repository: its remote URI (without

@@ -559,3 +559,31 @@ func TestWriteError(t *testing.T) {
 		})
 	}
 }
+
+// TestIncompleteIsSaid: a scan that did not cover everything says so in
+// every format that has a place for it.
+func TestIncompleteIsSaid(t *testing.T) {
+	fs := fixture()
+	opt := Options{Incomplete: "interrupted: the report holds the 4 finding(s) made before the signal"}
+	for name, want := range map[string]string{
+		"text":     "INCOMPLETE: interrupted",
+		"markdown": "**Incomplete scan:** interrupted",
+		"junit":    `errors="1"`,
+		"sarif":    `"executionSuccessful": false`,
+	} {
+		var rep Reporter = Markdown{} // the --summary-path format, not a --report-format
+		if name != "markdown" {
+			var err error
+			if rep, err = New(name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := string(render(t, rep, fs, opt))
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: no %q in:\n%s", name, want, out)
+		}
+	}
+	if out := string(render(t, SARIF{}, fs, Options{})); !strings.Contains(out, `"executionSuccessful": true`) {
+		t.Error("a complete SARIF run does not say it succeeded")
+	}
+}

@@ -128,6 +128,13 @@ func sarifDocument(fs []detect.Finding, opt Options, warn func(string)) ([]byte,
 		}
 		run.VersionControlProvenance = []*sarif.VersionControlDetails{vcp}
 	}
+	inv := sarif.NewInvocation().WithExecutionSuccess(opt.Incomplete == "")
+	if opt.Incomplete != "" {
+		inv.ToolExecutionNotifications = []*sarif.Notification{
+			sarif.NewNotification().WithLevel("error").WithTextMessage("incomplete scan: " + opt.Incomplete),
+		}
+	}
+	run.Invocations = []*sarif.Invocation{inv}
 	rep.AddRun(run)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

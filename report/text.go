@@ -101,6 +101,9 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		}
 		fmt.Fprintf(bw, "%s\n", opt.Summary)
 	}
+	if opt.Incomplete != "" {
+		fmt.Fprintf(bw, "%s\n", c(ansiBold+ansiRed, "INCOMPLETE: "+printable(opt.Incomplete)))
+	}
 	return bw.Flush()
 }
 

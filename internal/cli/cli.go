@@ -11,8 +11,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/leakhound/leakhound/report"
 	"golang.org/x/term"
@@ -39,6 +41,15 @@ type Env struct {
 	// Executable returns the path of the leakhound binary, which hooks
 	// that `leakhound hook install` writes run; nil means os.Executable.
 	Executable func() (string, error)
+}
+
+// Main runs leakhound as a process with args (os.Args[1:]) and returns its
+// exit code: SIGINT and SIGTERM cancel the scan, whose report then holds
+// what was found so far, marked incomplete, and the exit code is 2.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, DefaultEnv())
 }
 
 // Run executes one leakhound invocation and returns its exit code.

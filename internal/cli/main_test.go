@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"testing"
 )
@@ -14,7 +13,7 @@ const asMainEnv = "LEAKHOUND_TEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asMainEnv) == "1" {
-		os.Exit(Run(context.Background(), os.Args[1:], DefaultEnv()))
+		os.Exit(Main(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

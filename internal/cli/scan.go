@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/leakhound/leakhound/rules"
@@ -315,6 +316,7 @@ func configRoot(path string) string {
 func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, kind string, notes ...string) int {
 	toStdout := f.reportPath == "" || f.reportPath == "-"
 	opt := report.Options{
+		Incomplete:  incomplete(res),
 		Redact:      f.redact,
 		Reveal:      f.noRedact,
 		ToolVersion: Version,
@@ -330,7 +332,7 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 	}
 	if f.summary != "" {
 		if err := appendFile(f.summary, func(w io.Writer) error {
-			return report.Markdown{}.Write(w, res.Findings, report.Options{})
+			return report.Markdown{}.Write(w, res.Findings, report.Options{Incomplete: opt.Incomplete})
 		}); err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound: summary: %v\n", err)
 			return ExitError
@@ -345,6 +347,19 @@ func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f sc
 	return exitCode(ctx, res, len(res.Findings), f, env, log, "scan")
 }
 
+// incomplete says why a scan did not cover everything, or "".
+func incomplete(res *pipeline.Result) string {
+	switch {
+	case errors.Is(res.Err, context.Canceled):
+		return fmt.Sprintf("interrupted: the report holds the %d finding(s) made before the signal", len(res.Findings))
+	case res.Err != nil:
+		return "stopped: " + res.Err.Error()
+	case len(res.Failures) > 0:
+		return fmt.Sprintf("%d item(s) could not be read", len(res.Failures))
+	}
+	return ""
+}
+
 // exitCode says how a scan (or an audit: what) ended: 2 when it stopped or
 // could not read everything, whatever it found, else --exit-code when it
 // found something, else 0. The pipeline logs each failure as a warning
@@ -357,6 +372,9 @@ func exitCode(ctx context.Context, res *pipeline.Result, found int, f scanFlags,
 		}
 	}
 	switch {
+	case errors.Is(res.Err, context.Canceled):
+		fmt.Fprintf(env.Stderr, "leakhound: %s %s\n", what, incomplete(res))
+		return ExitError
 	case res.Err != nil:
 		fmt.Fprintf(env.Stderr, "leakhound: %s stopped: %v\n", what, res.Err)
 		return ExitError

@@ -187,11 +187,16 @@ type reader struct {
 func (r *reader) scanFile(ctx context.Context, j fileJob, emit Emit) error {
 	fh, info, err := openRegular(j.abs)
 	if err != nil {
-		if errors.Is(err, errNotRegular) {
+		switch {
+		case errors.Is(err, errNotRegular):
 			r.events.Skipped(j.rel, SkipSpecial)
-			return nil
+		case errors.Is(err, fs.ErrNotExist):
+			// Listed, then deleted before it was opened: there is
+			// nothing left to leak, and nothing was missed.
+			r.events.Skipped(j.rel, SkipVanished)
+		default:
+			r.events.Failed(j.rel, unwrapPath(err))
 		}
-		r.events.Failed(j.rel, unwrapPath(err))
 		return nil
 	}
 	defer fh.Close()

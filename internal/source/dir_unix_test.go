@@ -234,3 +234,29 @@ func TestDirUnreadableRoot(t *testing.T) {
 		t.Errorf("failed: %v, want \".\" with a permission error", rec.failed)
 	}
 }
+
+// TestDirFileVanishes: a file deleted between the walk listing it and the
+// reader opening it is counted as vanished, not a failure, and the rest of
+// the tree is scanned.
+func TestDirFileVanishes(t *testing.T) {
+	root := t.TempDir()
+	testkit.WriteTree(t, root, map[string]string{"a.txt": "a\n", "gone.txt": "soon gone\n", "z.txt": "z\n"})
+	d := &Dir{Roots: []string{root}, Threads: 2, SkipPath: func(rel string) bool {
+		if rel == "gone.txt" {
+			if err := os.Remove(filepath.Join(root, rel)); err != nil {
+				t.Error(err)
+			}
+		}
+		return false
+	}}
+	_, rec := scanDir(t, d, nil)
+	if rec.skipped["gone.txt"] != SkipVanished || len(rec.failed) != 0 {
+		t.Errorf("skipped %v, failed %v; want gone.txt vanished and no failure", rec.skipped, rec.failed)
+	}
+	if _, ok := rec.scanned["a.txt"]; !ok {
+		t.Errorf("a.txt not scanned: %v", rec.scanned)
+	}
+	if _, ok := rec.scanned["z.txt"]; !ok {
+		t.Errorf("z.txt not scanned: %v", rec.scanned)
+	}
+}

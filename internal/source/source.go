@@ -43,6 +43,7 @@ const (
 	SkipSpecial   SkipReason = "not a regular file (FIFO, device or socket)"
 	SkipAllowlist SkipReason = "path allowlisted"
 	SkipGitDir    SkipReason = "git metadata directory"
+	SkipVanished  SkipReason = "removed while the scan ran"
 )
 
 // NopEvents ignores every event.

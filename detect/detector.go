@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"unicode/utf8"
@@ -46,6 +47,10 @@ type Detector struct {
 	// secretKw is the index of the first Kubernetes Secret marker among
 	// the keywords; every later keyword is one too.
 	secretKw int32
+	// composite is set when a rule has Required entries or SkipReport;
+	// byID then holds those rules.
+	composite bool
+	byID      map[string]*rules.Rule
 }
 
 type compiled struct {
@@ -75,6 +80,13 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 	var kws []string
 	kwIndex := map[string]int32{}
 	for i, r := range set.Rules {
+		if len(r.Required) > 0 || r.SkipReport {
+			if d.byID == nil {
+				d.byID = map[string]*rules.Rule{}
+			}
+			d.byID[r.ID] = r
+			d.composite = true
+		}
 		d.rules = append(d.rules, &compiled{Rule: r})
 		switch {
 		case r.Regex == "":
@@ -164,7 +176,44 @@ func (d *Detector) Detect(f *Fragment) ([]Finding, error) {
 		}
 	}
 	locate(out, f)
+	if d.composite {
+		out = d.compose(out)
+	}
 	return out, err
+}
+
+// compose applies gitleaks-style composite rules to a fragment's located
+// findings: a finding of a rule with Required entries stays only when each
+// required rule has a finding near it (within the entry's lines and
+// columns, where set), and findings of SkipReport rules, the components,
+// are dropped.
+func (d *Detector) compose(fs []Finding) []Finding {
+	out := fs[:0]
+	for i := range fs {
+		r := d.byID[fs[i].RuleID]
+		if r == nil {
+			out = append(out, fs[i])
+			continue
+		}
+		if r.SkipReport {
+			continue
+		}
+		ok := true
+		for _, req := range r.Required {
+			ok = ok && slices.ContainsFunc(fs, func(g Finding) bool {
+				return g.RuleID == req.ID && within(g.StartLine-fs[i].StartLine, req.WithinLines) &&
+					within(g.StartColumn-fs[i].StartColumn, req.WithinColumns)
+			})
+		}
+		if ok {
+			out = append(out, fs[i])
+		}
+	}
+	return out
+}
+
+func within(d, bound int) bool {
+	return bound < 0 || (d >= -bound && d <= bound)
 }
 
 // detect runs the keyword pass and the rules it selects over f, without

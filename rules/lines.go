@@ -124,6 +124,17 @@ func (ix *lineIndex) key(table, key string) int {
 
 // lookup finds path in m, dropping trailing segments until one is found.
 func lookup(m map[string]int, path string) int {
+	// A gitleaks config spells some keys in camelCase (normalize).
+	if _, ok := m[path]; !ok {
+		i := strings.LastIndexByte(path, '.')
+		for camel, snake := range gitleaksKeys {
+			if path[i+1:] == snake {
+				if n, ok := m[path[:i+1]+camel]; ok {
+					return n
+				}
+			}
+		}
+	}
 	for path != "" {
 		if n, ok := m[path]; ok {
 			return n

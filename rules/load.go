@@ -253,6 +253,13 @@ func (ld Loader) extend(set *Set, ext *extension, name string, depth int) (*Set,
 	disabled := map[string]bool{}
 	for _, id := range ext.disabled {
 		disabled[id] = true
+		if base.ByID(id) == nil {
+			// A gitleaks config names gitleaks' rule ids; where the
+			// built-in rule that does that job has another id, it goes.
+			for _, alt := range gitleaksRuleIDs[id] {
+				disabled[alt] = true
+			}
+		}
 	}
 	own := map[string]bool{}
 	for _, r := range set.Rules {
@@ -282,19 +289,61 @@ type decoder struct {
 }
 
 var (
-	topKeys       = []string{"title", "version", "extend", "allowlist", "allowlists", "rules", "low_entropy"}
+	topKeys       = []string{"title", "description", "version", "min_version", "extend", "allowlist", "allowlists", "rules", "low_entropy"}
+	requiredKeys  = []string{"id", "within_lines", "within_columns"}
 	exemptionKeys = []string{"rule", "reason", "min_bits"}
-	extendKeys    = []string{"use_default", "path", "disabled_rules"}
-	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path", "low_entropy", "confidence", "checksum"}
-	allowlistKeys = []string{"description", "condition", "regex_target", "regexes", "stopwords", "paths"}
+	extendKeys    = []string{"use_default", "path", "disabled_rules", "url"}
+	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path", "low_entropy", "confidence", "checksum", "required", "skip_report"}
+	allowlistKeys = []string{"description", "condition", "regex_target", "regexes", "stopwords", "paths", "commits", "target_rules"}
 	validID       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
+
+// gitleaksRuleIDs maps ids of gitleaks' default rules to the built-in
+// rules that do the same job under another id, for disabledRules in a
+// gitleaks config. Ids the two share need no entry.
+var gitleaksRuleIDs = map[string][]string{
+	"generic-api-key":        {"generic-secret"},
+	"aws-access-token":       {"aws-access-key-id"},
+	"github-app-token":       {"github-user-to-server-token", "github-server-to-server-token"},
+	"stripe-access-token":    {"stripe-secret-key", "stripe-restricted-key", "stripe-test-secret-key"},
+	"sendgrid-api-token":     {"sendgrid-api-key"},
+	"hashicorp-tf-api-token": {"terraform-cloud-token"},
+	"curl-auth-user":         {"cli-credentials"},
+	"kubernetes-secret-yaml": {},
+}
+
+// gitleaksKeys maps the camelCase keys of gitleaks' configuration to
+// leakhound's: a gitleaks config loads unchanged.
+var gitleaksKeys = map[string]string{
+	"useDefault": "use_default", "disabledRules": "disabled_rules", "secretGroup": "secret_group",
+	"regexTarget": "regex_target", "targetRules": "target_rules", "skipReport": "skip_report",
+	"minVersion": "min_version", "withinLines": "within_lines", "withinColumns": "within_columns",
+	"allowList": "allowlist",
+}
+
+// normalize renames gitleaks' spellings of keys in m to leakhound's. Both
+// spellings of one key in a table is an error.
+func (d *decoder) normalize(m map[string]any) {
+	for from, to := range gitleaksKeys {
+		v, ok := m[from]
+		if !ok {
+			continue
+		}
+		if _, both := m[to]; both {
+			d.errs.Add(d.file, 0, "", "both %q and %q are set; keep one", from, to)
+			continue
+		}
+		delete(m, from)
+		m[to] = v
+	}
+}
 
 // maxWindow caps how far past its keyword's line a rule may look.
 const maxWindow = 1 << 20
 
 func (d *decoder) decodeSet(raw map[string]any) (*Set, *extension) {
 	set := &Set{Source: d.file}
+	d.normalize(raw)
 	d.unknown(raw, topKeys, func(k string) int { return d.lines.key("", k) }, "", "")
 	set.Title, _ = d.str(raw, "title", d.lines.key("", "title"), "")
 	var ext *extension
@@ -348,16 +397,21 @@ func (d *decoder) decodeExtend(v any) *extension {
 		d.errs.Add(d.file, line(""), "", "extend must be a table")
 		return nil
 	}
+	d.normalize(m)
 	d.unknown(m, extendKeys, line, "", "[extend]: ")
 	ext := &extension{line: line("")}
 	ext.useDefault, _ = d.boolean(m, "use_default", line("use_default"), "")
 	ext.path, _ = d.str(m, "path", line("path"), "")
 	ext.disabled = d.strs(m, "disabled_rules", line("disabled_rules"), "")
+	if _, ok := m["url"]; ok {
+		d.errs.Add(d.file, line("url"), "", "[extend] url is not supported: leakhound never fetches; download the file and use path")
+	}
 	return ext
 }
 
 func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	line := func(k string) int { return d.lines.rule(i, k) }
+	d.normalize(m)
 	r := &Rule{File: d.file, Line: line(""), Severity: Medium}
 	id, ok := d.str(m, "id", line("id"), "")
 	_, present := m["id"]
@@ -430,6 +484,30 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	r.Examples = d.strs(m, "examples", line("examples"), id)
 	r.Negatives = d.strs(m, "negatives", line("negatives"), id)
 	r.ExamplePath, _ = d.str(m, "example_path", line("example_path"), id)
+	r.SkipReport, _ = d.boolean(m, "skip_report", line("skip_report"), id)
+	if v, ok := m["required"]; ok {
+		tables, ok := tableArray(v)
+		if !ok {
+			d.errs.Add(d.file, line("required"), id, "required must be an array of tables ([[rules.required]])")
+		}
+		for j, rm := range tables {
+			rline := func(k string) int { return d.lines.key(fmt.Sprintf("rules.%d.required.%d", i, j), k) }
+			d.normalize(rm)
+			d.unknown(rm, requiredKeys, rline, id, "required: ")
+			req := Required{WithinLines: -1, WithinColumns: -1}
+			req.ID, _ = d.str(rm, "id", rline("id"), id)
+			if req.ID == "" {
+				d.errs.Add(d.file, rline(""), id, "required entry %d names no rule", j+1)
+			}
+			if n, ok := d.integer(rm, "within_lines", rline("within_lines"), id); ok {
+				req.WithinLines = int(n)
+			}
+			if n, ok := d.integer(rm, "within_columns", rline("within_columns"), id); ok {
+				req.WithinColumns = int(n)
+			}
+			r.Required = append(r.Required, req)
+		}
+	}
 	d.checkRegex(r, m, line)
 	if v, ok := m["allowlist"]; ok {
 		if am, ok := v.(map[string]any); ok {
@@ -489,6 +567,7 @@ func regexErr(err error) string {
 }
 
 func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(string) int) Allowlist {
+	d.normalize(m)
 	d.unknown(m, allowlistKeys, line, rule, "allowlist: ")
 	var a Allowlist
 	a.Description, _ = d.str(m, "description", line("description"), rule)
@@ -529,10 +608,20 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 			a.Paths = append(a.Paths, re)
 		}
 	}
+	a.Commits = d.strs(m, "commits", line("commits"), rule)
+	for _, c := range a.Commits {
+		if strings.TrimSpace(c) == "" {
+			d.errs.Add(d.file, line("commits"), rule, "allowlist commit is empty")
+		}
+	}
+	a.TargetRules = d.strs(m, "target_rules", line("target_rules"), rule)
+	if rule != "" && len(a.TargetRules) > 0 {
+		d.errs.Add(d.file, line("target_rules"), rule, "target_rules belongs in a global [[allowlists]]: a rule's allowlist applies to that rule")
+	}
 	// Judge what was written, not what compiled: a bad pattern is already
 	// reported.
-	if len(regexes)+len(stopwords)+len(paths) == 0 {
-		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, stopwords or paths")
+	if len(regexes)+len(stopwords)+len(paths)+len(a.Commits) == 0 {
+		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, stopwords, paths or commits")
 	}
 	return a
 }

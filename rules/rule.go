@@ -102,11 +102,25 @@ type Allowlist struct {
 	Regexes     []*Pattern
 	Stopwords   []string // lower-cased; a secret containing one is dropped
 	Paths       []*Pattern
+	// Commits lists commits (full ids, or prefixes) whose findings the
+	// allowlist covers (gitleaks' "commits").
+	Commits []string
+	// TargetRules, for a global allowlist, limits it to these rules'
+	// findings (gitleaks' "targetRules"); empty means every rule.
+	TargetRules []string
 }
 
 // Empty reports whether a has no criteria.
 func (a *Allowlist) Empty() bool {
-	return len(a.Regexes) == 0 && len(a.Stopwords) == 0 && len(a.Paths) == 0
+	return len(a.Regexes) == 0 && len(a.Stopwords) == 0 && len(a.Paths) == 0 && len(a.Commits) == 0
+}
+
+// Required is a rule another rule's finding needs nearby (gitleaks'
+// composite rules): a finding of ID within WithinLines lines and
+// WithinColumns columns (negative: no bound) in the same content.
+type Required struct {
+	ID                         string
+	WithinLines, WithinColumns int
 }
 
 // Rule is one detection rule, as written in a configuration file.
@@ -147,6 +161,11 @@ type Rule struct {
 	// see, for secrets that span lines (private keys). 0 means the line.
 	Window     int
 	Allowlists []Allowlist
+	// Required makes a finding count only with findings of other rules
+	// near it; SkipReport keeps a rule's own findings out of reports
+	// (a component of another rule). Both as in gitleaks.
+	Required   []Required
+	SkipReport bool
 	// Examples must each yield a finding of this rule through the full
 	// pipeline; Negatives must yield none. ExamplePath is the path examples
 	// are scanned under (for rules with a Path filter).

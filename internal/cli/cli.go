@@ -74,6 +74,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runScan(ctx, "git", rest, env)
 	case "audit":
 		return runScan(ctx, "audit", rest, env)
+	case "detect", "protect":
+		return runGitleaksCommand(ctx, cmd, rest, env)
 	case "hook":
 		return runHook(ctx, rest, env)
 	case "baseline":
@@ -142,6 +144,30 @@ Exit codes: 0 nothing found, 1 findings (see --exit-code), 2 usage, config or ru
 or a scan that could not read everything it was asked to.
 `
 
+// stringAlias is another name for a string flag.
+type stringAlias struct{ p *string }
+
+func (a stringAlias) String() string {
+	if a.p == nil {
+		return ""
+	}
+	return *a.p
+}
+func (a stringAlias) Set(s string) error { *a.p = s; return nil }
+
+// stringList collects a repeatable, comma-separated flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error {
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			*l = append(*l, x)
+		}
+	}
+	return nil
+}
+
 // scanFlags are the flags every scanning command takes. Names follow
 // gitleaks where the same thing exists.
 type scanFlags struct {
@@ -157,10 +183,15 @@ type scanFlags struct {
 	noColor    bool
 	logLevel   string
 	ignorePath string
-	baseline   string
-	summary    string
-	minConf    string
-	decodeMax  int
+	// gitleaks' flags, for scripts written for it.
+	glIgnorePath  string
+	noGLAllow     bool
+	enableRules   stringList
+	ignoredGLFlag bool
+	baseline      string
+	summary       string
+	minConf       string
+	decodeMax     int
 	// repo is the scanned repository, set for git scans.
 	repo *report.Repository
 }
@@ -180,6 +211,17 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.summary, "summary-path", "", "also append a Markdown summary (counts and a table of findings, never a secret) to this file, e.g. $GITHUB_STEP_SUMMARY")
 	fs.StringVar(&f.minConf, "min-confidence", "low", "report only findings at least this sure: low (everything), medium, high (checksum-valid and vendor-specific formats)")
 	fs.IntVar(&f.decodeMax, "max-decode-depth", detect.DefaultDecodeDepth, "layers of base64, hex, percent-encoding and escaped strings to undo when looking for secrets inside encoded text (0: none)")
+	// gitleaks' names for the same things, so its invocations work.
+	for name, v := range map[string]*string{"c": &f.config, "r": &f.reportPath, "f": &f.format, "b": &f.baseline, "l": &f.logLevel} {
+		fs.Var(stringAlias{v}, name, "gitleaks' short name for --"+map[string]string{"c": "config", "r": "report-path", "f": "report-format", "b": "baseline-path", "l": "log-level"}[name])
+	}
+	fs.StringVar(&f.glIgnorePath, "gitleaks-ignore-path", "", "a .gitleaksignore file, or a folder holding one (default: the scanned root's); its fingerprints are honoured beside .leakhoundignore's")
+	fs.StringVar(&f.glIgnorePath, "i", "", "gitleaks' short name for --gitleaks-ignore-path")
+	fs.BoolVar(&f.noGLAllow, "ignore-gitleaks-allow", false, "do not honour gitleaks:allow comments (leakhound:allow still counts)")
+	fs.Var(&f.enableRules, "enable-rule", "only run these rules (repeatable, or comma-separated), as gitleaks --enable-rule")
+	for _, name := range []string{"verbose", "v", "no-banner"} {
+		fs.BoolVar(&f.ignoredGLFlag, name, false, "accepted for gitleaks scripts; no effect (findings are always printed unless --report-path)")
+	}
 	fs.StringVar(&f.ignorePath, "ignore-path", "", "file of fingerprints to ignore (default: .leakhoundignore in the scanned root)")
 }
 

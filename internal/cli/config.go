@@ -14,8 +14,14 @@ import (
 // configFileName is the config leakhound picks up from a scanned root.
 const configFileName = ".leakhound.toml"
 
-// ignoreFileName is the fingerprint ignore file picked up from a root.
-const ignoreFileName = ".leakhoundignore"
+// ignoreFileName is the fingerprint ignore file picked up from a root;
+// gitleaks' is read beside it. gitleaksConfigName is the gitleaks config a
+// root without a leakhound one may hold.
+const (
+	ignoreFileName         = ".leakhoundignore"
+	gitleaksIgnoreFileName = ".gitleaksignore"
+	gitleaksConfigName     = ".gitleaks.toml"
+)
 
 // loader returns a rules.Loader whose default set is the embedded
 // configuration, parsed at most once per process.
@@ -40,11 +46,25 @@ func loadConfigFrom(ld rules.Loader, path, root string, env Env, log *slog.Logge
 		path = env.Getenv("LEAKHOUND_CONFIG")
 	}
 	if path == "" && root != "" {
-		cand := filepath.Join(root, configFileName)
-		if info, err := os.Stat(cand); err == nil && info.Mode().IsRegular() {
-			path = cand
-			ld.Root = root // a repository's config may not reach outside it
-			log.Info("using config from the scanned root", "path", cand)
+		// A repository's own config: leakhound's, else a gitleaks one,
+		// which loads unchanged (its rules, allowlists, [extend]).
+		for _, name := range []string{configFileName, gitleaksConfigName} {
+			cand := filepath.Join(root, name)
+			if info, err := os.Stat(cand); err == nil && info.Mode().IsRegular() {
+				path = cand
+				ld.Root = root // a repository's config may not reach outside it
+				if name == gitleaksConfigName {
+					log.Info("using the gitleaks config from the scanned root (no .leakhound.toml); useDefault extends leakhound's built-in rules", "path", cand)
+				} else {
+					log.Info("using config from the scanned root", "path", cand)
+				}
+				break
+			}
+		}
+	}
+	if path == "" {
+		if path = env.Getenv("GITLEAKS_CONFIG"); path != "" {
+			log.Info("using the gitleaks config named by GITLEAKS_CONFIG", "path", path)
 		}
 	}
 	if path == "" {

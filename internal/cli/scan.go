@@ -226,6 +226,21 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound: ignore file %s does not exist\n", f.ignorePath)
 		return ExitError
 	}
+	// gitleaks' ignore file, beside ours or where --gitleaks-ignore-path
+	// says (a file, or a folder holding one).
+	glIgnore := filepath.Join(root, gitleaksIgnoreFileName)
+	if f.glIgnorePath != "" {
+		glIgnore = f.glIgnorePath
+		if info, err := os.Stat(glIgnore); err == nil && info.IsDir() {
+			glIgnore = filepath.Join(glIgnore, gitleaksIgnoreFileName)
+		}
+	}
+	gl, err := filter.LoadIgnore(glIgnore)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+		return ExitError
+	}
+	ignore = ignore.Merge(gl)
 	var baseline *filter.Baseline
 	if f.baseline != "" {
 		if baseline, err = filter.LoadBaseline(f.baseline); err != nil {
@@ -237,6 +252,12 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 				"path", f.baseline, "entries", baseline.Unusable)
 		}
 	}
+	if len(f.enableRules) > 0 {
+		if set, err = enableOnly(set, f.enableRules); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound: --enable-rule: %v\n", err)
+			return ExitError
+		}
+	}
 	minConf, ok := rules.ParseConfidence(f.minConf)
 	if !ok {
 		fmt.Fprintf(env.Stderr, "leakhound: --min-confidence %q is not one of low, medium, high\n", f.minConf)
@@ -246,7 +267,8 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound: --max-decode-depth %d is outside 0..16\n", f.decodeMax)
 		return ExitError
 	}
-	sc := pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: log, MinConfidence: minConf, DecodeDepth: &f.decodeMax})
+	sc := pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: log, MinConfidence: minConf,
+		DecodeDepth: &f.decodeMax, IgnoreGitleaksAllow: f.noGLAllow})
 	if !builtin {
 		if err := sc.Detector.Compile(userRules); err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound: %s: %v\n", set.Source, err)
@@ -300,6 +322,42 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		return finish(ctx, res, rep, f, env, log, elapsed, "staged", stagedNotes(staged)...)
 	}
 	return finish(ctx, res, rep, f, env, log, elapsed, kind, state.notes(res)...)
+}
+
+// enableOnly keeps the rules named (gitleaks' --enable-rule) and the
+// rules they require; naming a rule the set lacks is an error.
+func enableOnly(set *rules.Set, ids []string) (*rules.Set, error) {
+	keep := map[string]bool{}
+	var add func(id string) error
+	add = func(id string) error {
+		if keep[id] {
+			return nil
+		}
+		r := set.ByID(id)
+		if r == nil {
+			return fmt.Errorf("no rule %q in %s", id, set.Source)
+		}
+		keep[id] = true
+		for _, req := range r.Required {
+			if err := add(req.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, id := range ids {
+		if err := add(id); err != nil {
+			return nil, err
+		}
+	}
+	out := *set
+	out.Rules = nil
+	for _, r := range set.Rules {
+		if keep[r.ID] {
+			out.Rules = append(out.Rules, r)
+		}
+	}
+	return &out, nil
 }
 
 // configRoot is the folder whose .leakhound.toml and .leakhoundignore

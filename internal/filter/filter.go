@@ -6,6 +6,7 @@
 package filter
 
 import (
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -136,14 +137,21 @@ func isGeneric(f *detect.Finding) bool {
 
 // Inline drops findings whose line carries an allow comment:
 // "leakhound:allow", or "gitleaks:allow" for teams migrating from gitleaks.
-type Inline struct{}
+type Inline struct {
+	// NoGitleaks ignores gitleaks:allow (gitleaks' --ignore-gitleaks-allow);
+	// leakhound:allow still counts.
+	NoGitleaks bool
+}
 
 // Name returns "inline-allow".
 func (Inline) Name() string { return "inline-allow" }
 
 // Drop reports whether the finding's line holds an allow marker.
-func (Inline) Drop(f *detect.Finding) (bool, string) {
+func (in Inline) Drop(f *detect.Finding) (bool, string) {
 	for _, m := range [...]string{"leakhound:allow", "gitleaks:allow"} {
+		if in.NoGitleaks && m == "gitleaks:allow" {
+			continue
+		}
 		if strings.Contains(f.Line, m) {
 			return true, "line carries " + m
 		}
@@ -212,7 +220,8 @@ func NewGlobal(set *rules.Set) *Global {
 
 // skipsOnPath reports whether a path match alone satisfies a.
 func skipsOnPath(a *rules.Allowlist) bool {
-	return len(a.Paths) > 0 && !(a.And && (len(a.Regexes) > 0 || len(a.Stopwords) > 0))
+	return len(a.Paths) > 0 && len(a.TargetRules) == 0 &&
+		!(a.And && (len(a.Regexes) > 0 || len(a.Stopwords) > 0 || len(a.Commits) > 0))
 }
 
 // Name returns "global-allowlist".
@@ -221,8 +230,12 @@ func (*Global) Name() string { return "global-allowlist" }
 // Drop reports whether a global allowlist matches the finding.
 func (g *Global) Drop(f *detect.Finding) (bool, string) {
 	for i := range g.lists {
-		if Allowed(&g.lists[i], f) {
-			return true, describe("global allowlist", &g.lists[i])
+		a := &g.lists[i]
+		if len(a.TargetRules) > 0 && !slices.Contains(a.TargetRules, f.RuleID) {
+			continue
+		}
+		if Allowed(a, f) {
+			return true, describe("global allowlist", a)
 		}
 	}
 	return false, ""
@@ -259,8 +272,8 @@ func describe(kind string, a *rules.Allowlist) string {
 // "or" any criterion that is set suffices; with "and" all that are set
 // must hold.
 func Allowed(a *rules.Allowlist, f *detect.Finding) bool {
-	var results [3]bool
-	var set [3]bool
+	var results [4]bool
+	var set [4]bool
 	if len(a.Regexes) > 0 {
 		set[0] = true
 		target := f.Secret
@@ -296,6 +309,15 @@ func Allowed(a *rules.Allowlist, f *detect.Finding) bool {
 			}
 		}
 	}
+	if len(a.Commits) > 0 {
+		set[3] = true
+		for _, c := range a.Commits {
+			if f.Commit != "" && strings.HasPrefix(f.Commit, strings.ToLower(c)) {
+				results[3] = true
+				break
+			}
+		}
+	}
 	any, all := false, true
 	for i := range set {
 		if !set[i] {
@@ -305,7 +327,7 @@ func Allowed(a *rules.Allowlist, f *detect.Finding) bool {
 		all = all && results[i]
 	}
 	if a.And {
-		return all && (set[0] || set[1] || set[2])
+		return all && (set[0] || set[1] || set[2] || set[3])
 	}
 	return any
 }

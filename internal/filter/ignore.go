@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/leakhound/leakhound/detect"
@@ -12,11 +13,22 @@ import (
 
 // Ignore drops findings whose fingerprint is listed in an ignore file
 // (.leakhoundignore): one fingerprint per line, '#' starts a comment.
-type Ignore struct{ fps map[string]bool }
+// gitleaks' fingerprints (.gitleaksignore: "commit:file:rule:line" or
+// "file:rule:line") are honoured too, matched on the finding's commit,
+// path, rule and line.
+type Ignore struct {
+	fps map[string]bool
+	gl  map[glKey]bool
+}
+
+type glKey struct {
+	commit, path, rule string
+	line               int
+}
 
 // ParseIgnore reads an ignore file's content.
 func ParseIgnore(r io.Reader) (*Ignore, error) {
-	ig := &Ignore{fps: map[string]bool{}}
+	ig := &Ignore{fps: map[string]bool{}, gl: map[glKey]bool{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 4096), 1<<20)
 	for sc.Scan() {
@@ -26,6 +38,11 @@ func ParseIgnore(r io.Reader) (*Ignore, error) {
 		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
+		}
+		// A leakhound hash may be all digits, so a line that reads as a
+		// gitleaks fingerprint counts as both.
+		if k, ok := parseGitleaksFingerprint(line); ok {
+			ig.gl[k] = true
 		}
 		ig.fps[line] = true
 	}
@@ -53,6 +70,60 @@ func LoadIgnore(path string) (*Ignore, error) {
 	return ig, nil
 }
 
+// parseGitleaksFingerprint reads "[commit:]file:rule:line", the form
+// gitleaks writes (its last field, a line number, tells it from
+// leakhound's, whose last field is a hash). A path may hold colons.
+func parseGitleaksFingerprint(s string) (glKey, bool) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return glKey{}, false
+	}
+	n, err := strconv.Atoi(s[i+1:])
+	if err != nil || n < 0 {
+		return glKey{}, false
+	}
+	rest := s[:i]
+	j := strings.LastIndexByte(rest, ':')
+	if j <= 0 {
+		return glKey{}, false
+	}
+	k := glKey{path: rest[:j], rule: rest[j+1:], line: n}
+	if c, p, ok := strings.Cut(k.path, ":"); ok && isCommitID(c) {
+		k.commit, k.path = strings.ToLower(c), p
+	}
+	return k, true
+}
+
+func isCommitID(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// Merge adds other's entries to ig (a .leakhoundignore and a
+// .gitleaksignore side by side); either may be nil.
+func (ig *Ignore) Merge(other *Ignore) *Ignore {
+	switch {
+	case ig == nil:
+		return other
+	case other == nil:
+		return ig
+	}
+	for k := range other.fps {
+		ig.fps[k] = true
+	}
+	for k := range other.gl {
+		ig.gl[k] = true
+	}
+	return ig
+}
+
 // Len returns the number of fingerprints.
 func (ig *Ignore) Len() int { return len(ig.fps) }
 
@@ -63,6 +134,12 @@ func (*Ignore) Name() string { return "ignore-file" }
 func (ig *Ignore) Drop(f *detect.Finding) (bool, string) {
 	if ig.fps[f.Fingerprint] {
 		return true, "fingerprint listed in ignore file"
+	}
+	// A gitleaks entry without a commit holds in every commit, as in
+	// gitleaks.
+	if len(ig.gl) > 0 && (ig.gl[glKey{commit: f.Commit, path: f.Path, rule: f.RuleID, line: f.StartLine}] ||
+		ig.gl[glKey{path: f.Path, rule: f.RuleID, line: f.StartLine}]) {
+		return true, "gitleaks fingerprint listed in ignore file"
 	}
 	return false, ""
 }

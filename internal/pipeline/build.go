@@ -25,6 +25,8 @@ type Options struct {
 	// DecodeDepth, when not nil, is how many layers of encoding the
 	// detector undoes (--max-decode-depth); nil keeps the default.
 	DecodeDepth *int
+	// IgnoreGitleaksAllow makes gitleaks:allow comments count for nothing.
+	IgnoreGitleaksAllow bool
 	// Log receives warnings, and at debug level every dropped candidate
 	// (rule, path, line and reason; never the secret). Nil is silent.
 	Log *slog.Logger
@@ -40,7 +42,7 @@ func New(set *rules.Set, opt Options) *Scanner {
 			opt.Log.Debug("dropped candidate", "rule", d.RuleID, "path", d.Path, "line", d.Line, "stage", d.Stage, "reason", d.Reason)
 		}
 	}
-	stages := []filter.Stage{filter.Inline{}, filter.NewRuleAllowlists(set), filter.NewGlobal(set)}
+	stages := []filter.Stage{filter.Inline{NoGitleaks: opt.IgnoreGitleaksAllow}, filter.NewRuleAllowlists(set), filter.NewGlobal(set)}
 	if opt.MinConfidence > rules.ConfidenceLow {
 		stages = append(stages, filter.MinConfidence(opt.MinConfidence))
 	}

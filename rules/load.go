@@ -127,6 +127,41 @@ func (ld Loader) parse(data []byte, name string, depth int) (*Set, error) {
 	return set, nil
 }
 
+// decodeCheck decodes the [check] table.
+func (d *decoder) decodeCheck(v any) *CheckConfig {
+	line := func(k string) int { return d.lines.key("check", k) }
+	m, ok := v.(map[string]any)
+	if !ok {
+		d.errs.Add(d.file, line(""), "", "check must be a table")
+		return nil
+	}
+	d.unknown(m, checkKeys, line, "", "[check]: ")
+	c := &CheckConfig{SecretsDirs: d.strs(m, "secrets_dirs", line("secrets_dirs"), ""),
+		DevSecrets: d.strs(m, "dev_secrets", line("dev_secrets"), ""), ExemptKeys: d.strs(m, "exempt_keys", line("exempt_keys"), "")}
+	for _, e := range c.ExemptKeys {
+		if _, err := regexp.Compile(e); err != nil {
+			d.errs.Add(d.file, line("exempt_keys"), "", "[check] exempt_keys %q does not compile: %v", e, err)
+		}
+	}
+	if pv, ok := m["parity"]; ok {
+		tables, ok := tableArray(pv)
+		if !ok {
+			d.errs.Add(d.file, line("parity"), "", "[check] parity must be an array of tables ([[check.parity]])")
+		}
+		for j, pm := range tables {
+			pline := func(k string) int { return d.lines.key(fmt.Sprintf("check.parity.%d", j), k) }
+			d.unknown(pm, parityKeys, pline, "", "[[check.parity]]: ")
+			p := Parity{Environments: d.strs(pm, "environments", pline("environments"), ""), Defaults: d.strs(pm, "defaults", pline("defaults"), "")}
+			p.Reference, _ = d.str(pm, "reference", pline("reference"), "")
+			if p.Reference == "" || len(p.Environments) == 0 {
+				d.errs.Add(d.file, pline(""), "", "[[check.parity]] needs a reference file and environments")
+			}
+			c.Parity = append(c.Parity, p)
+		}
+	}
+	return c
+}
+
 // exemption is a top-level [[low_entropy]] entry: a rule (the config's
 // own or an inherited one) whose format is low-entropy by design.
 type exemption struct {
@@ -265,7 +300,7 @@ func (ld Loader) extend(set *Set, ext *extension, name string, depth int) (*Set,
 	for _, r := range set.Rules {
 		own[r.ID] = true
 	}
-	out := &Set{Title: set.Title, Source: set.Source}
+	out := &Set{Title: set.Title, Source: set.Source, Check: set.Check}
 	for _, r := range base.Rules {
 		if !disabled[r.ID] && !own[r.ID] {
 			out.Rules = append(out.Rules, r)
@@ -289,7 +324,9 @@ type decoder struct {
 }
 
 var (
-	topKeys       = []string{"title", "description", "version", "min_version", "extend", "allowlist", "allowlists", "rules", "low_entropy"}
+	topKeys       = []string{"title", "description", "version", "min_version", "extend", "allowlist", "allowlists", "rules", "low_entropy", "check"}
+	checkKeys     = []string{"secrets_dirs", "dev_secrets", "exempt_keys", "parity"}
+	parityKeys    = []string{"reference", "environments", "defaults"}
 	requiredKeys  = []string{"id", "within_lines", "within_columns"}
 	exemptionKeys = []string{"rule", "reason", "min_bits"}
 	extendKeys    = []string{"use_default", "path", "disabled_rules", "url"}
@@ -367,6 +404,9 @@ func (d *decoder) decodeSet(raw map[string]any) (*Set, *extension) {
 			table := fmt.Sprintf("allowlists.%d", j)
 			set.Allowlists = append(set.Allowlists, d.decodeAllowlist(m, "", func(k string) int { return d.lines.key(table, k) }))
 		}
+	}
+	if v, ok := raw["check"]; ok {
+		set.Check = d.decodeCheck(v)
 	}
 	if v, ok := raw["rules"]; ok {
 		tables, ok := tableArray(v)

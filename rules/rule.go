@@ -192,6 +192,29 @@ func (r *Rule) DefaultConfidence() Confidence {
 	return ConfidenceHigh
 }
 
+// CheckConfig configures `leakhound check` (the [check] table): folders
+// whose files must be SOPS files, files of plaintext development secrets
+// held to 128 bits, key names exempt from that, and the environments
+// whose keys must match a reference file's.
+type CheckConfig struct {
+	SecretsDirs, DevSecrets, ExemptKeys []string
+	Parity                              []Parity
+	// Exempt, set by the caller, reports whether a value is of a vendor
+	// format that is low-entropy by design; nil exempts none.
+	Exempt func(value string) bool
+}
+
+// VendorExempt reports whether value is exempt from the development
+// secrets' entropy floor as a low-entropy vendor format.
+func (c *CheckConfig) VendorExempt(value string) bool { return c.Exempt != nil && c.Exempt(value) }
+
+// Parity is one reference file (production) and the environments that
+// must define its keys, directly or through defaults files (globs).
+type Parity struct {
+	Reference              string
+	Environments, Defaults []string
+}
+
 // Set is a whole configuration: its rules, in file order, and the global
 // allowlists applied to every rule's candidates.
 type Set struct {
@@ -200,6 +223,9 @@ type Set struct {
 	Allowlists []Allowlist
 	// Source names where the set came from (a path, or "default").
 	Source string
+	// Check configures `leakhound check`; nil when the file has no
+	// [check] table.
+	Check *CheckConfig
 }
 
 // ByID returns the rule with the given id, or nil.

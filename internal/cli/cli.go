@@ -76,6 +76,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runScan(ctx, "audit", rest, env)
 	case "mask":
 		return runMask(ctx, rest, env)
+	case "check":
+		return runCheck(ctx, rest, env)
 	case "detect", "protect":
 		return runGitleaksCommand(ctx, cmd, rest, env)
 	case "hook":
@@ -134,6 +136,7 @@ Usage:
   leakhound git [REPO] [flags]        scan a repository's history (all refs; --branch, --range, --since, --until)
   leakhound git --staged [REPO]       scan what the next commit would add (for a pre-commit hook)
   leakhound audit [REPO]              the rotation worklist: every secret in history, grouped, dated, located (text, json, markdown, html)
+  leakhound check [PATH]              check SOPS secrets files: nothing plaintext, every environment complete, the right keys
   leakhound mask                      copy stdin to stdout with every secret replaced by *** (a filter for CI logs)
   leakhound hook pre-push             scan what a push sends (for a pre-push hook; reads git's input)
   leakhound hook install [--pre-push] install leakhound as the repository's pre-commit (or pre-push) hook

@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -252,5 +254,36 @@ func TestDebugLogHoldsNoSecret(t *testing.T) {
 		if len(f.Secret) >= 8 && strings.Contains(r.stderr, f.Secret) {
 			t.Errorf("debug log holds a secret reported by %d findings' scan (first chars %.4s)", len(fs), f.Secret)
 		}
+	}
+}
+
+// TestFaultReportNeverHalfWritten: a report whose writing fails midway
+// leaves the previous report as it was and no temporary file behind; one
+// that succeeds replaces it whole, owner-only.
+func TestFaultReportNeverHalfWritten(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(path, []byte("previous report\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := writeReport(path, io.Discard, func(w io.Writer) error {
+		io.WriteString(w, `[{"rule_id": "half`)
+		return errors.New("disk full")
+	})
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("error %v, want one naming the path", err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "previous report\n" {
+		t.Errorf("a failed write changed the report to %q", data)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	if err := writeReport(path, io.Discard, func(w io.Writer) error { _, err := io.WriteString(w, "[]\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(path)
+	if data, _ := os.ReadFile(path); string(data) != "[]\n" || info.Mode().Perm() != 0o600 {
+		t.Errorf("report %q mode %v, want the new content, owner-only", data, info.Mode().Perm())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"regexp"
 	"time"
 
@@ -49,17 +50,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	if len(pos) == 1 {
 		root = pos[0]
 	}
-	log, err := newLogger(f.logLevel, env.Stderr)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
-	}
-	rep, err := report.New(f.format)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
-	}
-	set, _, err := loadConfig(f.config, root, env, log)
+	log, rep, set, err := commandSetup(f, root, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
@@ -120,4 +111,19 @@ func lowEntropyVendor(set *rules.Set) func(string) bool {
 		}
 		return false
 	}
+}
+
+// commandSetup is what check and mask need before they start: the logger,
+// the reporter for --report-format, and the configuration for root.
+func commandSetup(f scanFlags, root string, env Env) (*slog.Logger, report.Reporter, *rules.Set, error) {
+	log, err := newLogger(f.logLevel, env.Stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rep, err := report.New(f.format)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	set, _, err := loadConfig(f.config, root, env, log)
+	return log, rep, set, err
 }

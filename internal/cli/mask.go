@@ -54,17 +54,7 @@ func runMask(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "leakhound mask: takes no arguments (got %q); pipe the log to it\n", pos[0])
 		return ExitError
 	}
-	log, err := newLogger(f.logLevel, env.Stderr)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
-	}
-	rep, err := report.New(f.format)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
-	}
-	set, _, err := loadConfig(f.config, ".", env, log)
+	log, rep, set, err := commandSetup(f, ".", env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError

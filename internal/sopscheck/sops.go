@@ -274,32 +274,18 @@ func (m Metadata) MustEncrypt(v Value) (bool, error) {
 		m.UnencryptedCommentRegex == "" && m.EncryptedCommentRegex == "" {
 		unSuffix = "_unencrypted"
 	}
-	compile := func(s string) (*regexp.Regexp, error) {
-		if s == "" {
-			return nil, nil
+	var res [4]*regexp.Regexp // encrypted, unencrypted, encrypted comment, unencrypted comment
+	for i, src := range [4]string{m.EncryptedRegex, m.UnencryptedRegex, m.EncryptedCommentRegex, m.UnencryptedCommentRegex} {
+		if src == "" {
+			continue
 		}
-		re, err := regexp.Compile(s)
+		re, err := regexp.Compile(src)
 		if err != nil {
-			return nil, fmt.Errorf("sops metadata: regex %q does not compile: %w", s, err)
+			return false, fmt.Errorf("sops metadata: regex %q does not compile: %w", src, err)
 		}
-		return re, nil
+		res[i] = re
 	}
-	encRe, err := compile(m.EncryptedRegex)
-	if err != nil {
-		return false, err
-	}
-	unRe, err := compile(m.UnencryptedRegex)
-	if err != nil {
-		return false, err
-	}
-	encCom, err := compile(m.EncryptedCommentRegex)
-	if err != nil {
-		return false, err
-	}
-	unCom, err := compile(m.UnencryptedCommentRegex)
-	if err != nil {
-		return false, err
-	}
+	encRe, unRe, encCom, unCom := res[0], res[1], res[2], res[3]
 	for _, k := range v.Path {
 		switch {
 		case unSuffix != "" && strings.HasSuffix(k, unSuffix):

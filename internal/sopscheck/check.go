@@ -151,13 +151,13 @@ func (c *checker) file(abs, rel string) {
 }
 
 func (c *checker) plaintext(rel string, f *File) {
+	sel, err := f.Meta.Selectors()
+	if err != nil {
+		c.errs = append(c.errs, fmt.Errorf("%s: %w", rel, err))
+		return
+	}
 	for _, v := range f.Values {
-		must, err := f.Meta.MustEncrypt(v)
-		if err != nil {
-			c.errs = append(c.errs, fmt.Errorf("%s: %w", rel, err))
-			return
-		}
-		if must && !IsEncrypted(v.Value) && v.Value != "" {
+		if sel.MustEncrypt(v) && !IsEncrypted(v.Value) && v.Value != "" {
 			c.add(RulePlaintext, rel, v.Line, rules.High, v.Value,
 				fmt.Sprintf("%s is plaintext in a SOPS file, whose settings say it must be encrypted", v.Key()))
 		}

@@ -269,42 +269,64 @@ func flatMeta(flat map[string]string) Metadata {
 // subtrees alone; the comment selectors do the same by the comment above
 // a key.
 func (m Metadata) MustEncrypt(v Value) (bool, error) {
-	unSuffix := m.UnencryptedSuffix
-	if unSuffix == "" && m.EncryptedSuffix == "" && m.UnencryptedRegex == "" && m.EncryptedRegex == "" &&
-		m.UnencryptedCommentRegex == "" && m.EncryptedCommentRegex == "" {
-		unSuffix = "_unencrypted"
+	sel, err := m.Selectors()
+	if err != nil {
+		return false, err
 	}
-	var res [4]*regexp.Regexp // encrypted, unencrypted, encrypted comment, unencrypted comment
-	for i, src := range [4]string{m.EncryptedRegex, m.UnencryptedRegex, m.EncryptedCommentRegex, m.UnencryptedCommentRegex} {
-		if src == "" {
+	return sel.MustEncrypt(v), nil
+}
+
+// Selectors are a file's SOPS settings, compiled once for all its values.
+type Selectors struct {
+	unSuffix, encSuffix                string
+	encRe, unRe, encComment, unComment *regexp.Regexp
+}
+
+// Selectors compiles m's settings; a regex that does not compile is an
+// error naming it.
+func (m Metadata) Selectors() (*Selectors, error) {
+	sel := &Selectors{unSuffix: m.UnencryptedSuffix, encSuffix: m.EncryptedSuffix}
+	if sel.unSuffix == "" && m.EncryptedSuffix == "" && m.UnencryptedRegex == "" && m.EncryptedRegex == "" &&
+		m.UnencryptedCommentRegex == "" && m.EncryptedCommentRegex == "" {
+		sel.unSuffix = "_unencrypted"
+	}
+	for _, x := range []struct {
+		src string
+		dst **regexp.Regexp
+	}{{m.EncryptedRegex, &sel.encRe}, {m.UnencryptedRegex, &sel.unRe}, {m.EncryptedCommentRegex, &sel.encComment}, {m.UnencryptedCommentRegex, &sel.unComment}} {
+		if x.src == "" {
 			continue
 		}
-		re, err := regexp.Compile(src)
+		re, err := regexp.Compile(x.src)
 		if err != nil {
-			return false, fmt.Errorf("sops metadata: regex %q does not compile: %w", src, err)
+			return nil, fmt.Errorf("sops metadata: regex %q does not compile: %w", x.src, err)
 		}
-		res[i] = re
+		*x.dst = re
 	}
-	encRe, unRe, encCom, unCom := res[0], res[1], res[2], res[3]
+	return sel, nil
+}
+
+// MustEncrypt is Metadata.MustEncrypt with the settings compiled.
+func (sel *Selectors) MustEncrypt(v Value) bool {
 	for _, k := range v.Path {
 		switch {
-		case unSuffix != "" && strings.HasSuffix(k, unSuffix):
-			return false, nil
-		case unRe != nil && unRe.MatchString(k):
-			return false, nil
-		case m.EncryptedSuffix != "" && strings.HasSuffix(k, m.EncryptedSuffix):
-			return true, nil
-		case encRe != nil && encRe.MatchString(k):
-			return true, nil
+		case sel.unSuffix != "" && strings.HasSuffix(k, sel.unSuffix):
+			return false
+		case sel.unRe != nil && sel.unRe.MatchString(k):
+			return false
+		case sel.encSuffix != "" && strings.HasSuffix(k, sel.encSuffix):
+			return true
+		case sel.encRe != nil && sel.encRe.MatchString(k):
+			return true
 		}
 	}
 	switch {
-	case unCom != nil && unCom.MatchString(v.Comment):
-		return false, nil
-	case encCom != nil:
-		return encCom.MatchString(v.Comment), nil
-	case m.EncryptedSuffix != "" || encRe != nil:
-		return false, nil // only the selected subtrees are encrypted
+	case sel.unComment != nil && sel.unComment.MatchString(v.Comment):
+		return false
+	case sel.encComment != nil:
+		return sel.encComment.MatchString(v.Comment)
+	case sel.encSuffix != "" || sel.encRe != nil:
+		return false // only the selected subtrees are encrypted
 	}
-	return true, nil
+	return true
 }

@@ -222,7 +222,11 @@ func sortedCounts(m map[string]int) []string {
 func writeText(w io.Writer, r *Report, opt Options) error {
 	bw := bufio.NewWriter(w)
 	sum := Summarize(r)
-	fmt.Fprintf(bw, "leakhound audit of %s (HEAD %s %s)\n", printable(r.Repository), short(r.Head), r.HeadRef)
+	head := "no commits on the default branch"
+	if r.Head != "" {
+		head = "HEAD " + short(r.Head) + " " + r.HeadRef
+	}
+	fmt.Fprintf(bw, "leakhound audit of %s (%s)\n", printable(r.Repository), printable(head))
 	fmt.Fprintf(bw, "%d secret(s) to rotate: %d still in HEAD, %d removed, %d reused in several places\n\n",
 		sum.Secrets, sum.StillPresent, sum.Removed, sum.Reused)
 	for i := range r.Secrets {

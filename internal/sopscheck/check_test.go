@@ -1,29 +1,16 @@
 package sopscheck
 
 import (
-	"os"
-	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/leakhound/leakhound/internal/testkit"
 	"github.com/leakhound/leakhound/rules"
 )
 
 const enc = "ENC[AES256_GCM,data:cXdlcnR5,iv:aXY=,tag:dGFn,type:str]"
-
-func write(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // problems runs Check and returns "rule path:line" for each problem.
 func problems(t *testing.T, root string, cfg *rules.CheckConfig) []string {
@@ -34,28 +21,15 @@ func problems(t *testing.T, root string, cfg *rules.CheckConfig) []string {
 	}
 	var out []string
 	for _, f := range fs {
-		out = append(out, f.RuleID+" "+f.Path+":"+itoa(f.StartLine))
+		out = append(out, f.RuleID+" "+f.Path+":"+strconv.Itoa(f.StartLine))
 	}
 	sort.Strings(out)
 	return out
 }
 
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
-}
-
 func TestPlaintextBySOPSSettings(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{
+	testkit.WriteTree(t, root, map[string]string{
 		// Default settings: everything but *_unencrypted is encrypted.
 		"a.yaml": "db:\n  password: " + enc + "\n  host_unencrypted: db.internal\n  user: app\napi_token: plain\nsops:\n  version: 3.9.0\n",
 		// encrypted_regex: only matching subtrees are encrypted.
@@ -88,7 +62,7 @@ func TestPlaintextBySOPSSettings(t *testing.T) {
 
 func TestSecretsFolderParityRecipientsDevSecrets(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{
+	testkit.WriteTree(t, root, map[string]string{
 		".sops.yaml":               "creation_rules:\n  - path_regex: secrets/production\\.yaml$\n    age: age1prod\n  - path_regex: .*\n    age: age1dev,age1ops\n",
 		"secrets/production.yaml":  "db:\n  password: " + enc + "\n  user: " + enc + "\napi_key: " + enc + "\nsops:\n  age:\n    - recipient: age1prod\n  version: 3.9.0\n",
 		"secrets/staging.yaml":     "db:\n  password: " + enc + "\nsops:\n  age:\n    - recipient: age1dev\n  version: 3.9.0\n",
@@ -121,7 +95,7 @@ func TestSecretsFolderParityRecipientsDevSecrets(t *testing.T) {
 
 func TestParseErrorsNameTheFile(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{"secrets/bad.yaml": "a: [unclosed\nsops: x\n"})
+	testkit.WriteTree(t, root, map[string]string{"secrets/bad.yaml": "a: [unclosed\nsops: x\n"})
 	_, errs := Check(root, &rules.CheckConfig{SecretsDirs: []string{"secrets/"}})
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "secrets/bad.yaml") {
 		t.Errorf("errors %v, want one naming the file", errs)

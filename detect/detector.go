@@ -51,6 +51,11 @@ type Detector struct {
 	// byID then holds those rules.
 	composite bool
 	byID      map[string]*rules.Rule
+	// farKw marks the keywords of rules whose window reaches past
+	// farWindow bytes (see DetectChanged); nearReach is the largest
+	// window of the others.
+	farKw     []bool
+	nearReach int
 }
 
 type compiled struct {
@@ -124,7 +129,17 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 		d.kwRules = append(d.kwRules, nil)
 	}
 	d.keywords = newKeywordIndex(kws)
-	d.scratches.New = func() any { return &scratch{windows: make([][]span, len(d.rules))} }
+	d.farKw = make([]bool, len(kws))
+	for k, rs := range d.kwRules {
+		for _, ri := range rs {
+			if w := d.rules[ri].Window; w > farWindow {
+				d.farKw[k] = true
+			} else {
+				d.nearReach = max(d.nearReach, w)
+			}
+		}
+	}
+	d.scratches.New = func() any { return &scratch{windows: make([][]window, len(d.rules))} }
 	return d
 }
 
@@ -149,10 +164,17 @@ func (d *Detector) Compile(want func(*rules.Rule) bool) error {
 
 type span struct{ lo, hi int }
 
+// window is a rule's regex window; kwEnd is the end of the last line a
+// keyword hit built it from (before the rule's multi-line reach).
+type window struct {
+	span
+	kwEnd int
+}
+
 // scratch is per-call working memory, pooled to keep Detect allocation-free
 // on fragments without hits.
 type scratch struct {
-	windows [][]span // rule → windows to run its regex on
+	windows [][]window // rule → windows to run its regex on
 	active  []int32  // rules with at least one window, in first-hit order
 }
 
@@ -162,24 +184,7 @@ type scratch struct {
 // encoded text (base64, hex, percent-encoding, escaped strings) are
 // included, pointing at the encoded bytes (see decode.go).
 func (d *Detector) Detect(f *Fragment) ([]Finding, error) {
-	var lines *lineSpans
-	if d.decodeDepth > 0 {
-		lines = getLineSpans()
-		defer lineSpanPool.Put(lines)
-	}
-	out, err := d.detect(f, lines)
-	if lines != nil && len(lines.s) > 0 {
-		var derr error
-		out, derr = d.decodePass(out, f, lines, d.decodeDepth, span{0, len(f.Content)})
-		if err == nil {
-			err = derr
-		}
-	}
-	locate(out, f)
-	if d.composite {
-		out = d.compose(out)
-	}
-	return out, err
+	return d.run(f, nil, nil)
 }
 
 // compose applies gitleaks-style composite rules to a fragment's located
@@ -221,14 +226,30 @@ func within(d, bound int) bool {
 // lines (bounded as by lineBounds) holding a keyword hit, rule keyword or
 // decode trigger, are appended to it in order, for the decoders.
 func (d *Detector) detect(f *Fragment, lines *lineSpans) ([]Finding, error) {
+	return d.detectIn(f, lines, nil, nil)
+}
+
+// detectIn is detect with the keyword pass limited to ranges (line
+// aligned, sorted; nil means all of f), windows still reaching into the
+// rest of f. When memo is not nil, far-reaching rules' keyword hits and
+// Kubernetes Secret markers are recorded in it.
+func (d *Detector) detectIn(f *Fragment, lines *lineSpans, ranges []span, memo *Memo) ([]Finding, error) {
 	sc := d.scratches.Get().(*scratch)
 	defer d.release(sc)
 	content := f.Content
-	d.keywords.scan(content, func(end int, kw int32) bool {
-		if lines != nil && kw >= d.secretKw {
+	hit := func(end int, kw int32) bool {
+		if kw >= d.secretKw {
 			// "kind: Secret": every line of a Kubernetes Secret may hold
 			// base64 under any name.
-			lines.all = true
+			if lines != nil {
+				lines.all = true
+			}
+			if memo != nil {
+				memo.Secret = true
+			}
+		}
+		if memo != nil && d.farKw[kw] {
+			memo.Anchors = append(memo.Anchors, end-d.keywords.lens[kw])
 		}
 		if lines != nil && (len(lines.s) == 0 || end > lines.s[len(lines.s)-1].hi) {
 			// Overlapping lines (hits on one long line) merge, so no
@@ -244,10 +265,16 @@ func (d *Detector) detect(f *Fragment, lines *lineSpans) ([]Finding, error) {
 			d.addWindow(sc, ri, content, end-d.keywords.lens[kw], end)
 		}
 		return true
-	})
+	}
+	if ranges == nil {
+		d.keywords.scan(content, hit)
+	}
+	for _, r := range ranges {
+		d.keywords.scan(content[r.lo:r.hi], func(end int, kw int32) bool { return hit(r.lo+end, kw) })
+	}
 	for _, ri := range d.unkeyed {
 		sc.active = append(sc.active, ri)
-		sc.windows[ri] = append(sc.windows[ri], span{0, len(content)})
+		sc.windows[ri] = append(sc.windows[ri], window{span{0, len(content)}, len(content)})
 	}
 	var out []Finding
 	var errs []error
@@ -262,7 +289,7 @@ func (d *Detector) detect(f *Fragment, lines *lineSpans) ([]Finding, error) {
 			continue
 		}
 		for _, w := range sc.windows[ri] {
-			out = d.match(out, c, re, f, w)
+			out = d.match(out, c, re, f, w.span)
 		}
 	}
 	for _, ri := range d.pathOnly {
@@ -288,8 +315,11 @@ func (d *Detector) release(sc *scratch) {
 // costs one regex run.
 func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) {
 	ws := sc.windows[ri]
-	if n := len(ws); n > 0 && lo >= ws[n-1].lo && hi <= ws[n-1].hi {
-		return // already covered: the common case for repeated keywords
+	if n := len(ws); n > 0 && lo >= ws[n-1].lo && hi <= ws[n-1].kwEnd {
+		// Already covered: the common case for repeated keywords. Only
+		// a hit on a line an earlier hit's window was built from is
+		// covered; one merely inside the window may reach further.
+		return
 	}
 	start := lo - maxLineReach
 	if start < 0 {
@@ -305,6 +335,7 @@ func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) 
 	if i := bytes.IndexByte(content[hi:end], '\n'); i >= 0 {
 		end = hi + i
 	}
+	kwEnd := end
 	if extra := d.rules[ri].Window; extra > 0 {
 		end += extra
 		if end > len(content) {
@@ -323,15 +354,14 @@ func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) 
 		}
 	}
 	if n := len(ws); n > 0 && (start <= ws[n-1].hi || (start <= ws[n-1].hi+mergeGap && end-ws[n-1].lo <= maxMerged)) {
-		if end > ws[n-1].hi {
-			ws[n-1].hi = end
-		}
+		ws[n-1].hi = max(ws[n-1].hi, end)
+		ws[n-1].kwEnd = max(ws[n-1].kwEnd, kwEnd)
 		return
 	}
 	if len(ws) == 0 {
 		sc.active = append(sc.active, ri)
 	}
-	sc.windows[ri] = append(ws, span{start, end})
+	sc.windows[ri] = append(ws, window{span{start, end}, kwEnd})
 }
 
 // match runs one rule's regex on one window and appends what passes the

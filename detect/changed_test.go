@@ -1,0 +1,194 @@
+package detect_test
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/leakhound/leakhound/config"
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/rules"
+)
+
+// edit builds a new version of old by a few random line edits and
+// returns it with the changed ranges and copies a delta would describe.
+func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []detect.Span, []detect.Copy) {
+	lines := bytes.SplitAfter(old, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	type piece struct {
+		b    []byte
+		from int // offset in old, or -1 when inserted
+	}
+	var pieces []piece
+	off := 0
+	for _, l := range lines {
+		pieces = append(pieces, piece{l, off})
+		off += len(l)
+	}
+	for range 1 + rng.IntN(4) {
+		at := rng.IntN(len(pieces) + 1)
+		switch rng.IntN(5) {
+		case 0, 1: // insert a line from elsewhere (it may hold a secret)
+			d := donor[rng.IntN(len(donor))]
+			pieces = slices.Insert(pieces, at, piece{d, -1})
+		case 2: // delete a line
+			if at < len(pieces) {
+				pieces = slices.Delete(pieces, at, at+1)
+			}
+		case 3: // change a line in its middle
+			if at < len(pieces) && len(pieces[at].b) > 4 {
+				p := pieces[at]
+				cut := 1 + rng.IntN(len(p.b)-2)
+				mid := []byte(fmt.Sprintf("x%d", rng.IntN(100)))
+				var a, c piece
+				a, c = piece{p.b[:cut], -1}, piece{p.b[cut:], -1}
+				if p.from >= 0 {
+					a.from, c.from = p.from, p.from+cut
+				}
+				pieces = slices.Replace(pieces, at, at+1, a, piece{mid, -1}, c)
+			}
+		case 4: // move a line
+			if at < len(pieces) {
+				p := pieces[at]
+				pieces = slices.Delete(pieces, at, at+1)
+				to := rng.IntN(len(pieces) + 1)
+				pieces = slices.Insert(pieces, to, p)
+			}
+		}
+	}
+	var out []byte
+	var changed []detect.Span
+	var copies []detect.Copy
+	for _, p := range pieces {
+		at := len(out)
+		out = append(out, p.b...)
+		if p.from < 0 {
+			changed = append(changed, detect.Span{Lo: at, Hi: len(out)})
+			continue
+		}
+		if n := len(copies); n > 0 && copies[n-1].To+copies[n-1].Len == at && copies[n-1].From+copies[n-1].Len == p.from {
+			copies[n-1].Len += len(p.b)
+			continue
+		}
+		if at > 0 {
+			changed = append(changed, detect.Span{Lo: at, Hi: at}) // a seam
+		}
+		copies = append(copies, detect.Copy{To: at, From: p.from, Len: len(p.b)})
+	}
+	// Merge touching changes as a delta's instructions would be.
+	merged := changed[:0]
+	for _, c := range changed {
+		if n := len(merged); n > 0 && c.Lo <= merged[n-1].Hi {
+			merged[n-1].Hi = max(merged[n-1].Hi, c.Hi)
+			continue
+		}
+		merged = append(merged, c)
+	}
+	return out, merged, copies
+}
+
+func key(f detect.Finding) string {
+	return fmt.Sprintf("%s %d-%d %d:%d-%d:%d %q %q %v %v", f.RuleID, f.Start, f.End, f.StartLine, f.StartColumn,
+		f.EndLine, f.EndColumn, f.Secret, f.Line, f.Tags, f.Confidence)
+}
+
+func keys(fs []detect.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, key(f))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestDetectChangedEqualsDetect edits every file of the accuracy corpus
+// at random, many times over, and checks that the findings of each new
+// version built from the previous one's (Carry plus DetectChanged) are
+// exactly those of scanning it whole.
+func TestDetectChangedEqualsDetect(t *testing.T) {
+	set, err := rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := detect.New(set, nil)
+	var files [][]byte
+	var donor [][]byte
+	root := filepath.Join("..", "testdata", "accuracy", "corpus")
+	err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, b)
+		for l := range strings.SplitAfterSeq(string(b), "\n") {
+			if strings.TrimSpace(l) != "" {
+				donor = append(donor, []byte(l))
+			}
+		}
+		return nil
+	})
+	if err != nil || len(files) < 40 {
+		t.Fatalf("corpus: %d files, %v", len(files), err)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	rounds := 12
+	if testing.Short() {
+		rounds = 3
+	}
+	checked, partial, withFindings := 0, 0, 0
+	for fi, content := range files {
+		old, memo, err := d.DetectMemo(&detect.Fragment{Content: content, StartLine: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for round := range rounds {
+			next, changed, copies := edit(rng, content, donor)
+			f := &detect.Fragment{Content: next, StartLine: 1}
+			want, err := d.Detect(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prior := detect.Memo{Secret: memo.Secret}
+			for _, a := range memo.Anchors {
+				for _, c := range copies {
+					if a >= c.From && a < c.From+c.Len {
+						prior.Anchors = append(prior.Anchors, c.To+a-c.From)
+					}
+				}
+			}
+			slices.Sort(prior.Anchors)
+			fresh, owned, nextMemo, err := d.DetectChanged(f, changed, prior)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := append(detect.Carry(old, copies, owned, next), fresh...)
+			if w, g := keys(want), keys(got); !slices.Equal(w, g) {
+				t.Fatalf("file %d round %d: changed %v, owned %v\nwant %d:\n%s\ngot %d:\n%s", fi, round, changed, owned,
+					len(w), strings.Join(w, "\n"), len(g), strings.Join(g, "\n"))
+			}
+			checked++
+			if len(want) > 0 {
+				withFindings++
+			}
+			if len(owned) != 1 || owned[0].Hi-owned[0].Lo < len(next) {
+				partial++
+			}
+			content, old, memo = next, want, nextMemo
+		}
+	}
+	t.Logf("%d versions checked, %d with findings, %d scanned in part", checked, withFindings, partial)
+	if partial < checked/2 {
+		t.Errorf("only %d of %d versions were scanned in part", partial, checked)
+	}
+}

@@ -94,7 +94,7 @@ func (d *Detector) DetectChanged(f *Fragment, changed []Span, prior Memo) ([]Fin
 	ranges := make([]span, 0, len(owned))
 	for _, o := range owned {
 		lo := lineStart(content, max(0, o.lo-d.nearReach-1))
-		hi := lineEndAt(content, min(len(content), o.hi+d.nearReach+mergeGap))
+		hi := o.hi
 		if n := len(ranges); n > 0 && lo <= ranges[n-1].hi {
 			ranges[n-1].hi = hi
 			continue

@@ -524,12 +524,7 @@ func (d *Detector) pathFinding(c *compiled, f *Fragment) Finding {
 // each finding, and sorts them. Positions are computed only here, for the
 // few candidates, never for the whole fragment.
 func locate(fs []Finding, f *Fragment) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		if fs[i].Start != fs[j].Start {
-			return fs[i].Start < fs[j].Start
-		}
-		return fs[i].RuleID < fs[j].RuleID
-	})
+	SortFindings(fs)
 	line, pos := f.StartLine, 0
 	if line < 1 {
 		line = 1
@@ -557,6 +552,17 @@ func locate(fs []Finding, f *Fragment) {
 		x.Line = string(lineText(f.Content, x.Start, x.End))
 		x.Fingerprint = Fingerprint(x)
 	}
+}
+
+// SortFindings orders one fragment's findings as Detect returns them: by
+// offset, then rule.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Start != fs[j].Start {
+			return fs[i].Start < fs[j].Start
+		}
+		return fs[i].RuleID < fs[j].RuleID
+	})
 }
 
 func lineStart(b []byte, at int) int {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leakhound/leakhound/internal/audit"
@@ -192,12 +193,21 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	}
 	var repo *gitplumb.Git
 	var state repoState
+	// Whether the repository is shallow or partial is only needed for the
+	// summary, so git is asked while the scan runs.
+	stateDone := func() error { return nil }
 	var staged *gitplumb.StagedDiff
 	if kind == "git" || kind == "audit" {
 		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil && g.staged {
 			staged, err = diffStaged(ctx, repo, pos[0], env)
 		} else if err == nil {
-			state, err = inspectRepo(ctx, repo)
+			done := make(chan error, 1)
+			go func() {
+				var err error
+				state, err = inspectRepo(ctx, repo)
+				done <- err
+			}()
+			stateDone = sync.OnceValue(func() error { return <-done })
 		}
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
@@ -294,10 +304,14 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		var ps *gitplumb.PackScan
 		res = sc.RunFinder(ctx, func(ev source.Events) source.Finder {
 			ps = &gitplumb.PackScan{Git: repo, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, Events: ev, Logger: log,
-				Progress: prog.Counters(), WantFacts: kind == "audit"}
+				Progress: prog.Counters(), WantFacts: kind == "audit", Incremental: sc.Detector}
 			return ps
 		})
 		prog.stop()
+		if err := stateDone(); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+			return ExitError
+		}
 		if kind == "audit" {
 			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), state.notes(res)...)
 		}
@@ -318,6 +332,10 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	})
 	elapsed := time.Since(start)
 	prog.stop()
+	if err := stateDone(); err != nil {
+		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+		return ExitError
+	}
 	if staged != nil {
 		return finish(ctx, res, rep, f, env, log, elapsed, "staged", stagedNotes(staged)...)
 	}

@@ -27,7 +27,7 @@ func newRepo(t testing.TB) *testRepo {
 }
 
 func (r *testRepo) env() []string {
-	date := fmt.Sprintf("2020-01-01T00:%02d:00+02:00", r.tick)
+	date := fmt.Sprintf("2020-01-01T%02d:%02d:00+02:00", r.tick/60%24, r.tick%60)
 	return append(os.Environ(),
 		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
 		"GIT_AUTHOR_NAME=Ann Author", "GIT_AUTHOR_EMAIL=ann@example.com", "GIT_AUTHOR_DATE="+date,

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,12 @@ type PackScan struct {
 	// history is scanned; it then holds the scan's store until dropped.
 	WantFacts bool
 	Facts     *Facts
+	// Incremental, when set, scans a blob stored as a delta by the lines
+	// its delta changed, carrying its base's other candidates over.
+	Incremental Incremental
+	// CatFile reads objects through git cat-file even where the
+	// in-process reader could.
+	CatFile bool
 }
 
 var _ source.Finder = (*PackScan)(nil)
@@ -183,13 +190,35 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	hashLen, err := p.Git.hashLen(ctx)
+	// Where the refs point and where a shallow history stops are asked
+	// while the objects are read.
+	type refState struct {
+		tips    []string
+		shallow []string
+		err     error
+	}
+	refs := make(chan refState, 1)
+	go func() {
+		var r refState
+		if r.tips, r.err = p.Git.tips(ctx); r.err == nil {
+			r.shallow, r.err = p.Git.ShallowCommits(ctx)
+		}
+		refs <- r
+	}()
+	hashLen, objects, err := p.Git.objectStore(ctx)
 	if err != nil {
 		return err
 	}
 	st := newStore(hashLen)
 	start := time.Now()
-	if err := p.read(ctx, st, detectFn, ev); err != nil {
+	err = errNoPacks
+	if !p.CatFile {
+		err = p.readPacks(ctx, st, objects, detectFn, ev)
+	}
+	if errors.Is(err, errNoPacks) {
+		err = p.read(ctx, st, detectFn, ev)
+	}
+	if err != nil {
 		if parent.Err() != nil {
 			return parent.Err()
 		}
@@ -197,12 +226,15 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 	}
 	log.Debug("read every object", "objects", st.count(), "tree_entries", st.nentries,
 		"commits", len(st.commits), "blobs_with_candidates", len(st.found), "elapsed", time.Since(start))
-	tips, err := p.Git.tips(ctx)
-	if err != nil {
-		return err
+	r := <-refs
+	if r.err != nil {
+		return r.err
 	}
-	if err := p.Git.shallow(ctx, st); err != nil {
-		return err
+	tips := r.tips
+	for _, id := range r.shallow {
+		if i, ok := st.internHex([]byte(id)); ok {
+			st.shallow[i] = true
+		}
 	}
 	start = time.Now()
 	a := &attributor{st: st, ev: ev, emit: emit, progress: p.Progress}
@@ -516,22 +548,28 @@ func parseIdent(b []byte) (name, email string, date time.Time) {
 	return name, email, date
 }
 
-// hashLen returns the repository's object id length in bytes.
-func (g *Git) hashLen(ctx context.Context) (int, error) {
-	cmd := g.Command(ctx, "rev-parse", "--show-object-format")
+// objectStore returns the repository's object id length in bytes and its
+// object directory, from one git rev-parse.
+func (g *Git) objectStore(ctx context.Context) (int, string, error) {
+	cmd := g.Command(ctx, "rev-parse", "--show-object-format", "--git-path", "objects")
 	var stderr tail
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return 0, fmt.Errorf("git rev-parse --show-object-format: %w", stderr.wrap(err))
+		return 0, "", fmt.Errorf("git rev-parse --show-object-format: %w", stderr.wrap(err))
 	}
-	switch string(bytes.TrimSpace(out)) {
+	format, dir, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	dir = strings.TrimSpace(dir)
+	if dir != "" && !filepath.IsAbs(dir) {
+		dir = filepath.Join(cmd.Dir, dir)
+	}
+	switch strings.TrimSpace(format) {
 	case "sha1":
-		return 20, nil
+		return 20, dir, nil
 	case "sha256":
-		return 32, nil
+		return 32, dir, nil
 	}
-	return 0, fmt.Errorf("unknown object format %q", truncate(string(out), 40))
+	return 0, "", fmt.Errorf("unknown object format %q", truncate(format, 40))
 }
 
 // tips returns the commits every ref and every worktree's HEAD point to,
@@ -556,17 +594,6 @@ func (g *Git) tips(ctx context.Context) ([]string, error) {
 		tips = append(tips, strings.TrimSpace(string(out)))
 	}
 	return tips, nil
-}
-
-// shallow marks the commits a shallow clone's history stops at.
-func (g *Git) shallow(ctx context.Context, st *store) error {
-	ids, err := g.ShallowCommits(ctx)
-	for _, id := range ids {
-		if i, ok := st.internHex([]byte(id)); ok {
-			st.shallow[i] = true
-		}
-	}
-	return err
 }
 
 // Buffers for blob content, recycled by power-of-two size class so that

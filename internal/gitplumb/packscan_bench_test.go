@@ -32,7 +32,7 @@ func BenchmarkPackScan(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		p := &PackScan{Git: g, Threads: runtime.NumCPU()}
+		p := &PackScan{Git: g, Threads: runtime.NumCPU(), Incremental: d, CatFile: os.Getenv("LEAKHOUND_BENCH_CATFILE") != ""}
 		err := p.Find(context.Background(), func(f *detect.Fragment) ([]detect.Finding, error) {
 			return d.Detect(f)
 		}, func([]detect.Finding) error { return nil })

@@ -1,0 +1,264 @@
+package gitplumb
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/packfile"
+	"github.com/leakhound/leakhound/internal/source"
+)
+
+// Incremental is a detector that can scan a new version of a content by
+// what changed since a version it already scanned (detect.Detector).
+type Incremental interface {
+	DetectMemo(*detect.Fragment) ([]detect.Finding, detect.Memo, error)
+	DetectChanged(*detect.Fragment, []detect.Span, detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error)
+}
+
+// errNoPacks says the in-process reader cannot read this repository's
+// object store; PackScan then asks git.
+var errNoPacks = errors.New("object store not readable in-process")
+
+// blobScan is what scanning a blob leaves for the blobs stored as deltas
+// on it: its candidates and the detector's memo. A nil State, or one with
+// whole false, makes them scan in full.
+type blobScan struct {
+	found  []detect.Finding
+	memo   detect.Memo
+	binary bool
+	// owned is how many bytes a scan by delta covered; -1 for a whole scan.
+	owned int
+}
+
+// readPacks reads every object in-process (internal/packfile): each pack
+// entry is inflated once, and a blob stored as a delta is scanned by the
+// lines its delta changed, the rest of its candidates carried over from
+// its base (detect.DetectChanged). It returns errNoPacks, having read
+// nothing, when the object store is in a form it does not read.
+func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectFn source.DetectFunc, ev source.Events) error {
+	log := p.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if dir == "" {
+		return errNoPacks
+	}
+	repo, err := packfile.Open(dir, st.hashLen)
+	if err != nil {
+		log.Debug("reading objects with git instead", "reason", err)
+		return errNoPacks
+	}
+	defer repo.Close()
+
+	// Number every object first, so the workers share a read-only map
+	// from the walk's numbers to the store's indexes.
+	table := make([]uint32, repo.Count())
+	repo.IDs(func(n int, id []byte) { table[n] = st.intern(id) })
+	claimed := make([]atomic.Bool, st.count())
+
+	// Commits, trees and tags go to one goroutine, which owns the store.
+	type record struct {
+		idx  uint32
+		kind packfile.Kind
+		data []byte
+	}
+	records := make(chan record, 256)
+	var addErr error
+	var adding sync.WaitGroup
+	adding.Add(1)
+	go func() {
+		defer adding.Done()
+		for r := range records {
+			if addErr == nil {
+				addErr = st.add(r.idx, r.kind.String(), r.data)
+			}
+			putBuf(r.data)
+		}
+	}()
+
+	threads := max(p.Threads, 1)
+	type result struct {
+		found    map[uint32][]detect.Finding
+		binary   []uint32
+		tooLarge []uint32
+		blobs    []uint32
+		err      error
+		scratch  deltaScratch
+		byDelta  int
+		owned    int64
+	}
+	results := make([]result, threads)
+	for i := range results {
+		results[i].found = map[uint32][]detect.Finding{}
+	}
+	var badMu sync.Mutex
+	var bad []string
+	visit := func(w int, o *packfile.Object) error {
+		idx := table[o.N]
+		first := claimed[idx].CompareAndSwap(false, true)
+		if o.Kind != packfile.Blob {
+			if first {
+				records <- record{idx, o.Kind, append(getBuf(len(o.Data))[:0], o.Data...)}
+			}
+			return nil
+		}
+		res := &results[w]
+		if first {
+			res.blobs = append(res.blobs, idx)
+			if p.Progress != nil {
+				p.Progress.Bytes.Add(int64(len(o.Data)))
+			}
+		}
+		if p.MaxBytes > 0 && int64(len(o.Data)) > p.MaxBytes {
+			if first {
+				res.tooLarge = append(res.tooLarge, idx)
+			}
+			return nil
+		}
+		if bytes.IndexByte(o.Data[:min(len(o.Data), binarySniff)], 0) >= 0 {
+			if first {
+				res.binary = append(res.binary, idx)
+				ev.Skipped("blob "+hex.EncodeToString(o.ID), source.SkipBinary)
+			}
+			o.State = &blobScan{binary: true}
+			return nil
+		}
+		scan, err := p.scanBlob(o, detectFn, &res.scratch)
+		if scan.owned >= 0 {
+			res.byDelta++
+			res.owned += int64(scan.owned)
+		}
+		if err != nil && res.err == nil {
+			res.err = err
+		}
+		o.State = scan
+		if first {
+			if len(scan.found) > 0 {
+				res.found[idx] = scan.found
+			}
+			ev.Scanned("", int64(len(o.Data)))
+		}
+		return nil
+	}
+	werr := repo.Walk(ctx, threads, visit, func(e *packfile.ObjectError) {
+		badMu.Lock()
+		bad = append(bad, e.Error())
+		badMu.Unlock()
+	})
+	close(records)
+	adding.Wait()
+	for _, res := range results {
+		for _, idx := range res.blobs {
+			st.kind[idx] = kindBlob
+		}
+		for idx, cands := range res.found {
+			st.found[idx] = cands
+			st.blobState[idx] = blobFound
+		}
+		for _, idx := range res.binary {
+			st.blobState[idx] = blobBinary
+		}
+		for _, idx := range res.tooLarge {
+			st.blobState[idx] = blobTooLarge
+		}
+	}
+	var byDelta int
+	var owned int64
+	for _, res := range results {
+		byDelta += res.byDelta
+		owned += res.owned
+	}
+	log.Debug("read objects in-process", "packs", repo.Packs(), "objects", repo.Count(),
+		"blobs_scanned_by_delta", byDelta, "bytes_rescanned_in_them", owned, "unreadable", len(bad))
+	// An object that could not be read stays unknown to the store: the
+	// attribution reports every commit that needed it.
+	slices.Sort(bad)
+	for _, b := range bad {
+		log.Debug("unreadable object", "error", b)
+	}
+	if werr != nil {
+		return werr
+	}
+	if addErr != nil {
+		return addErr
+	}
+	for _, res := range results {
+		if res.err != nil {
+			return res.err
+		}
+	}
+	return nil
+}
+
+// scanBlob scans a blob: by what its delta changed when its base was
+// scanned and the detector can, whole otherwise.
+func (p *PackScan) scanBlob(o *packfile.Object, detectFn source.DetectFunc, sc *deltaScratch) (*blobScan, error) {
+	f := &detect.Fragment{Content: o.Data, StartLine: 1, Provenance: detect.Provenance{Kind: detect.KindHistory}}
+	if p.Incremental == nil {
+		found, err := detectFn(f)
+		return &blobScan{found: found, owned: -1}, err
+	}
+	base, _ := stateOf(o.Base)
+	if base == nil || base.binary {
+		found, memo, err := p.Incremental.DetectMemo(f)
+		return &blobScan{found: found, memo: memo, owned: -1}, err
+	}
+	// Copies matter only to carry the base's candidates and anchors over,
+	// and most blobs have none.
+	carry := len(base.found) > 0 || len(base.memo.Anchors) > 0
+	changed, copies := sc.changed[:0], sc.copies[:0]
+	for i, op := range o.Ops {
+		if op.Base < 0 {
+			changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target + op.Len})
+			continue
+		}
+		if carry {
+			copies = append(copies, detect.Copy{To: op.Target, From: op.Base, Len: op.Len})
+		}
+		if i > 0 && o.Ops[i-1].Base >= 0 {
+			changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target}) // two copies meet
+		}
+	}
+	sc.changed, sc.copies = changed, copies
+	prior := detect.Memo{Secret: base.memo.Secret}
+	for _, a := range base.memo.Anchors {
+		for _, c := range copies {
+			if a >= c.From && a < c.From+c.Len {
+				prior.Anchors = append(prior.Anchors, c.To+a-c.From)
+			}
+		}
+	}
+	slices.Sort(prior.Anchors)
+	fresh, owned, memo, err := p.Incremental.DetectChanged(f, changed, prior)
+	found := detect.Carry(base.found, copies, owned, o.Data)
+	if len(fresh) > 0 {
+		found = append(found, fresh...)
+		detect.SortFindings(found)
+	}
+	n := 0
+	for _, o := range owned {
+		n += o.Hi - o.Lo
+	}
+	return &blobScan{found: found, memo: memo, owned: n}, err
+}
+
+// deltaScratch is a worker's reusable memory for scanBlob.
+type deltaScratch struct {
+	changed []detect.Span
+	copies  []detect.Copy
+}
+
+func stateOf(o *packfile.Object) (*blobScan, bool) {
+	if o == nil {
+		return nil, false
+	}
+	s, ok := o.State.(*blobScan)
+	return s, ok
+}

@@ -175,7 +175,7 @@ type window struct {
 // on fragments without hits.
 type scratch struct {
 	windows [][]window // rule → windows to run its regex on
-	active  []int32  // rules with at least one window, in first-hit order
+	active  []int32    // rules with at least one window, in first-hit order
 }
 
 // Detect returns the candidate findings in f, ordered by position then rule.

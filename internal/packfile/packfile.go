@@ -19,16 +19,15 @@ package packfile
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/klauspost/compress/zlib"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
+
+	"github.com/klauspost/compress/zlib"
 )
 
 // Kind is an object's type, numbered as in a pack.
@@ -500,6 +499,3 @@ func unhex(c byte) byte {
 	}
 	return 255
 }
-
-var _ = binary.BigEndian
-var _ = slices.Sort[[]int]

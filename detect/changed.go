@@ -2,28 +2,40 @@ package detect
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 )
 
 // Span is a byte range [Lo, Hi) of a fragment's content.
 type Span struct{ Lo, Hi int }
 
+// Copy is a stretch of a new version copied from an old one: Len bytes
+// at To in the new version came from From in the old.
+type Copy struct{ To, From, Len int }
+
+// Anchor is a keyword hit of a rule whose matches may reach past the
+// keyword's line (a multi-line rule: key names on the line before their
+// value, private key blocks): At is where the keyword starts, End where
+// its window ends, Window the rule's reach past the keyword's line.
+type Anchor struct{ At, End, Window int }
+
 // Memo is what scanning one version of a content leaves behind for
 // scanning a later version built from it (DetectChanged).
 type Memo struct {
-	// Anchors are the offsets, sorted, of keyword hits of far-reaching
-	// rules: those whose window reaches more than farWindow bytes past
-	// their keyword's line (private key blocks, docker configs). A change
-	// within such a window is scanned with the whole content.
-	Anchors []int
+	// Anchors, sorted by At, are every multi-line rule's keyword hits:
+	// the only places where a match can start on a line other than the
+	// one its keyword is on.
+	Anchors []Anchor
 	// Secret is set when the content holds a Kubernetes Secret marker,
 	// which makes every line of it decodable: such content is always
 	// scanned whole.
 	Secret bool
 }
 
-// farWindow splits rules into near ones, whose matches lie within a few
-// lines of their keyword, and far ones (see Memo.Anchors).
+// farWindow splits multi-line rules into near ones, whose matches end a
+// few lines past their keyword, and far ones (private key blocks, docker
+// configs): a change under a far one's window rescans the whole content,
+// which is rare and simpler than tracking kilobytes of window.
 const farWindow = 256
 
 // DetectMemo is Detect that also returns the memo DetectChanged needs to
@@ -34,24 +46,24 @@ func (d *Detector) DetectMemo(f *Fragment) ([]Finding, Memo, error) {
 	return out, memo, err
 }
 
-// DetectChanged scans content that differs from a version already scanned
-// only in the byte ranges changed (sorted; an empty range marks where two
-// copied stretches meet). prior is that version's memo, its anchors moved
-// to this content's offsets and those inside changed ranges dropped.
+// DetectChanged scans f, a new version of base, a content already
+// scanned, built from it as changed and copies say: changed holds the ranges of f
+// that are new (sorted; an empty range marks where two stretches copied
+// from different places meet), copies where the rest came from. prior is
+// the old version's memo, in its own offsets.
 //
-// It returns the candidates that start in the owned spans: the lines of
-// the changes and the lines before them whose keyword windows reach into
-// a change. The caller keeps the earlier version's candidates that start
-// outside every owned span and lie wholly in one copied stretch, at their
-// new offsets: together, the candidates a full Detect would return. The
-// owned spans are whole lines, sorted and disjoint; the memo is this
-// content's.
+// It returns the candidates of f that start in the owned spans: the lines
+// of the changes, and the windows of multi-line rules' keywords that
+// reach them or whose keyword the change removed. The old version's
+// candidates outside them are still right; Carry moves them to f's
+// offsets. Together they are the candidates Detect would return. The
+// owned spans are whole lines, sorted and disjoint; the memo is f's.
 //
 // Rule sets that cannot be scanned in parts (composite rules, rules with
-// no keyword, path rules), Kubernetes Secrets, and changes within a
-// far-reaching rule's window are scanned whole: owned is then one span
-// covering the content.
-func (d *Detector) DetectChanged(f *Fragment, changed []Span, prior Memo) ([]Finding, []Span, Memo, error) {
+// no keyword, path rules), Kubernetes Secrets, and changes under a far
+// reaching rule's window are scanned whole: owned is then one span
+// covering f.
+func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copies []Copy, prior Memo) ([]Finding, []Span, Memo, error) {
 	content := f.Content
 	whole := func() ([]Finding, []Span, Memo, error) {
 		out, memo, err := d.DetectMemo(f)
@@ -60,51 +72,104 @@ func (d *Detector) DetectChanged(f *Fragment, changed []Span, prior Memo) ([]Fin
 	if d.composite || len(d.unkeyed) > 0 || len(d.pathOnly) > 0 || prior.Secret || f.OwnedStart != 0 || f.OwnedEnd != 0 {
 		return whole()
 	}
-	if len(changed) == 0 {
-		return nil, nil, prior, nil
+	// A change every few bytes (a delta against a distant version) is
+	// cheaper to scan whole than line by line.
+	if len(changed)*wholeEvery > len(content) {
+		return whole()
 	}
-	// Owned: each change's lines, back to the first line whose keyword
-	// window could reach them (a window ends nearReach bytes past its
-	// keyword's line, then at a line end), and forward as far as a
-	// window opened on them reaches.
-	var owned []span
+	// The changed lines. Two copied stretches that meet at a line start
+	// change no line, only which lines neighbour each other: that point
+	// matters to a multi-line window over it.
+	var lines []span
+	var points []int
 	for _, c := range changed {
-		lo := lineStart(content, min(c.Lo, len(content)))
-		lo = lineStart(content, max(0, lo-d.nearReach-1))
-		hi := lineEndAt(content, c.Hi)
-		hi = lineEndAt(content, min(len(content), hi+d.nearReach+1))
-		if n := len(owned); n > 0 && lo <= owned[n-1].hi {
-			owned[n-1].hi = max(owned[n-1].hi, hi)
+		lo, hi := min(max(c.Lo, 0), len(content)), min(max(c.Hi, c.Lo), len(content))
+		if lo == hi {
+			if lo == 0 || lo == len(content) {
+				continue
+			}
+			if content[lo-1] == '\n' {
+				points = append(points, lo)
+				continue
+			}
+			hi = lo + 1
+		}
+		if n := len(lines); n > 0 && hi <= lines[n-1].hi {
+			continue // on a line already in
+		}
+		lines = addSpan(lines, span{lineStart(content, lo), lineEndAt(content, hi)})
+	}
+	if len(lines) == 0 && len(points) == 0 {
+		if len(prior.Anchors) == 0 {
+			return nil, nil, Memo{}, nil
+		}
+		return nil, nil, Memo{Anchors: d.moveAnchors(nil, content, prior.Anchors, newCopyIndex(copies), nil)}, nil
+	}
+	// The changed lines are scanned first; that finds the anchors in
+	// them, and whether the content became a Kubernetes Secret.
+	var fresh Memo
+	found, err := d.run(f, lines, &fresh)
+	if fresh.Secret {
+		return whole()
+	}
+	// Anchors of f: the old ones that were copied, outside the changed
+	// lines, and those in the changed lines. An old anchor's window that
+	// was not copied whole, with its keyword, is a change wherever its
+	// text went: what the old version found there may be gone.
+	core := slices.Clone(lines)
+	anchors := fresh.Anchors
+	if len(prior.Anchors) > 0 {
+		idx := newCopyIndex(copies)
+		anchors = mergeAnchors(d.moveAnchors(nil, content, prior.Anchors, idx, lines), fresh.Anchors)
+		for _, a := range prior.Anchors {
+			wl := lineStart(base, min(a.At, len(base)))
+			if idx.holds(wl, a.End) {
+				continue
+			}
+			idx.each(wl, a.End, func(c Copy) {
+				lo, hi := max(wl, c.From), min(a.End, c.From+c.Len)
+				to := c.To + lo - c.From
+				core = addSpanSorted(core, span{lineStart(content, to), lineEndAt(content, c.To+hi-c.From)})
+			})
+		}
+	}
+	// Owned: the core, and the windows that reach into it.
+	owned := core
+	if len(core) > len(lines) {
+		owned = slices.Clone(core)
+	}
+	for _, a := range anchors {
+		// A window starts at most maxLineReach before its keyword.
+		if !overlaps(core, span{a.At - maxLineReach, a.End}) && !crosses(points, span{a.At - maxLineReach, a.End}) {
 			continue
 		}
-		owned = append(owned, span{lo, hi})
-	}
-	// A far-reaching window over a change: scan it all.
-	reach := d.farReach()
-	for _, a := range prior.Anchors {
-		if i := firstEndingAfter(owned, a); i < len(owned) && owned[i].lo <= a+reach {
+		w := span{lineStart(content, a.At), a.End}
+		if !overlaps(core, w) && !crosses(points, w) {
+			continue
+		}
+		if a.Window > farWindow {
 			return whole()
 		}
+		owned = addSpanSorted(owned, span{w.lo, lineEndAt(content, w.hi)})
 	}
-	// The keyword pass covers the owned lines and, before them, the
-	// lines whose windows merge with theirs.
-	// After them, the lines whose windows a window of theirs would merge
-	// with (mergeGap), so a regex runs over the same text as in a full
-	// scan.
-	ranges := make([]span, 0, len(owned))
-	for _, o := range owned {
-		lo := lineStart(content, max(0, o.lo-d.nearReach-1))
-		hi := o.hi
-		if n := len(ranges); n > 0 && lo <= ranges[n-1].hi {
-			ranges[n-1].hi = hi
-			continue
+	// Scanned besides: the rest of the owned lines, and the lines of
+	// every keyword whose window reaches into them, so the matches
+	// starting in owned lines are all found.
+	var extra []span
+	if len(owned) > len(lines) || len(anchors) > 0 {
+		ranges := slices.Clone(owned)
+		for _, a := range anchors {
+			if overlaps(owned, span{a.At - maxLineReach, a.End}) && overlaps(owned, span{lineStart(content, a.At), a.End}) {
+				ranges = addSpanSorted(ranges, span{lineStart(content, a.At), lineEndAt(content, a.At+1)})
+			}
 		}
-		ranges = append(ranges, span{lo, hi})
+		extra = subtract(ranges, lines)
 	}
-	var memo Memo
-	found, err := d.run(f, ranges, &memo)
-	if memo.Secret || len(memo.Anchors) > 0 {
-		return whole()
+	if len(extra) > 0 {
+		// Scanned again as one, so that windows merge as in a whole
+		// scan: a regex run over two merged windows may match
+		// differently than over each.
+		found, err = d.run(f, union(lines, extra), nil)
 	}
 	out := found[:0]
 	for _, g := range found {
@@ -116,19 +181,152 @@ func (d *Detector) DetectChanged(f *Fragment, changed []Span, prior Memo) ([]Fin
 	for i, o := range owned {
 		spans[i] = Span{o.lo, o.hi}
 	}
-	// No far-reaching keyword in the scanned ranges: the prior anchors,
-	// all outside them, are this content's.
-	return out, spans, prior, err
+	return out, spans, Memo{Anchors: anchors}, err
 }
 
-// farReach is how far past its keyword a far-reaching rule's window can
-// end: its window, plus the keyword's line on either side.
-func (d *Detector) farReach() int {
-	w := 0
-	for _, c := range d.rules {
-		w = max(w, c.Window)
+// wholeEvery: a content with a change for every wholeEvery bytes is
+// scanned whole (see DetectChanged).
+const wholeEvery = 192
+
+// union returns the sorted, disjoint spans covering a and b.
+func union(a, b []span) []span {
+	out := slices.Clone(a)
+	for _, s := range b {
+		out = addSpanSorted(out, s)
 	}
-	return w + 2*maxLineReach
+	return out
+}
+
+// subtract returns the parts of the sorted, disjoint spans a that lie
+// outside every span of b (sorted, disjoint).
+func subtract(a, b []span) []span {
+	var out []span
+	j := 0
+	for _, s := range a {
+		lo := s.lo
+		for j < len(b) && b[j].hi <= lo {
+			j++
+		}
+		for k := j; k < len(b) && b[k].lo < s.hi; k++ {
+			if b[k].lo > lo {
+				out = append(out, span{lo, b[k].lo})
+			}
+			lo = max(lo, b[k].hi)
+		}
+		if lo < s.hi {
+			out = append(out, span{lo, s.hi})
+		}
+	}
+	return out
+}
+
+// copyIndex finds copies by their offset in the old version.
+type copyIndex struct {
+	c      []Copy // sorted by From
+	maxEnd []int  // maxEnd[i] is the largest From+Len of c[:i+1]
+}
+
+func newCopyIndex(copies []Copy) copyIndex {
+	c := slices.Clone(copies)
+	slices.SortFunc(c, func(a, b Copy) int { return a.From - b.From })
+	x := copyIndex{c: c, maxEnd: make([]int, len(c))}
+	m := 0
+	for i, cp := range c {
+		m = max(m, cp.From+cp.Len)
+		x.maxEnd[i] = m
+	}
+	return x
+}
+
+// each calls fn with every copy that takes some of the old bytes [lo, hi).
+func (x copyIndex) each(lo, hi int, fn func(Copy)) {
+	k := sort.Search(len(x.c), func(i int) bool { return x.c[i].From >= hi }) - 1
+	for i := k; i >= 0 && x.maxEnd[i] > lo; i-- {
+		if x.c[i].From+x.c[i].Len > lo {
+			fn(x.c[i])
+		}
+	}
+}
+
+// holds reports whether one copy takes all of the old bytes [lo, hi).
+func (x copyIndex) holds(lo, hi int) bool {
+	k := sort.Search(len(x.c), func(i int) bool { return x.c[i].From > lo }) - 1
+	for i := k; i >= 0 && x.maxEnd[i] >= hi; i-- {
+		if x.c[i].From+x.c[i].Len >= hi {
+			return true
+		}
+	}
+	return false
+}
+
+// anchor describes keyword kw's hit at content[lo:hi].
+func (d *Detector) anchor(content []byte, lo, hi int, kw int32) Anchor {
+	end := min(hi+maxLineReach, len(content))
+	if i := bytes.IndexByte(content[hi:end], '\n'); i >= 0 {
+		end = hi + i
+	}
+	return Anchor{At: lo, End: reachPast(content, end, d.kwWindow[kw]), Window: d.kwWindow[kw]}
+}
+
+// moveAnchors appends to dst the old anchors that copies carried into
+// content, at their new offsets and with their windows measured there,
+// leaving out those in skip's lines (scanned again), sorted.
+func (d *Detector) moveAnchors(dst []Anchor, content []byte, old []Anchor, idx copyIndex, skip []span) []Anchor {
+	for _, a := range old {
+		idx.each(a.At, a.At+1, func(c Copy) {
+			at := c.To + a.At - c.From
+			if i := firstEndingAfter(skip, at); i < len(skip) && skip[i].lo <= at {
+				return
+			}
+			end := min(at+maxLineReach, len(content))
+			if i := bytes.IndexByte(content[at:end], '\n'); i >= 0 {
+				end = at + i
+			}
+			dst = append(dst, Anchor{At: at, End: reachPast(content, end, a.Window), Window: a.Window})
+		})
+	}
+	slices.SortFunc(dst, func(a, b Anchor) int { return a.At - b.At })
+	return dst
+}
+
+func mergeAnchors(a, b []Anchor) []Anchor {
+	out := append(a, b...)
+	slices.SortFunc(out, func(a, b Anchor) int { return a.At - b.At })
+	return out
+}
+
+// addSpan appends s to ss, sorted by lo with s.lo at or after the last
+// one's, merging when they touch.
+func addSpan(ss []span, s span) []span {
+	if n := len(ss); n > 0 && s.lo <= ss[n-1].hi {
+		ss[n-1].hi = max(ss[n-1].hi, s.hi)
+		return ss
+	}
+	return append(ss, s)
+}
+
+// addSpanSorted inserts s into the sorted, disjoint ss, merging.
+func addSpanSorted(ss []span, s span) []span {
+	i := sort.Search(len(ss), func(i int) bool { return ss[i].hi >= s.lo })
+	j := i
+	for j < len(ss) && ss[j].lo <= s.hi {
+		s.lo, s.hi = min(s.lo, ss[j].lo), max(s.hi, ss[j].hi)
+		j++
+	}
+	return slices.Replace(ss, i, j, s)
+}
+
+// overlaps reports whether s meets one of the sorted, disjoint ss.
+func overlaps(ss []span, s span) bool {
+	i := firstEndingAfter(ss, s.lo)
+	return i < len(ss) && ss[i].lo < max(s.hi, s.lo+1)
+}
+
+// crosses reports whether one of the sorted points lies inside s, past
+// its start.
+func crosses(points []int, s span) bool {
+	i := sort.SearchInts(points, s.lo+1)
+	return i < len(points) && points[i] < s.hi
 }
 
 // firstEndingAfter returns the index of the first span of ss (sorted,
@@ -171,22 +369,22 @@ func (d *Detector) run(f *Fragment, ranges []span, memo *Memo) ([]Finding, error
 	return out, err
 }
 
-// Copy is a stretch of a new version copied from an old one: Len bytes
-// at To in the new version came from From in the old.
-type Copy struct{ To, From, Len int }
-
 // Carry returns the old version's findings that a DetectChanged of the new
-// version leaves to its caller: those lying wholly in one copied stretch
-// and starting, at their new offset, outside every owned span. Offsets and
+// version leaves to its caller: those whose lines lie wholly in one copied
+// stretch of base and starting, at their new offset, outside every owned span. Offsets and
 // line numbers are those of content, the new version, whose first line is
 // line 1; columns and line text are unchanged, since such a finding's lines
 // were copied whole. owned is sorted; old is not modified.
-func Carry(old []Finding, copies []Copy, owned []Span, content []byte) []Finding {
+func Carry(old []Finding, base []byte, copies []Copy, owned []Span, content []byte) []Finding {
 	var out []Finding
 	for _, g := range old {
+		// The finding's whole lines must have been copied: a match may
+		// begin before its secret.
+		lo := lineStart(base, min(g.Start, len(base)))
+		hi := lineEndAt(base, min(max(g.End, g.Start+1), len(base)))
 		// Several copies may take the same old bytes; each is a finding.
 		for _, c := range copies {
-			if g.Start < c.From || g.End > c.From+c.Len {
+			if lo < c.From || hi > c.From+c.Len {
 				continue
 			}
 			at := c.To + g.Start - c.From
@@ -202,10 +400,10 @@ func Carry(old []Finding, copies []Copy, owned []Span, content []byte) []Finding
 	line, pos := 1, 0
 	for i := range out {
 		h := &out[i]
-		span := h.EndLine - h.StartLine
+		n := h.EndLine - h.StartLine
 		line += bytes.Count(content[pos:h.Start], []byte{'\n'})
 		pos = h.Start
-		h.StartLine, h.EndLine = line, line+span
+		h.StartLine, h.EndLine = line, line+n
 	}
 	return out
 }

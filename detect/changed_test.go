@@ -159,20 +159,11 @@ func TestDetectChangedEqualsDetect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prior := detect.Memo{Secret: memo.Secret}
-			for _, a := range memo.Anchors {
-				for _, c := range copies {
-					if a >= c.From && a < c.From+c.Len {
-						prior.Anchors = append(prior.Anchors, c.To+a-c.From)
-					}
-				}
-			}
-			slices.Sort(prior.Anchors)
-			fresh, owned, nextMemo, err := d.DetectChanged(f, changed, prior)
+			fresh, owned, nextMemo, err := d.DetectChanged(f, content, changed, copies, memo)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := append(detect.Carry(old, copies, owned, next), fresh...)
+			got := append(detect.Carry(old, content, copies, owned, next), fresh...)
 			if w, g := keys(want), keys(got); !slices.Equal(w, g) {
 				t.Fatalf("file %d round %d: changed %v, owned %v\nwant %d:\n%s\ngot %d:\n%s", fi, round, changed, owned,
 					len(w), strings.Join(w, "\n"), len(g), strings.Join(g, "\n"))

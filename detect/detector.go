@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"regexp/syntax"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/leakhound/leakhound/entropy"
@@ -51,11 +53,9 @@ type Detector struct {
 	// byID then holds those rules.
 	composite bool
 	byID      map[string]*rules.Rule
-	// farKw marks the keywords of rules whose window reaches past
-	// farWindow bytes (see DetectChanged); nearReach is the largest
-	// window of the others.
-	farKw     []bool
-	nearReach int
+	// kwWindow is, by keyword, the largest window of the rules it gates:
+	// how far past its line a match may reach (see DetectChanged).
+	kwWindow []int
 }
 
 type compiled struct {
@@ -63,6 +63,9 @@ type compiled struct {
 	once sync.Once
 	re   regex.Regexp
 	err  error
+	// needs are literals every match contains: a window without one of
+	// them cannot match, and is not handed to the regex engine.
+	needs [][]byte
 }
 
 func (c *compiled) regexp(e regex.Engine) (regex.Regexp, error) {
@@ -70,9 +73,39 @@ func (c *compiled) regexp(e regex.Engine) (regex.Regexp, error) {
 		c.re, c.err = e.Compile("(?m)" + c.Regex)
 		if c.err != nil {
 			c.err = fmt.Errorf("rule %q: regex does not compile: %w", c.ID, c.err)
+			return
+		}
+		if tree, err := syntax.Parse(c.Regex, syntax.Perl); err == nil {
+			c.needs = required(tree, nil)
 		}
 	})
 	return c.re, c.err
+}
+
+// required appends the literals every match of re must contain: those of
+// its top-level sequence, looking through groups and mandatory repeats.
+// Case-folded literals with letters are left out (a window is searched
+// byte for byte).
+func required(re *syntax.Regexp, out [][]byte) [][]byte {
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0], out)
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0], out)
+		}
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			out = required(sub, out)
+		}
+	case syntax.OpLiteral:
+		lit := string(re.Rune)
+		if re.Flags&syntax.FoldCase != 0 && strings.ToLower(lit) != strings.ToUpper(lit) {
+			return out
+		}
+		out = append(out, []byte(lit))
+	}
+	return out
 }
 
 // New builds a detector for set. A nil engine means regex.Adaptive: the
@@ -129,14 +162,10 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 		d.kwRules = append(d.kwRules, nil)
 	}
 	d.keywords = newKeywordIndex(kws)
-	d.farKw = make([]bool, len(kws))
+	d.kwWindow = make([]int, len(kws))
 	for k, rs := range d.kwRules {
 		for _, ri := range rs {
-			if w := d.rules[ri].Window; w > farWindow {
-				d.farKw[k] = true
-			} else {
-				d.nearReach = max(d.nearReach, w)
-			}
+			d.kwWindow[k] = max(d.kwWindow[k], d.rules[ri].Window)
 		}
 	}
 	d.scratches.New = func() any { return &scratch{windows: make([][]window, len(d.rules))} }
@@ -248,8 +277,8 @@ func (d *Detector) detectIn(f *Fragment, lines *lineSpans, ranges []span, memo *
 				memo.Secret = true
 			}
 		}
-		if memo != nil && d.farKw[kw] {
-			memo.Anchors = append(memo.Anchors, end-d.keywords.lens[kw])
+		if memo != nil && d.kwWindow[kw] > 0 {
+			memo.Anchors = append(memo.Anchors, d.anchor(content, end-d.keywords.lens[kw], end, kw))
 		}
 		if lines != nil && (len(lines.s) == 0 || end > lines.s[len(lines.s)-1].hi) {
 			// Overlapping lines (hits on one long line) merge, so no
@@ -336,23 +365,7 @@ func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) 
 		end = hi + i
 	}
 	kwEnd := end
-	if extra := d.rules[ri].Window; extra > 0 {
-		end += extra
-		if end > len(content) {
-			end = len(content)
-		}
-		// End at a line's end, not inside it, or $ and terminators
-		// would match at the cut.
-		limit := end + maxLineReach
-		if limit > len(content) {
-			limit = len(content)
-		}
-		if i := bytes.IndexByte(content[end:limit], '\n'); i >= 0 {
-			end += i
-		} else {
-			end = limit
-		}
-	}
+	end = reachPast(content, end, d.rules[ri].Window)
 	if n := len(ws); n > 0 && (start <= ws[n-1].hi || (start <= ws[n-1].hi+mergeGap && end-ws[n-1].lo <= maxMerged)) {
 		ws[n-1].hi = max(ws[n-1].hi, end)
 		ws[n-1].kwEnd = max(ws[n-1].kwEnd, kwEnd)
@@ -364,10 +377,30 @@ func (d *Detector) addWindow(sc *scratch, ri int32, content []byte, lo, hi int) 
 	sc.windows[ri] = append(ws, window{span{start, end}, kwEnd})
 }
 
+// reachPast extends a window ending at end (a keyword's line end) by a
+// rule's multi-line reach of extra bytes, to the end of the line reached,
+// not inside it, or $ and terminators would match at the cut.
+func reachPast(content []byte, end, extra int) int {
+	if extra <= 0 {
+		return end
+	}
+	end = min(end+extra, len(content))
+	limit := min(end+maxLineReach, len(content))
+	if i := bytes.IndexByte(content[end:limit], '\n'); i >= 0 {
+		return end + i
+	}
+	return limit
+}
+
 // match runs one rule's regex on one window and appends what passes the
 // rule's own entropy gates.
 func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragment, w span) []Finding {
 	win := f.Content[w.lo:w.hi]
+	for _, lit := range c.needs {
+		if !bytes.Contains(win, lit) {
+			return out
+		}
+	}
 	for _, m := range re.FindAllSubmatchIndex(win, -1) {
 		g := secretGroup(m, c.SecretGroup)
 		if g < 0 {

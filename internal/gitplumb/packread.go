@@ -19,7 +19,7 @@ import (
 // what changed since a version it already scanned (detect.Detector).
 type Incremental interface {
 	DetectMemo(*detect.Fragment) ([]detect.Finding, detect.Memo, error)
-	DetectChanged(*detect.Fragment, []detect.Span, detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error)
+	DetectChanged(*detect.Fragment, []byte, []detect.Span, []detect.Copy, detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error)
 }
 
 // errNoPacks says the in-process reader cannot read this repository's
@@ -210,34 +210,10 @@ func (p *PackScan) scanBlob(o *packfile.Object, detectFn source.DetectFunc, sc *
 		found, memo, err := p.Incremental.DetectMemo(f)
 		return &blobScan{found: found, memo: memo, owned: -1}, err
 	}
-	// Copies matter only to carry the base's candidates and anchors over,
-	// and most blobs have none.
-	carry := len(base.found) > 0 || len(base.memo.Anchors) > 0
-	changed, copies := sc.changed[:0], sc.copies[:0]
-	for i, op := range o.Ops {
-		if op.Base < 0 {
-			changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target + op.Len})
-			continue
-		}
-		if carry {
-			copies = append(copies, detect.Copy{To: op.Target, From: op.Base, Len: op.Len})
-		}
-		if i > 0 && o.Ops[i-1].Base >= 0 {
-			changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target}) // two copies meet
-		}
-	}
+	changed, copies := deltaChanges(o.Ops, o.Base.Data, o.Data, sc.changed[:0], sc.copies[:0])
 	sc.changed, sc.copies = changed, copies
-	prior := detect.Memo{Secret: base.memo.Secret}
-	for _, a := range base.memo.Anchors {
-		for _, c := range copies {
-			if a >= c.From && a < c.From+c.Len {
-				prior.Anchors = append(prior.Anchors, c.To+a-c.From)
-			}
-		}
-	}
-	slices.Sort(prior.Anchors)
-	fresh, owned, memo, err := p.Incremental.DetectChanged(f, changed, prior)
-	found := detect.Carry(base.found, copies, owned, o.Data)
+	fresh, owned, memo, err := p.Incremental.DetectChanged(f, o.Base.Data, changed, copies, base.memo)
+	found := detect.Carry(base.found, o.Base.Data, copies, owned, o.Data)
 	if len(fresh) > 0 {
 		found = append(found, fresh...)
 		detect.SortFindings(found)
@@ -247,6 +223,44 @@ func (p *PackScan) scanBlob(o *packfile.Object, detectFn source.DetectFunc, sc *
 		n += o.Hi - o.Lo
 	}
 	return &blobScan{found: found, memo: memo, owned: n}, err
+}
+
+// deltaChanges turns a delta's instructions into the ranges of the new
+// version that changed and the stretches it copied from the base. git's
+// encoder often copies an unchanged stretch from another place in the base
+// that holds the same bytes, or inserts bytes the base has right there:
+// neither is a change, and counting them would rescan most lines. A
+// stretch that continues the previous one, byte for byte, is one copy;
+// where two stretches from different places meet is a change of no length.
+func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, copies []detect.Copy) ([]detect.Span, []detect.Copy) {
+	next := 0 // where in base a continuing stretch would come from; -1 after an insert
+	for _, op := range ops {
+		t := data[op.Target : op.Target+op.Len]
+		if next >= 0 && next+op.Len <= len(base) && (op.Base == next || bytes.Equal(base[next:next+op.Len], t)) {
+			if n := len(copies); n > 0 && copies[n-1].To+copies[n-1].Len == op.Target && copies[n-1].From+copies[n-1].Len == next {
+				copies[n-1].Len += op.Len
+			} else {
+				copies = append(copies, detect.Copy{To: op.Target, From: next, Len: op.Len})
+			}
+			next += op.Len
+			continue
+		}
+		if op.Base < 0 {
+			if n := len(changed); n > 0 && changed[n-1].Hi == op.Target {
+				changed[n-1].Hi += op.Len
+			} else {
+				changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target + op.Len})
+			}
+			next = -1
+			continue
+		}
+		if n := len(changed); op.Target > 0 && (n == 0 || changed[n-1].Hi != op.Target) {
+			changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target})
+		}
+		copies = append(copies, detect.Copy{To: op.Target, From: op.Base, Len: op.Len})
+		next = op.Base + op.Len
+	}
+	return changed, copies
 }
 
 // deltaScratch is a worker's reusable memory for scanBlob.

@@ -337,7 +337,8 @@ func (f *inflater) readLoose(path string, limit int) (Kind, []byte, error) {
 		return 0, nil, fmt.Errorf("%w: unknown type", errCorrupt)
 	}
 	size, perr := parseDecimal(sz)
-	if !ok || perr != nil || size > limit {
+	// zlib expands at most about 1032 times: a larger size is a lie.
+	if !ok || perr != nil || size > limit || size > 1100*len(raw)+64 {
 		return 0, nil, fmt.Errorf("%w: bad size", errCorrupt)
 	}
 	data := make([]byte, size)
@@ -402,6 +403,11 @@ func apply(base, d []byte, dst []byte, ops []Op) ([]byte, []Op, error) {
 	}
 	if srcSize != len(base) {
 		return nil, ops, fmt.Errorf("%w: delta base is %d bytes, not %d", errCorrupt, len(base), srcSize)
+	}
+	// An instruction of at most 8 bytes copies at most 64 KiB: a larger
+	// declared result is a lie, not to be allocated.
+	if dstSize > 0x10000*len(d) {
+		return nil, ops, fmt.Errorf("%w: delta declares %d bytes", errCorrupt, dstSize)
 	}
 	if cap(dst) >= dstSize {
 		dst = dst[:0]

@@ -77,7 +77,7 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 		items = append(items, item{-1, i})
 	}
 	threads = max(threads, 1)
-	var next atomic.Int64
+	var next, read atomic.Int64
 	var stop atomic.Bool
 	errs := make([]error, threads)
 	var wg sync.WaitGroup
@@ -85,7 +85,7 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &walker{r: r, plans: plans, visit: visit, report: report, n: t, stop: &stop}
+			w := &walker{r: r, plans: plans, visit: visit, report: report, n: t, stop: &stop, read: &read}
 			for !stop.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= len(items) {
@@ -296,6 +296,11 @@ func inflateEntry(f *inflater, p *pack, e int, h header, dst []byte) ([]byte, er
 	return f.inflate(in, h.size, dst)
 }
 
+// releaseEvery is how many bytes of packs the walk reads between two
+// releases of the mappings' pages: a pack is read once, mostly front to
+// back, and its pages would otherwise all count as the scanner's memory.
+const releaseEvery = 64 << 20
+
 // walker is one goroutine's state: its inflater and a buffer per delta
 // depth, reused from one object to the next.
 type walker struct {
@@ -305,6 +310,7 @@ type walker struct {
 	report func([]byte, error)
 	n      int
 	stop   *atomic.Bool
+	read   *atomic.Int64
 	inf    inflater
 	raw    []byte
 	levels []*level
@@ -370,6 +376,11 @@ func (w *walker) descend(pi, e int, base *Object, depth int) error {
 		w.lost(pi, e, err)
 		return nil
 	}
+	if n := int64(len(p.stream(e, h))); w.read.Add(n)%releaseEvery < n {
+		for _, p := range w.r.packs {
+			release(p.data)
+		}
+	}
 	var data []byte
 	var ops []Op
 	if base == nil {
@@ -377,15 +388,7 @@ func (w *walker) descend(pi, e int, base *Object, depth int) error {
 	} else {
 		w.raw, err = inflateEntry(&w.inf, p, e, h, w.raw)
 		if err == nil {
-			_, dst, _, serr := deltaSizes(w.raw)
-			switch {
-			case serr != nil:
-				err = serr
-			case dst > 65536*len(w.raw):
-				err = fmt.Errorf("%w: delta declares %d bytes", errCorrupt, dst)
-			default:
-				data, ops, err = apply(base.Data, w.raw, lv.buf, lv.ops[:0])
-			}
+			data, ops, err = apply(base.Data, w.raw, lv.buf, lv.ops[:0])
 		}
 		if cap(w.raw) > bigBuffer {
 			w.raw = nil

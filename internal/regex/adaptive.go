@@ -10,11 +10,14 @@ import (
 
 // AdaptiveThreshold is how many bytes a pattern runs over with the
 // standard library before it switches to RE2. RE2 compiles a large rule
-// pattern in about 3 ms and then matches some 20 ns/byte faster, so it
-// repays itself after roughly 100 KiB; 64 KiB measured best on symfony's
-// tree (dir: 0.44 s of CPU, against 0.61 at 256 KiB and 0.49 with RE2
-// from the start).
-const AdaptiveThreshold = 64 << 10
+// pattern in about 3 ms; the standard library's matcher is much slower
+// than first measured on the case-folded, class-heavy rule patterns
+// (unicode.SimpleFold on every byte), so the switch pays early. Measured
+// 2026-12-03, medians: leakhound git on ripgrep 0.25 s at 64 KiB, 0.22 s at
+// 16 KiB, 0.21 s at 4 KiB and at 1 KiB; dir on Go's src 0.48 s at 64 KiB,
+// 0.39 s at 4 KiB; git --staged (bench/staged.sh) 48 ms at 64 KiB, 40 ms at
+// 4 KiB.
+const AdaptiveThreshold = 4 << 10
 
 // Adaptive starts every pattern on the standard library, which compiles
 // in microseconds, and moves a pattern to RE2 (go-re2: a few milliseconds

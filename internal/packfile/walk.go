@@ -73,6 +73,10 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 			}
 		}
 	}
+	// Planning touched every header: every page of every pack.
+	for _, p := range r.packs {
+		release(p.data)
+	}
 	for i := range r.loose {
 		items = append(items, item{-1, i})
 	}
@@ -299,7 +303,7 @@ func inflateEntry(f *inflater, p *pack, e int, h header, dst []byte) ([]byte, er
 // releaseEvery is how many bytes of packs the walk reads between two
 // releases of the mappings' pages: a pack is read once, mostly front to
 // back, and its pages would otherwise all count as the scanner's memory.
-const releaseEvery = 64 << 20
+const releaseEvery = 32 << 20
 
 // walker is one goroutine's state: its inflater and a buffer per delta
 // depth, reused from one object to the next.

@@ -183,3 +183,41 @@ func TestDetectChangedEqualsDetect(t *testing.T) {
 		t.Errorf("only %d of %d versions were scanned in part", partial, checked)
 	}
 }
+
+// FuzzDetectChanged edits a content at random and checks that scanning
+// the new version by what changed, with the old version's findings
+// carried over, finds exactly what a whole scan finds.
+func FuzzDetectChanged(f *testing.F) {
+	pw := "Xk9#mP2" + "$vL7qR4wT"
+	f.Add([]byte("config:\n  db_password: \""+pw+"\"\n  host: db\n"), []byte("token = \"ab12"+"Cd34Ef56Gh78\"\n- name: API_TOKEN\n  value: "+pw+"\n"), uint64(1))
+	f.Add([]byte("- name: SECRET_KEY\n  value: "+pw+"\n- name: OTHER\n  value: plain\n"), []byte("x\n\n"), uint64(2))
+	f.Add([]byte("a\nb\nc\n"), []byte("machine example.com login me password "+pw+"\n"), uint64(3))
+	set, err := rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
+	if err != nil {
+		f.Fatal(err)
+	}
+	d := detect.New(set, nil)
+	f.Fuzz(func(t *testing.T, content, donorText []byte, seed uint64) {
+		var donor [][]byte
+		for _, l := range bytes.SplitAfter(donorText, []byte("\n")) {
+			if len(l) > 0 {
+				donor = append(donor, l)
+			}
+		}
+		if len(donor) == 0 {
+			return
+		}
+		old, memo, err := d.DetectMemo(&detect.Fragment{Content: content, StartLine: 1})
+		if err != nil {
+			return
+		}
+		next, changed, copies := edit(rand.New(rand.NewPCG(seed, 1)), content, donor)
+		f := &detect.Fragment{Content: next, StartLine: 1}
+		want, _ := d.Detect(f)
+		fresh, owned, _, _ := d.DetectChanged(f, content, changed, copies, memo)
+		got := append(detect.Carry(old, content, copies, owned, next), fresh...)
+		if w, g := keys(want), keys(got); !slices.Equal(w, g) {
+			t.Fatalf("changed %v, owned %v\nwant:\n%s\ngot:\n%s", changed, owned, strings.Join(w, "\n"), strings.Join(g, "\n"))
+		}
+	})
+}

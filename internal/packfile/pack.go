@@ -14,9 +14,12 @@ type pack struct {
 	hashLen int
 	idx     []byte // the mapped .idx
 	data    []byte // the mapped .pack
-	unmaps  []func() error
-	count   int
-	ids     []byte // count ids, sorted, inside idx
+	// mapped is set when data is a file mapping, whose pages release may
+	// drop; never for memory of the heap, which dropping would zero.
+	mapped bool
+	unmaps []func() error
+	count  int
+	ids    []byte // count ids, sorted, inside idx
 	// byOffset lists index positions in pack order; entry i below is the
 	// object at index position byOffset[i].
 	byOffset []uint32
@@ -28,7 +31,7 @@ type pack struct {
 func openPack(idxPath string, hashLen int) (*pack, error) {
 	packPath := strings.TrimSuffix(idxPath, ".idx") + ".pack"
 	p := &pack{path: packPath, hashLen: hashLen}
-	idx, unmap, err := mapFile(idxPath)
+	idx, unmap, _, err := mapFile(idxPath)
 	if err != nil {
 		return nil, err
 	}
@@ -38,12 +41,12 @@ func openPack(idxPath string, hashLen int) (*pack, error) {
 		p.close()
 		return nil, fmt.Errorf("%s: %w", idxPath, err)
 	}
-	data, unmap, err := mapFile(packPath)
+	data, unmap, mapped, err := mapFile(packPath)
 	if err != nil {
 		p.close()
 		return nil, err
 	}
-	p.data = data
+	p.data, p.mapped = data, mapped
 	p.unmaps = append(p.unmaps, unmap)
 	if len(data) < 12+hashLen || string(data[:4]) != "PACK" {
 		p.close()
@@ -76,6 +79,13 @@ func (p *pack) close() error {
 	}
 	p.unmaps, p.idx, p.data = nil, nil, nil
 	return first
+}
+
+// release drops the pack's mapped pages from the resident set.
+func (p *pack) release() {
+	if p.mapped {
+		release(p.data)
+	}
 }
 
 // parseIndex reads a version 2 index: magic, version, fan-out, ids,

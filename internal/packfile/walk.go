@@ -75,7 +75,7 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 	}
 	// Planning touched every header: every page of every pack.
 	for _, p := range r.packs {
-		release(p.data)
+		p.release()
 	}
 	for i := range r.loose {
 		items = append(items, item{-1, i})
@@ -382,7 +382,7 @@ func (w *walker) descend(pi, e int, base *Object, depth int) error {
 	}
 	if n := int64(len(p.stream(e, h))); w.read.Add(n)%releaseEvery < n {
 		for _, p := range w.r.packs {
-			release(p.data)
+			p.release()
 		}
 	}
 	var data []byte

@@ -318,6 +318,37 @@ func TestGitCorruptRepository(t *testing.T) {
 			})
 		}
 	})
+	t.Run("damaged entry in a whole pack", func(t *testing.T) {
+		// The pack opens, its index agrees, but an object's compressed
+		// bytes are damaged: the in-process reader reports that object,
+		// and every object built on it, naming the pack.
+		o := newOrigin(t)
+		o.git("gc", "-q")
+		packs, _ := filepath.Glob(filepath.Join(o.dir, ".git", "objects", "pack", "*.pack"))
+		if len(packs) != 1 {
+			t.Fatalf("packs: %v", packs)
+		}
+		b, err := os.ReadFile(packs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []int{len(b) / 3, len(b) / 2, 2 * len(b) / 3} {
+			b[at] ^= 0x55
+		}
+		if err := os.Chmod(packs[0], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(packs[0], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := scanGit(t, o.dir)
+		if r.code != ExitError {
+			t.Errorf("exit %d, want %d\n%s", r.code, ExitError, r)
+		}
+		if !strings.Contains(r.stderr, "could not be read") || !strings.Contains(r.stderr, filepath.Base(packs[0])) {
+			t.Errorf("stderr does not say which objects of which pack could not be read:\n%s", r.stderr)
+		}
+	})
 	t.Run("garbage HEAD", func(t *testing.T) {
 		o := newOrigin(t)
 		if err := os.WriteFile(filepath.Join(o.dir, ".git", "HEAD"), []byte("garbage\n"), 0o644); err != nil {

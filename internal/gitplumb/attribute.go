@@ -87,7 +87,7 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 				}
 			case !missingParent[p]:
 				missingParent[p] = true
-				a.ev.Failed("commit "+st.hex(c), fmt.Errorf("parent %s is missing: the history behind it was not scanned", st.hex(p)))
+				a.ev.Failed("commit "+st.hex(c), fmt.Errorf("parent %s %s: the history behind it was not scanned", st.hex(p), st.absent(p)))
 			}
 		}
 	}
@@ -125,7 +125,7 @@ func (a *attributor) commit(c uint32) error {
 	a.added, a.olds = a.added[:0], a.olds[:0]
 	clear(a.removedSeen)
 	if st.kind[info.tree] != kindTree {
-		a.ev.Failed("commit "+st.hex(c), fmt.Errorf("its tree %s is missing", st.hex(info.tree)))
+		a.ev.Failed("commit "+st.hex(c), fmt.Errorf("its tree %s %s", st.hex(info.tree), st.absent(info.tree)))
 		return nil
 	}
 	a.walk(c, info.tree, parents, "")
@@ -143,7 +143,7 @@ func (a *attributor) commit(c uint32) error {
 	for _, ch := range a.added {
 		switch {
 		case st.kind[ch.blob] != kindBlob:
-			a.ev.Failed(ch.path, fmt.Errorf("commit %s: blob %s is missing (a partial or damaged clone)", prov.Commit, st.hex(ch.blob)))
+			a.ev.Failed(ch.path, fmt.Errorf("commit %s: blob %s %s", prov.Commit, st.hex(ch.blob), st.absentBlob(ch.blob)))
 			continue
 		case st.blobState[ch.blob] == blobTooLarge:
 			a.ev.Skipped(ch.path, source.SkipTooLarge)
@@ -187,7 +187,7 @@ func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
 		return
 	}
 	if t != noObj && st.kind[t] != kindTree {
-		a.ev.Failed(prefix, fmt.Errorf("commit %s: tree %s is missing", st.hex(c), st.hex(t)))
+		a.ev.Failed(prefix, fmt.Errorf("commit %s: tree %s %s", st.hex(c), st.hex(t), st.absent(t)))
 		return
 	}
 	// A tree inside itself: only a forged pack (nothing checks objects

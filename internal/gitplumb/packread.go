@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -99,7 +99,7 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 		results[i].found = map[uint32][]detect.Finding{}
 	}
 	var badMu sync.Mutex
-	var bad []string
+	var bad []*packfile.ObjectError
 	visit := func(w int, o *packfile.Object) error {
 		idx := table[o.N]
 		first := claimed[idx].CompareAndSwap(false, true)
@@ -149,7 +149,7 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 	}
 	werr := repo.Walk(ctx, threads, visit, func(e *packfile.ObjectError) {
 		badMu.Lock()
-		bad = append(bad, e.Error())
+		bad = append(bad, e)
 		badMu.Unlock()
 	})
 	close(records)
@@ -178,9 +178,9 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 	log.Debug("read objects in-process", "packs", repo.Packs(), "objects", repo.Count(),
 		"blobs_scanned_by_delta", byDelta, "bytes_rescanned_in_them", owned, "unreadable", len(bad))
 	// An object that could not be read stays unknown to the store: the
-	// attribution reports every commit that needed it.
-	slices.Sort(bad)
+	// attribution reports every commit that needed it, and why.
 	for _, b := range bad {
+		st.unreadable[st.intern(b.ID)] = fmt.Sprintf("%v, in %s", b.Err, b.Where)
 		log.Debug("unreadable object", "error", b)
 	}
 	if werr != nil {

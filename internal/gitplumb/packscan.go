@@ -127,11 +127,13 @@ type store struct {
 	shallow   map[uint32]bool
 
 	found map[uint32][]detect.Finding
+	// unreadable says why an object present in a pack could not be read.
+	unreadable map[uint32]string
 }
 
 func newStore(hashLen int) *store {
 	return &store{hashLen: hashLen, index: newOIDTable(1 << 16), nameIndex: map[string]uint32{},
-		found: map[uint32][]detect.Finding{}, shallow: map[uint32]bool{}}
+		found: map[uint32][]detect.Finding{}, shallow: map[uint32]bool{}, unreadable: map[uint32]string{}}
 }
 
 // intern returns the index of the object with binary id raw.
@@ -162,6 +164,24 @@ func (s *store) internHex(h []byte) (uint32, bool) {
 }
 
 func (s *store) hex(i uint32) string { return hex.EncodeToString(s.index.ids[i][:s.hashLen]) }
+
+// absent says why object i is not in the store: missing (a partial or
+// damaged clone), or present but unreadable.
+func (s *store) absent(i uint32) string {
+	if why, ok := s.unreadable[i]; ok {
+		return "could not be read: " + why
+	}
+	return "is missing"
+}
+
+// absentBlob is absent for a blob, where missing means a partial or
+// damaged clone.
+func (s *store) absentBlob(i uint32) string {
+	if _, ok := s.unreadable[i]; ok {
+		return s.absent(i)
+	}
+	return "is missing (a partial or damaged clone)"
+}
 
 // count is how many objects are known (seen or referenced).
 func (s *store) count() int { return len(s.kind) }

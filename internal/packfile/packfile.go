@@ -244,12 +244,14 @@ type Object struct {
 // ObjectError is an object that could not be read: its id and why. The
 // objects built on it cannot be read either and are reported too.
 type ObjectError struct {
-	ID  []byte
-	Err error
+	ID []byte
+	// Where is the file the object lives in: a pack, or a loose object.
+	Where string
+	Err   error
 }
 
 func (e *ObjectError) Error() string {
-	return fmt.Sprintf("object %x: %v", e.ID, e.Err)
+	return fmt.Sprintf("object %x in %s: %v", e.ID, e.Where, e.Err)
 }
 
 func (e *ObjectError) Unwrap() error { return e.Err }

@@ -47,10 +47,10 @@ type item struct {
 // first error visit returns, or when ctx is done.
 func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*ObjectError)) error {
 	var badMu sync.Mutex
-	report := func(id []byte, err error) {
+	report := func(id []byte, where string, err error) {
 		badMu.Lock()
 		defer badMu.Unlock()
-		bad(&ObjectError{ID: id, Err: err})
+		bad(&ObjectError{ID: id, Where: where, Err: err})
 	}
 	plans := make([]*plan, len(r.packs))
 	var items []item
@@ -65,11 +65,11 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 				continue
 			}
 			if err := pl.bad[int32(e)]; err != nil {
-				report(p.id(e), err)
+				report(p.id(e), p.path, err)
 			} else {
 				// No root reaches it: a cycle of deltas by id, or a
 				// delta on an unreadable entry.
-				report(p.id(e), fmt.Errorf("%w: its delta base cannot be read", errCorrupt))
+				report(p.id(e), p.path, fmt.Errorf("%w: its delta base cannot be read", errCorrupt))
 			}
 		}
 	}
@@ -311,7 +311,7 @@ type walker struct {
 	r      *Repo
 	plans  []*plan
 	visit  Visit
-	report func([]byte, error)
+	report func(id []byte, where string, err error)
 	n      int
 	stop   *atomic.Bool
 	read   *atomic.Int64
@@ -339,7 +339,7 @@ func (w *walker) item(it item) error {
 		l := r.loose[it.entry]
 		k, data, err := w.inf.readLoose(l.path, maxObject)
 		if err != nil {
-			w.report(l.id, err)
+			w.report(l.id, l.path, err)
 			return nil
 		}
 		lv := w.level(0)
@@ -428,10 +428,10 @@ func (w *walker) lost(pi, e int, err error) {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if first {
-			w.report(p.id(int(x)), err)
+			w.report(p.id(int(x)), p.path, err)
 			first = false
 		} else {
-			w.report(p.id(int(x)), fmt.Errorf("its delta base %x cannot be read", p.id(e)))
+			w.report(p.id(int(x)), p.path, fmt.Errorf("its delta base %x cannot be read", p.id(e)))
 		}
 		stack = append(stack, pl.children[pl.first[x]:pl.first[x+1]]...)
 	}

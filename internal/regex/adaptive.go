@@ -4,25 +4,27 @@ import (
 	"regexp"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	re2 "github.com/wasilibs/go-re2"
 )
 
-// AdaptiveThreshold is how many bytes a pattern runs over with the
-// standard library before it switches to RE2. RE2 compiles a large rule
-// pattern in about 3 ms; the standard library's matcher is much slower
-// than first measured on the case-folded, class-heavy rule patterns
-// (unicode.SimpleFold on every byte), so the switch pays early. Measured
-// 2026-12-03, medians: leakhound git on ripgrep 0.25 s at 64 KiB, 0.22 s at
-// 16 KiB, 0.21 s at 4 KiB and at 1 KiB; dir on Go's src 0.48 s at 64 KiB,
-// 0.39 s at 4 KiB; git --staged (bench/staged.sh) 48 ms at 64 KiB, 40 ms at
-// 4 KiB.
-const AdaptiveThreshold = 4 << 10
+// AdaptiveBudget is how long a pattern matches with the standard library
+// before it switches to RE2: about what RE2 takes to compile a large rule
+// pattern (3 ms). Paying for the slower matcher until its cost reaches the
+// compile's, then compiling, never costs more than twice the better choice
+// made in hindsight, whatever the pattern and the input. A byte count
+// cannot do that: the standard library runs a simple pattern at hundreds
+// of MB/s and a case-folded, class-heavy one at a few, and a fixed
+// threshold either compiled every pattern a small repository full of
+// secrets touched (4 KiB: its history scan 1.1 -> 1.6 s) or ran slow
+// patterns too long on large ones (64 KiB: 40 ms of ripgrep's 0.25 s).
+const AdaptiveBudget = 3 * time.Millisecond
 
 // Adaptive starts every pattern on the standard library, which compiles
 // in microseconds, and moves a pattern to RE2 (go-re2: a few milliseconds
-// to compile a large pattern, then 2–3 times faster) once it has run over
-// AdaptiveThreshold bytes. A pre-commit hook or a small repository, where
+// to compile a large pattern, then faster) once it has matched for
+// AdaptiveBudget. A pre-commit hook or a small repository, where
 // compiling every pattern that a keyword wakes up would cost more than
 // matching, pays microseconds; a large scan runs on RE2 for all but its
 // first bytes. Both engines take RE2 syntax, match leftmost-first and run
@@ -49,33 +51,41 @@ func (Adaptive) Name() string { return "adaptive" }
 type adaptive struct {
 	pattern string
 	std     *regexp.Regexp
-	seen    atomic.Int64
+	spent   atomic.Int64 // nanoseconds matched with std
 	once    sync.Once
 	re2     atomic.Pointer[re2.Regexp]
 }
 
-// engine returns the compiled pattern to use for b.
-func (a *adaptive) engine(n int) Regexp {
-	if r := a.re2.Load(); r != nil {
-		return r
-	}
-	if a.seen.Add(int64(n)) > AdaptiveThreshold {
+// charge adds d to the time matched with the standard library, and
+// compiles RE2 once the budget is spent.
+func (a *adaptive) charge(d time.Duration) {
+	if a.spent.Add(int64(d)) > int64(AdaptiveBudget) {
 		a.once.Do(func() {
 			if r, err := re2.Compile(a.pattern); err == nil {
 				a.re2.Store(r)
 			}
 		})
-		if r := a.re2.Load(); r != nil {
-			return r
-		}
 	}
-	return a.std
 }
 
 func (a *adaptive) FindAllSubmatchIndex(b []byte, n int) [][]int {
-	return a.engine(len(b)).FindAllSubmatchIndex(b, n)
+	if r := a.re2.Load(); r != nil {
+		return r.FindAllSubmatchIndex(b, n)
+	}
+	start := time.Now()
+	out := a.std.FindAllSubmatchIndex(b, n)
+	a.charge(time.Since(start))
+	return out
 }
 
-func (a *adaptive) Match(b []byte) bool { return a.engine(len(b)).Match(b) }
+func (a *adaptive) Match(b []byte) bool {
+	if r := a.re2.Load(); r != nil {
+		return r.Match(b)
+	}
+	start := time.Now()
+	ok := a.std.Match(b)
+	a.charge(time.Since(start))
+	return ok
+}
 
 func (a *adaptive) NumSubexp() int { return a.std.NumSubexp() }

@@ -3,11 +3,11 @@ package detect
 import (
 	"bytes"
 	"fmt"
+	"regexp/syntax"
 	"slices"
 	"sort"
-	"sync"
-	"regexp/syntax"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/leakhound/leakhound/entropy"

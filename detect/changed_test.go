@@ -3,16 +3,15 @@ package detect_test
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
+	"maps"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/testkit"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -119,27 +118,13 @@ func TestDetectChangedEqualsDetect(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := detect.New(set, nil)
-	var files [][]byte
-	var donor [][]byte
-	root := filepath.Join("..", "testdata", "accuracy", "corpus")
-	err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		files = append(files, b)
-		for l := range strings.SplitAfterSeq(string(b), "\n") {
-			if strings.TrimSpace(l) != "" {
-				donor = append(donor, []byte(l))
-			}
-		}
-		return nil
-	})
-	if err != nil || len(files) < 40 {
-		t.Fatalf("corpus: %d files, %v", len(files), err)
+	corpus, lines := testkit.Corpus(t)
+	var files, donor [][]byte
+	for _, name := range slices.Sorted(maps.Keys(corpus)) {
+		files = append(files, []byte(corpus[name]))
+	}
+	for _, l := range lines {
+		donor = append(donor, []byte(l))
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
 	rounds := 12

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/testkit"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -26,29 +24,10 @@ func corpusHistory(t *testing.T, format string, commits int) *testRepo {
 	t.Helper()
 	r := &testRepo{t: t, dir: t.TempDir()}
 	r.git("init", "-q", "-b", "main", "--object-format="+format)
-	root := filepath.Join("..", "..", "testdata", "accuracy", "corpus")
+	corpus, donor := testkit.Corpus(t)
 	files := map[string][]string{}
-	var donor []string
-	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		lines := strings.SplitAfter(string(b), "\n")
-		files[filepath.ToSlash(rel)] = lines
-		for _, l := range lines {
-			if strings.TrimSpace(l) != "" {
-				donor = append(donor, strings.TrimSuffix(l, "\n")+"\n")
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for name, text := range corpus {
+		files[name] = strings.SplitAfter(text, "\n")
 	}
 	names := slices.Sorted(func(yield func(string) bool) {
 		for n := range files {

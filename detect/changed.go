@@ -134,10 +134,7 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 		}
 	}
 	// Owned: the core, and the windows that reach into it.
-	owned := core
-	if len(core) > len(lines) {
-		owned = slices.Clone(core)
-	}
+	owned := slices.Clone(core)
 	for _, a := range anchors {
 		// A window starts at most maxLineReach before its keyword.
 		if !overlaps(core, span{a.At - maxLineReach, a.End}) && !crosses(points, span{a.At - maxLineReach, a.End}) {

@@ -27,8 +27,8 @@ type Incremental interface {
 var errNoPacks = errors.New("object store not readable in-process")
 
 // blobScan is what scanning a blob leaves for the blobs stored as deltas
-// on it: its candidates and the detector's memo. A nil State, or one with
-// whole false, makes them scan in full.
+// on it: its candidates and the detector's memo. A base without one (too
+// large to scan) or a binary one makes them scan in full.
 type blobScan struct {
 	found  []detect.Finding
 	memo   detect.Memo

@@ -185,7 +185,7 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 // scanned whole (see DetectChanged). Measured 2026-12-03 (seconds, etcd /
 // symfony): 64: 3.2-3.5 / 10.1; 192: 3.1 / 9.4; 512: 3.0 / 9.1; 1024:
 // 3.2 / 9.8; 4096: 3.5 / 10.6.
-const wholeEvery = 512
+var wholeEvery = 512
 
 // union returns the sorted, disjoint spans covering a and b.
 func union(a, b []span) []span {

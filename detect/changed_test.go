@@ -118,6 +118,7 @@ func TestDetectChangedEqualsDetect(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := detect.New(set, nil)
+	defer detect.SetWholeEvery(1)()
 	corpus, lines := testkit.Corpus(t)
 	var files, donor [][]byte
 	for _, name := range slices.Sorted(maps.Keys(corpus)) {
@@ -182,6 +183,7 @@ func FuzzDetectChanged(f *testing.F) {
 		f.Fatal(err)
 	}
 	d := detect.New(set, nil)
+	defer detect.SetWholeEvery(1)()
 	f.Fuzz(func(t *testing.T, content, donorText []byte, seed uint64) {
 		var donor [][]byte
 		for _, l := range bytes.SplitAfter(donorText, []byte("\n")) {

@@ -93,6 +93,7 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 		scratch  deltaScratch
 		byDelta  int
 		owned    int64
+		total    int64
 	}
 	results := make([]result, threads)
 	for i := range results {
@@ -134,6 +135,7 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 		if scan.owned >= 0 {
 			res.byDelta++
 			res.owned += int64(scan.owned)
+			res.total += int64(len(o.Data))
 		}
 		if err != nil && res.err == nil {
 			res.err = err
@@ -170,13 +172,14 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 		}
 	}
 	var byDelta int
-	var owned int64
+	var owned, total int64
 	for _, res := range results {
 		byDelta += res.byDelta
 		owned += res.owned
+		total += res.total
 	}
 	log.Debug("read objects in-process", "packs", repo.Packs(), "objects", repo.Count(),
-		"blobs_scanned_by_delta", byDelta, "bytes_rescanned_in_them", owned, "unreadable", len(bad))
+		"blobs_scanned_by_delta", byDelta, "their_bytes", total, "bytes_rescanned_in_them", owned, "unreadable", len(bad))
 	// An object that could not be read stays unknown to the store: the
 	// attribution reports every commit that needed it, and why.
 	for _, b := range bad {

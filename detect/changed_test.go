@@ -12,7 +12,6 @@ import (
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/testkit"
-	"github.com/leakhound/leakhound/rules"
 )
 
 // edit builds a new version of old by a few random line edits and
@@ -113,11 +112,7 @@ func keys(fs []detect.Finding) []string {
 // version built from the previous one's (Carry plus DetectChanged) are
 // exactly those of scanning it whole.
 func TestDetectChangedEqualsDetect(t *testing.T) {
-	set, err := rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := detect.New(set, nil)
+	d := detect.New(testkit.Set(t, config.Default()), nil)
 	defer detect.SetWholeEvery(1)()
 	corpus, lines := testkit.Corpus(t)
 	var files, donor [][]byte
@@ -178,11 +173,7 @@ func FuzzDetectChanged(f *testing.F) {
 	f.Add([]byte("config:\n  db_password: \""+pw+"\"\n  host: db\n"), []byte("token = \"ab12"+"Cd34Ef56Gh78\"\n- name: API_TOKEN\n  value: "+pw+"\n"), uint64(1))
 	f.Add([]byte("- name: SECRET_KEY\n  value: "+pw+"\n- name: OTHER\n  value: plain\n"), []byte("x\n\n"), uint64(2))
 	f.Add([]byte("a\nb\nc\n"), []byte("machine example.com login me password "+pw+"\n"), uint64(3))
-	set, err := rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
-	if err != nil {
-		f.Fatal(err)
-	}
-	d := detect.New(set, nil)
+	d := detect.New(testkit.Set(f, config.Default()), nil)
 	defer detect.SetWholeEvery(1)()
 	f.Fuzz(func(t *testing.T, content, donorText []byte, seed uint64) {
 		var donor [][]byte

@@ -14,7 +14,6 @@ import (
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/testkit"
-	"github.com/leakhound/leakhound/rules"
 )
 
 // corpusHistory builds a repository from the accuracy corpus: its files
@@ -94,11 +93,7 @@ func corpusHistory(t *testing.T, format string, commits int) *testRepo {
 // through git cat-file, each blob scanned whole. Every finding must be
 // the same, with the same provenance and position.
 func TestInProcessEqualsCatFile(t *testing.T) {
-	set, err := rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	det := detect.New(set, nil)
+	det := detect.New(testkit.Set(t, config.Default()), nil)
 	for _, format := range []string{"sha1", "sha256"} {
 		t.Run(format, func(t *testing.T) {
 			commits := 80

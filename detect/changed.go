@@ -152,16 +152,13 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 	// Scanned besides: the rest of the owned lines, and the lines of
 	// every keyword whose window reaches into them, so the matches
 	// starting in owned lines are all found.
-	var extra []span
-	if len(owned) > len(lines) || len(anchors) > 0 {
-		ranges := slices.Clone(owned)
-		for _, a := range anchors {
-			if overlaps(owned, span{a.At - maxLineReach, a.End}) && overlaps(owned, span{lineStart(content, a.At), a.End}) {
-				ranges = addSpanSorted(ranges, span{lineStart(content, a.At), lineEndAt(content, a.At+1)})
-			}
+	ranges := slices.Clone(owned)
+	for _, a := range anchors {
+		if overlaps(owned, span{a.At - maxLineReach, a.End}) && overlaps(owned, span{lineStart(content, a.At), a.End}) {
+			ranges = addSpanSorted(ranges, span{lineStart(content, a.At), lineEndAt(content, a.At+1)})
 		}
-		extra = subtract(ranges, lines)
 	}
+	extra := subtract(ranges, lines)
 	if len(extra) > 0 {
 		// Scanned again as one, so that windows merge as in a whole
 		// scan: a regex run over two merged windows may match

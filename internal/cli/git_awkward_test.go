@@ -291,19 +291,27 @@ func TestGitMissingLooseObject(t *testing.T) {
 	}
 }
 
+// packedOrigin is newOrigin with its objects in one pack, whose path it
+// returns.
+func packedOrigin(t *testing.T) (*origin, string) {
+	t.Helper()
+	o := newOrigin(t)
+	o.git("gc", "-q")
+	packs, _ := filepath.Glob(filepath.Join(o.dir, ".git", "objects", "pack", "*.pack"))
+	if len(packs) != 1 {
+		t.Fatalf("packs: %v", packs)
+	}
+	return o, packs[0]
+}
+
 func TestGitCorruptRepository(t *testing.T) {
 	t.Run("truncated pack", func(t *testing.T) {
-		o := newOrigin(t)
-		o.git("gc", "-q")
-		packs, _ := filepath.Glob(filepath.Join(o.dir, ".git", "objects", "pack", "*.pack"))
-		if len(packs) != 1 {
-			t.Fatalf("packs: %v", packs)
-		}
-		info, err := os.Stat(packs[0])
+		o, pack := packedOrigin(t)
+		info, err := os.Stat(pack)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Truncate(packs[0], info.Size()/2); err != nil {
+		if err := os.Truncate(pack, info.Size()/2); err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range scanModes {
@@ -312,7 +320,7 @@ func TestGitCorruptRepository(t *testing.T) {
 				if r.code != ExitError {
 					t.Errorf("exit %d, want %d\n%s", r.code, ExitError, r)
 				}
-				if !strings.Contains(r.stderr, filepath.Base(packs[0])) {
+				if !strings.Contains(r.stderr, filepath.Base(pack)) {
 					t.Errorf("stderr does not name the damaged pack:\n%s", r.stderr)
 				}
 			})
@@ -322,30 +330,25 @@ func TestGitCorruptRepository(t *testing.T) {
 		// The pack opens, its index agrees, but an object's compressed
 		// bytes are damaged: the in-process reader reports that object,
 		// and every object built on it, naming the pack.
-		o := newOrigin(t)
-		o.git("gc", "-q")
-		packs, _ := filepath.Glob(filepath.Join(o.dir, ".git", "objects", "pack", "*.pack"))
-		if len(packs) != 1 {
-			t.Fatalf("packs: %v", packs)
-		}
-		b, err := os.ReadFile(packs[0])
+		o, pack := packedOrigin(t)
+		b, err := os.ReadFile(pack)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, at := range []int{len(b) / 3, len(b) / 2, 2 * len(b) / 3} {
 			b[at] ^= 0x55
 		}
-		if err := os.Chmod(packs[0], 0o644); err != nil {
+		if err := os.Chmod(pack, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(packs[0], b, 0o644); err != nil {
+		if err := os.WriteFile(pack, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		r := scanGit(t, o.dir)
 		if r.code != ExitError {
 			t.Errorf("exit %d, want %d\n%s", r.code, ExitError, r)
 		}
-		if !strings.Contains(r.stderr, "could not be read") || !strings.Contains(r.stderr, filepath.Base(packs[0])) {
+		if !strings.Contains(r.stderr, "could not be read") || !strings.Contains(r.stderr, filepath.Base(pack)) {
 			t.Errorf("stderr does not say which objects of which pack could not be read:\n%s", r.stderr)
 		}
 	})

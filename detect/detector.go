@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"regexp/syntax"
 	"slices"
 	"sort"
@@ -418,19 +419,21 @@ func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragmen
 		if !entropyOK(c.Rule, secret, h) {
 			continue
 		}
-		out = append(out, Finding{
+		x := Finding{
 			RuleID:      c.ID,
 			Description: c.Description,
 			Secret:      string(secret),
 			Match:       string(f.Content[w.lo+m[0] : w.lo+m[1]]),
+			Key:         keyOf(f.Content[lineStart(f.Content, w.lo+m[0]):start]),
 			Start:       start,
 			End:         end,
 			Entropy:     h,
 			Tags:        c.Tags,
 			Severity:    c.Severity,
-			Confidence:  confidence(c.Rule, secret),
 			Provenance:  f.Provenance,
-		})
+		}
+		x.Confidence = adjust(c.Rule, &x, f.Content, confidence(c.Rule, secret))
+		out = append(out, x)
 	}
 	return out
 }
@@ -454,6 +457,12 @@ func entropyOK(r *rules.Rule, secret []byte, h float64) bool {
 		// Exempt by design: judged by total bits alone (minBits > 0 is
 		// enforced when the rule is loaded), and still not patterned.
 		return entropy.Bits(secret) >= minBits && !patterned(secret)
+	}
+	if n := len(secret); n < 16 && n > 1 {
+		// Fewer than 16 bytes cannot reach 4 bits a byte: entropy is at
+		// most log2 of the length. A short secret is held to the same
+		// share of what its length allows as a 16-byte one is of 4 bits.
+		floor *= math.Log2(float64(n)) / 4
 	}
 	if floor > hexFloor && len(secret) >= hexMinLen && isHex(secret) {
 		floor = hexFloor

@@ -73,6 +73,11 @@ type Finding struct {
 	// filters (inline allow comments, line-targeted allowlists). It is
 	// never written to a report.
 	Line string
+	// Key is the name the secret is assigned to, as written before it in
+	// the match ("DB_PASSWORD" in DB_PASSWORD=..., "apiKey" in
+	// setApiKey("...")), or "" when the match names none. Allowlists and
+	// confidence adjustments may judge it (regex_target = "key").
+	Key string
 	// StartLine..EndLine and StartColumn..EndColumn locate the secret,
 	// 1-based; columns count characters (UTF-8 code points; an invalid
 	// byte counts as one), EndColumn is that of the secret's last character.

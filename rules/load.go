@@ -330,8 +330,9 @@ var (
 	requiredKeys  = []string{"id", "within_lines", "within_columns"}
 	exemptionKeys = []string{"rule", "reason", "min_bits"}
 	extendKeys    = []string{"use_default", "path", "disabled_rules", "url"}
-	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path", "low_entropy", "confidence", "checksum", "required", "skip_report"}
-	allowlistKeys = []string{"description", "condition", "regex_target", "regexes", "stopwords", "paths", "commits", "target_rules"}
+	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path", "low_entropy", "confidence", "checksum", "required", "skip_report", "adjust"}
+	allowlistKeys = []string{"description", "condition", "regex_target", "regexes", "shapes", "stopwords", "paths", "commits", "target_rules"}
+	adjustKeys    = []string{"description", "condition", "regex_target", "regexes", "shapes", "stopwords", "confidence"}
 	validID       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
@@ -566,6 +567,16 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 			r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, func(k string) int { return line(prefix + k) }))
 		}
 	}
+	if v, ok := m["adjust"]; ok {
+		tables, ok := tableArray(v)
+		if !ok {
+			d.errs.Add(d.file, line("adjust"), id, "adjust must be an array of tables ([[rules.adjust]])")
+		}
+		for j, am := range tables {
+			prefix := fmt.Sprintf("adjust.%d.", j)
+			r.Adjusts = append(r.Adjusts, d.decodeAdjust(am, id, func(k string) int { return line(prefix + k) }))
+		}
+	}
 	return r
 }
 
@@ -628,8 +639,16 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 			a.Target = TargetMatch
 		case "line":
 			a.Target = TargetLine
+		case "key":
+			a.Target = TargetKey
 		default:
-			d.errs.Add(d.file, line("regex_target"), rule, "allowlist regex_target %q must be secret, match or line", t)
+			d.errs.Add(d.file, line("regex_target"), rule, "allowlist regex_target %q must be secret, match, line or key", t)
+		}
+	}
+	a.Shapes = d.strs(m, "shapes", line("shapes"), rule)
+	for _, sh := range a.Shapes {
+		if !contains(Shapes, sh) {
+			d.errs.Add(d.file, line("shapes"), rule, "shape %q is not one of %s", sh, strings.Join(Shapes, ", "))
 		}
 	}
 	regexes := d.strs(m, "regexes", line("regexes"), rule)
@@ -660,10 +679,35 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 	}
 	// Judge what was written, not what compiled: a bad pattern is already
 	// reported.
-	if len(regexes)+len(stopwords)+len(paths)+len(a.Commits) == 0 {
-		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, stopwords, paths or commits")
+	if len(regexes)+len(a.Shapes)+len(stopwords)+len(paths)+len(a.Commits) == 0 {
+		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, shapes, stopwords, paths or commits")
 	}
 	return a
+}
+
+// decodeAdjust decodes a [[rules.adjust]] entry: an allowlist's content
+// criteria and the confidence they give.
+func (d *decoder) decodeAdjust(m map[string]any, rule string, line func(string) int) Adjust {
+	d.normalize(m)
+	var adj Adjust
+	if s, ok := d.str(m, "confidence", line("confidence"), rule); ok {
+		if c, ok := ParseConfidence(s); ok {
+			adj.Confidence = c
+		} else {
+			d.errs.Add(d.file, line("confidence"), rule, "adjust confidence %q is not one of low, medium, high", s)
+		}
+	} else {
+		d.errs.Add(d.file, line(""), rule, "adjust needs a confidence (low, medium or high)")
+	}
+	d.unknown(m, adjustKeys, line, rule, "adjust: ")
+	criteria := map[string]any{}
+	for k, v := range m {
+		if k != "confidence" && contains(adjustKeys, k) {
+			criteria[k] = v
+		}
+	}
+	adj.Allowlist = d.decodeAllowlist(criteria, rule, line)
+	return adj
 }
 
 // regexp compiles a rule's path pattern with the standard library: it

@@ -9,6 +9,8 @@ package rules
 import (
 	"regexp"
 	"strings"
+
+	"github.com/leakhound/leakhound/entropy"
 )
 
 // Severity ranks how urgently a finding must be acted on.
@@ -90,7 +92,14 @@ const (
 	TargetSecret Target = iota // the captured secret (default)
 	TargetMatch                // the whole regex match
 	TargetLine                 // the full line(s) holding the match
+	TargetKey                  // the name the secret is assigned to (password in password = "x")
 )
+
+// Shapes are the built-in tests of what a text looks like that an
+// allowlist may name in shapes: "words" is natural-language words in any
+// script or an identifier built of them, not a random token
+// (entropy.Words).
+var Shapes = []string{"words"}
 
 // Allowlist drops candidates that match it. With Condition "or" (default)
 // any one criterion that is set suffices; with "and" every criterion that is
@@ -100,6 +109,9 @@ type Allowlist struct {
 	And         bool
 	Target      Target
 	Regexes     []*Pattern
+	// Shapes name built-in tests of the regex target's text (see Shapes);
+	// any one that holds satisfies this criterion.
+	Shapes      []string
 	Stopwords   []string // lower-cased; a secret containing one is dropped
 	Paths       []*Pattern
 	// Commits lists commits (full ids, or prefixes) whose findings the
@@ -112,7 +124,100 @@ type Allowlist struct {
 
 // Empty reports whether a has no criteria.
 func (a *Allowlist) Empty() bool {
-	return len(a.Regexes) == 0 && len(a.Stopwords) == 0 && len(a.Paths) == 0 && len(a.Commits) == 0
+	return len(a.Regexes) == 0 && len(a.Shapes) == 0 && len(a.Stopwords) == 0 && len(a.Paths) == 0 && len(a.Commits) == 0
+}
+
+// Candidate is what an allowlist looks at in a candidate finding.
+type Candidate struct {
+	Secret, Match, Line, Key string
+	Path, Commit             string
+}
+
+// Matches reports whether a matches c. With condition "or" any criterion
+// that is set suffices; with "and" every one that is set must hold.
+// Regexes and shapes together are one criterion, on the regex target.
+func (a *Allowlist) Matches(c Candidate) bool {
+	var results, set [4]bool
+	if len(a.Regexes) > 0 || len(a.Shapes) > 0 {
+		set[0] = true
+		results[0] = a.matchesTarget(c)
+	}
+	if len(a.Stopwords) > 0 {
+		set[1] = true
+		low := strings.ToLower(c.Secret)
+		for _, w := range a.Stopwords {
+			if strings.Contains(low, w) {
+				results[1] = true
+				break
+			}
+		}
+	}
+	if len(a.Paths) > 0 {
+		set[2] = true
+		for _, p := range a.Paths {
+			if p.MatchString(c.Path) {
+				results[2] = true
+				break
+			}
+		}
+	}
+	if len(a.Commits) > 0 {
+		set[3] = true
+		for _, id := range a.Commits {
+			if c.Commit != "" && strings.HasPrefix(c.Commit, strings.ToLower(id)) {
+				results[3] = true
+				break
+			}
+		}
+	}
+	any, all, anySet := false, true, false
+	for i := range set {
+		if !set[i] {
+			continue
+		}
+		anySet = true
+		any = any || results[i]
+		all = all && results[i]
+	}
+	if a.And {
+		return all && anySet
+	}
+	return any
+}
+
+func (a *Allowlist) matchesTarget(c Candidate) bool {
+	target := c.Secret
+	switch a.Target {
+	case TargetMatch:
+		target = c.Match
+	case TargetLine:
+		target = c.Line
+	case TargetKey:
+		target = c.Key
+		if target == "" {
+			return false // nothing was assigned to a name
+		}
+	}
+	for _, re := range a.Regexes {
+		if re.MatchString(target) {
+			return true
+		}
+	}
+	for _, s := range a.Shapes {
+		if s == "words" && entropy.Words([]byte(target)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Adjust sets the confidence of a rule's findings that match its
+// criteria: content criteria only (regexes on the secret, match, line or
+// key, shapes, stopwords), so that the same content is judged the same
+// at every path and commit.
+type Adjust struct {
+	Allowlist
+	Confidence Confidence
 }
 
 // Required is a rule another rule's finding needs nearby (gitleaks'
@@ -161,6 +266,9 @@ type Rule struct {
 	// see, for secrets that span lines (private keys). 0 means the line.
 	Window     int
 	Allowlists []Allowlist
+	// Adjusts set the confidence of findings they match; the first that
+	// matches decides (after any checksum).
+	Adjusts []Adjust
 	// Required makes a finding count only with findings of other rules
 	// near it; SkipReport keeps a rule's own findings out of reports
 	// (a component of another rule). Both as in gitleaks.

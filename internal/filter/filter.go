@@ -268,68 +268,10 @@ func describe(kind string, a *rules.Allowlist) string {
 	return kind
 }
 
-// Allowed reports whether allowlist a matches finding f. With condition
-// "or" any criterion that is set suffices; with "and" all that are set
-// must hold.
+// Allowed reports whether allowlist a matches finding f (see
+// rules.Allowlist.Matches).
 func Allowed(a *rules.Allowlist, f *detect.Finding) bool {
-	var results [4]bool
-	var set [4]bool
-	if len(a.Regexes) > 0 {
-		set[0] = true
-		target := f.Secret
-		switch a.Target {
-		case rules.TargetMatch:
-			target = f.Match
-		case rules.TargetLine:
-			target = f.Line
-		}
-		for _, re := range a.Regexes {
-			if re.MatchString(target) {
-				results[0] = true
-				break
-			}
-		}
-	}
-	if len(a.Stopwords) > 0 {
-		set[1] = true
-		low := strings.ToLower(f.Secret)
-		for _, w := range a.Stopwords {
-			if strings.Contains(low, w) {
-				results[1] = true
-				break
-			}
-		}
-	}
-	if len(a.Paths) > 0 {
-		set[2] = true
-		for _, p := range a.Paths {
-			if p.MatchString(f.Path) {
-				results[2] = true
-				break
-			}
-		}
-	}
-	if len(a.Commits) > 0 {
-		set[3] = true
-		for _, c := range a.Commits {
-			if f.Commit != "" && strings.HasPrefix(f.Commit, strings.ToLower(c)) {
-				results[3] = true
-				break
-			}
-		}
-	}
-	any, all := false, true
-	for i := range set {
-		if !set[i] {
-			continue
-		}
-		any = any || results[i]
-		all = all && results[i]
-	}
-	if a.And {
-		return all && (set[0] || set[1] || set[2] || set[3])
-	}
-	return any
+	return a.Matches(rules.Candidate{Secret: f.Secret, Match: f.Match, Line: f.Line, Key: f.Key, Path: f.Path, Commit: f.Commit})
 }
 
 // MinConfidence drops candidates less sure than its level

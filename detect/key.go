@@ -1,0 +1,103 @@
+package detect
+
+import (
+	"bytes"
+
+	"github.com/leakhound/leakhound/rules"
+)
+
+// keyCores are the stems of names that hold credentials. keyOf returns the
+// last name before a secret that holds one of them, so that in
+// `- name: DB_PASSWORD / value: "..."` the name is DB_PASSWORD, not value.
+var keyCores = [...]string{"pass", "pwd", "pw", "secret", "token", "key", "auth", "cred", "bearer",
+	"session", "cookie", "salt", "nonce", "sig", "cert", "private", "otp", "pin", "api", "access", "login", "identified"}
+
+// keyOf returns the name a secret is assigned to, from the part of the
+// match before the secret: the last identifier-like word there that holds
+// a credential stem, else the last word; "" when there is none. The name
+// is given in lower snake case (LABEL_CURRENT_PASSWORD, currentPassword
+// and current-password all read "current_password"), so that one pattern
+// judges it however the code base spells names.
+func keyOf(prefix []byte) string {
+	return snake(rawKey(prefix))
+}
+
+func rawKey(prefix []byte) []byte {
+	var last []byte
+	for end := len(prefix); end > 0; {
+		for end > 0 && !keyByte(prefix[end-1]) {
+			end--
+		}
+		start := end
+		for start > 0 && keyByte(prefix[start-1]) {
+			start--
+		}
+		if start == end {
+			break
+		}
+		word := bytes.Trim(prefix[start:end], "-.")
+		end = start
+		if len(word) == 0 {
+			continue
+		}
+		if last == nil {
+			last = word
+		}
+		low := bytes.ToLower(word)
+		for _, c := range keyCores {
+			if bytes.Contains(low, []byte(c)) {
+				return word
+			}
+		}
+	}
+	return last
+}
+
+// snake writes a name in lower snake case: words split at separators
+// ('-', '.', '_') and at camel-case boundaries (aB, and ABc's last capital).
+func snake(w []byte) string {
+	out := make([]byte, 0, len(w)+4)
+	sep := func() {
+		if n := len(out); n > 0 && out[n-1] != '_' {
+			out = append(out, '_')
+		}
+	}
+	for i, c := range w {
+		switch {
+		case c == '-' || c == '.' || c == '_':
+			sep()
+			continue
+		case c >= 'A' && c <= 'Z':
+			if i > 0 {
+				prev := w[i-1]
+				nextLower := i+1 < len(w) && w[i+1] >= 'a' && w[i+1] <= 'z'
+				if prev >= 'a' && prev <= 'z' || prev >= '0' && prev <= '9' || (prev >= 'A' && prev <= 'Z' && nextLower) {
+					sep()
+				}
+			}
+			c += 'a' - 'A'
+		}
+		out = append(out, c)
+	}
+	return string(bytes.Trim(out, "_"))
+}
+
+func keyByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c >= 0x80
+}
+
+// adjust returns the confidence of x after r's adjustments: that of the
+// first one that matches, else conf.
+func adjust(r *rules.Rule, x *Finding, content []byte, conf rules.Confidence) rules.Confidence {
+	if len(r.Adjusts) == 0 {
+		return conf
+	}
+	c := rules.Candidate{Secret: x.Secret, Match: x.Match, Key: x.Key,
+		Line: string(lineText(content, x.Start, x.End))}
+	for i := range r.Adjusts {
+		if r.Adjusts[i].Matches(c) {
+			return r.Adjusts[i].Confidence
+		}
+	}
+	return conf
+}

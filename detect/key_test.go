@@ -1,0 +1,22 @@
+package detect
+
+import "testing"
+
+func TestKeyOf(t *testing.T) {
+	for _, tc := range []struct{ prefix, want string }{
+		{`LABEL_CURRENT_PASSWORD": "`, "label_current_password"},
+		{`currentPassword = "`, "current_password"},
+		{`--db-password=`, "db_password"},
+		{`ds.setPassword("`, "ds_set_password"},
+		{"- name: DB_PASSWORD\n  value: \"", "db_password"},
+		{`<add key="SmtpPassword" value="`, "smtp_password"},
+		{`XMLHttpApiKey: `, "xml_http_api_key"},
+		{`Authorization: Basic `, "authorization"},
+		{`password = Some("`, "password"},
+		{`"`, ""},
+	} {
+		if got := keyOf([]byte(tc.prefix)); got != tc.want {
+			t.Errorf("keyOf(%q) = %q, want %q", tc.prefix, got, tc.want)
+		}
+	}
+}

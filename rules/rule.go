@@ -111,9 +111,9 @@ type Allowlist struct {
 	Regexes     []*Pattern
 	// Shapes name built-in tests of the regex target's text (see Shapes);
 	// any one that holds satisfies this criterion.
-	Shapes      []string
-	Stopwords   []string // lower-cased; a secret containing one is dropped
-	Paths       []*Pattern
+	Shapes    []string
+	Stopwords []string // lower-cased; a secret containing one is dropped
+	Paths     []*Pattern
 	// Commits lists commits (full ids, or prefixes) whose findings the
 	// allowlist covers (gitleaks' "commits").
 	Commits []string

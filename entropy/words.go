@@ -11,32 +11,48 @@ import (
 // at most short numbers beside them (encryptionKey1024, v2). Shannon
 // entropy cannot tell: a long identifier scores as high as a random key.
 //
-// Random letters are told apart from words by how they pronounce: a word
-// of Latin letters has a vowel in every few letters and no run of five
-// consonants ("xcurnltx", "brymttnkvlmojbd" have both), and a random token
-// mixes letters and digits inside one segment ("e9bd97b8"). Short random
-// letter strings ("fmuio") can pass for words; that is the price of never
-// calling "Passwort" or "workstation" a secret. Any other character (a
-// symbol such as # or +) makes s not words.
+// Random letters are told apart from words by how they read: the letter
+// pairs of words are the common ones of written English (bigramLog2: on
+// average about 1 in 12 for a word, 1 in 100 or rarer for random letters),
+// a word has vowels spread through it and no run of five consonants, and
+// camel-case words are not mostly one or two letters long
+// ("nUfDVuMvoVmHOhq"). A random token also mixes letters and digits inside
+// one segment ("e9bd97b8"). Very short random strings ("fmuio") can pass
+// for words; that is the price of never calling "Passwort" or
+// "workstation" a secret. Any other character (a symbol such as # or +)
+// makes s not words.
 func Words(s []byte) bool {
-	letters := 0
+	var st wordStats
 	for len(s) > 0 {
 		// One segment: the text up to the next separator.
 		end := 0
 		for end < len(s) && !wordSeparator(s[end]) {
 			end++
 		}
-		n, ok := segmentWords(s[:end])
-		if !ok {
+		if !st.segment(s[:end]) {
 			return false
 		}
-		letters += n
 		for end < len(s) && wordSeparator(s[end]) {
 			end++
 		}
 		s = s[end:]
 	}
-	return letters >= 3
+	if st.letters < 3 {
+		return false
+	}
+	if st.words >= 4 && 2*st.tiny > st.words {
+		return false
+	}
+	// Mean log2 probability of the letter pairs, scaled by 8: below -5
+	// bits a pair is random letters (a random string scores about -7).
+	return st.pairs == 0 || st.logp >= -5*8*st.pairs
+}
+
+// wordStats accumulates what Words measures over a text's segments.
+type wordStats struct {
+	letters     int // letters in all
+	words, tiny int // ASCII words, and those of one or two letters
+	pairs, logp int // letter pairs scored, and their summed log2 probability (×8)
 }
 
 func wordSeparator(c byte) bool {
@@ -47,17 +63,16 @@ func wordSeparator(c byte) bool {
 	return false
 }
 
-// segmentWords checks one separator-free segment and returns how many
-// letters it holds.
-func segmentWords(seg []byte) (int, bool) {
-	letters, switches := 0, 0
+// segment checks one separator-free segment and adds its words to st.
+func (st *wordStats) segment(seg []byte) bool {
+	switches := 0
 	digitRun, lastDigit := 0, false
 	wordStart := -1
 	flush := func(end int) bool {
 		if wordStart < 0 {
 			return true
 		}
-		ok := pronounceable(seg[wordStart:end])
+		ok := st.word(seg[wordStart:end])
 		wordStart = -1
 		return ok
 	}
@@ -66,7 +81,7 @@ func segmentWords(seg []byte) (int, bool) {
 		switch {
 		case r >= '0' && r <= '9':
 			if !flush(i) {
-				return 0, false
+				return false
 			}
 			if !lastDigit && i > 0 {
 				switches++
@@ -74,7 +89,7 @@ func segmentWords(seg []byte) (int, bool) {
 			lastDigit = true
 			digitRun++
 			if digitRun > 4 {
-				return 0, false
+				return false
 			}
 		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
 			if lastDigit {
@@ -88,14 +103,14 @@ func segmentWords(seg []byte) (int, bool) {
 				nextLower := i+1 < len(seg) && isLower(seg[i+1])
 				if isLower(prev) || (isUpper(prev) && nextLower) {
 					if !flush(i) {
-						return 0, false
+						return false
 					}
 				}
 			}
 			if wordStart < 0 {
 				wordStart = i
 			}
-			letters++
+			st.letters++
 		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
 			// Letters of other scripts (and their combining marks) are
 			// taken as words: Passwort, Contraseña, パスワード, пароль.
@@ -104,22 +119,34 @@ func segmentWords(seg []byte) (int, bool) {
 			}
 			lastDigit, digitRun = false, 0
 			if !flush(i) {
-				return 0, false
+				return false
 			}
-			letters++
+			st.letters++
 		default:
-			return 0, false
+			return false
 		}
 		i += size
 	}
 	if !flush(len(seg)) {
-		return 0, false
+		return false
 	}
 	// Letters, digits, letters again inside one segment: a random token.
-	if switches > 1 {
-		return 0, false
+	return switches <= 1
+}
+
+// word checks one ASCII word and adds it to st.
+func (st *wordStats) word(w []byte) bool {
+	st.words++
+	if len(w) <= 2 {
+		st.tiny++
 	}
-	return letters, true
+	if len(w) >= 5 {
+		for i := 1; i < len(w); i++ {
+			st.pairs++
+			st.logp += int(bigramLog2[(w[i-1]|0x20)-'a'][(w[i]|0x20)-'a'])
+		}
+	}
+	return pronounceable(w)
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }

@@ -32,6 +32,12 @@ func TestWords(t *testing.T) {
 		{"Usjay#8VZ]oQ5p", false},
 		{"lrCdGSaKdKbYgg7b7F6HbHqUgfD6nji88mTXkqz2", false},
 		{"12345678", false},
+		{"wdtayckjyusoncnpojaqtofbss", false},
+		{"kvooctma-ixzs-bckv-vuac-lzekxepnagcg", false},
+		{"nUfDVuMvoVmHOhqVvMicnCugHknydHeh", false},
+		{"sunshine", true},
+		{"compositions", true},
+		{"asset_versions", true},
 	} {
 		if got := Words([]byte(tc.in)); got != tc.want {
 			t.Errorf("Words(%q) = %v, want %v", tc.in, got, tc.want)

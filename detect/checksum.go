@@ -1,9 +1,11 @@
 package detect
 
 import (
+	"encoding/base64"
 	"fmt"
 	"hash/crc32"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/leakhound/leakhound/rules"
 )
@@ -68,4 +70,37 @@ func bitbucketCRC32(secret string) bool {
 	}
 	body, sum := secret[:len(secret)-8], secret[len(secret)-8:]
 	return strings.EqualFold(fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(body))), sum)
+}
+
+// valid reports whether secret passes the named structural check
+// (rules.Validators).
+func valid(check string, secret []byte) bool {
+	switch check {
+	case "base64-userinfo":
+		return base64Userinfo(secret)
+	}
+	return false
+}
+
+// base64Userinfo reports whether b is base64 (padded or not) of
+// "user:password": printable UTF-8 with a colon, something on both sides
+// of it, and no line breaks. Ordinary words after "Basic" (Basic
+// authentication) do not decode to that.
+func base64Userinfo(b []byte) bool {
+	s := strings.TrimRight(string(b), "=")
+	dec, err := base64.RawStdEncoding.DecodeString(s)
+	if err != nil {
+		return false
+	}
+	text := string(dec)
+	user, pass, ok := strings.Cut(text, ":")
+	if !ok || user == "" || pass == "" || len(user) > 256 || !utf8.ValidString(text) {
+		return false
+	}
+	for _, r := range text {
+		if r < ' ' || r == 0x7f || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }

@@ -416,7 +416,7 @@ func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragmen
 			continue
 		}
 		h := entropy.Shannon(secret)
-		if !entropyOK(c.Rule, secret, h) {
+		if !entropyOK(c.Rule, secret, h) || (c.Validate != "" && !valid(c.Validate, secret)) {
 			continue
 		}
 		x := Finding{
@@ -443,6 +443,10 @@ func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragmen
 // per-character floor set for mixed-case tokens rejects real hex keys by
 // construction. A hex value of hexMinLen digits or more is judged instead
 // by a per-character floor of at most hexFloor plus its total bits.
+// shortSecret is the length under which a secret's entropy floor scales
+// with its length.
+const shortSecret = 20
+
 const (
 	hexMinLen  = 20
 	hexFloor   = 3.0
@@ -458,11 +462,12 @@ func entropyOK(r *rules.Rule, secret []byte, h float64) bool {
 		// enforced when the rule is loaded), and still not patterned.
 		return entropy.Bits(secret) >= minBits && !patterned(secret)
 	}
-	if n := len(secret); n < 16 && n > 1 {
-		// Fewer than 16 bytes cannot reach 4 bits a byte: entropy is at
-		// most log2 of the length. A short secret is held to the same
-		// share of what its length allows as a 16-byte one is of 4 bits.
-		floor *= math.Log2(float64(n)) / 4
+	if n := len(secret); n < shortSecret && n > 1 {
+		// Shannon entropy measured on a short sample falls short of the
+		// alphabet's (at most log2 of the length, and a random 16-character
+		// token typically measures under 4 bits), so a short secret is held
+		// to the floor scaled by log2(n)/log2(shortSecret).
+		floor *= math.Log2(float64(n)) / math.Log2(shortSecret)
 	}
 	if floor > hexFloor && len(secret) >= hexMinLen && isHex(secret) {
 		floor = hexFloor

@@ -22,6 +22,27 @@ import (
 // "workstation" a secret. Any other character (a symbol such as # or +)
 // makes s not words.
 func Words(s []byte) bool {
+	_, ok := words(s)
+	return ok
+}
+
+// Identifier reports whether s is a code identifier made of two or more
+// words (new_password, dbPassword, config.db.password, passwordInput):
+// what code assigns where a configuration file would hold a literal. A
+// single word (sunshine), words joined by hyphens (Mimu-Pozo39, which no
+// language names a variable) and anything with a space or a non-ASCII
+// letter are not.
+func Identifier(s []byte) bool {
+	for _, c := range s {
+		if c == ' ' || c == '\t' || c == '-' || c >= 0x80 {
+			return false
+		}
+	}
+	st, ok := words(s)
+	return ok && st.words >= 2
+}
+
+func words(s []byte) (wordStats, bool) {
 	var st wordStats
 	for len(s) > 0 {
 		// One segment: the text up to the next separator.
@@ -30,7 +51,7 @@ func Words(s []byte) bool {
 			end++
 		}
 		if !st.segment(s[:end]) {
-			return false
+			return st, false
 		}
 		for end < len(s) && wordSeparator(s[end]) {
 			end++
@@ -38,14 +59,14 @@ func Words(s []byte) bool {
 		s = s[end:]
 	}
 	if st.letters < 3 {
-		return false
+		return st, false
 	}
 	if st.words >= 4 && 2*st.tiny > st.words {
-		return false
+		return st, false
 	}
 	// Mean log2 probability of the letter pairs, scaled by 8: below -5
 	// bits a pair is random letters (a random string scores about -7).
-	return st.pairs == 0 || st.logp >= -5*8*st.pairs
+	return st, st.pairs == 0 || st.logp >= -5*8*st.pairs
 }
 
 // wordStats accumulates what Words measures over a text's segments.

@@ -53,3 +53,24 @@ func FuzzWords(f *testing.F) {
 		Words(b) // must not panic on any input
 	})
 }
+
+func TestIdentifier(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"new_password", true},
+		{"dbPassword", true},
+		{"config.db.password", true},
+		{"passwordInput", true},
+		{"sunshine", false},
+		{"Passwort vergessen", false},
+		{"ZvehDcbimc", false},
+		{"h4bka08BdNfofXhD", false},
+		{"kkmsbxgv_ucrvxxdepe", false},
+	} {
+		if got := Identifier([]byte(tc.in)); got != tc.want {
+			t.Errorf("Identifier(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

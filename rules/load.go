@@ -330,7 +330,7 @@ var (
 	requiredKeys  = []string{"id", "within_lines", "within_columns"}
 	exemptionKeys = []string{"rule", "reason", "min_bits"}
 	extendKeys    = []string{"use_default", "path", "disabled_rules", "url"}
-	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path", "low_entropy", "confidence", "checksum", "required", "skip_report", "adjust"}
+	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path", "low_entropy", "confidence", "checksum", "validate", "required", "skip_report", "adjust"}
 	allowlistKeys = []string{"description", "condition", "regex_target", "regexes", "shapes", "stopwords", "paths", "commits", "target_rules"}
 	adjustKeys    = []string{"description", "condition", "regex_target", "regexes", "shapes", "stopwords", "confidence"}
 	validID       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -503,6 +503,12 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 			d.errs.Add(d.file, line("checksum"), id, "checksum %q is not one of %s", s, strings.Join(Checksums, ", "))
 		}
 		r.Checksum = s
+	}
+	if v, ok := d.str(m, "validate", line("validate"), id); ok {
+		if !contains(Validators, v) {
+			d.errs.Add(d.file, line("validate"), id, "validate %q is not one of %s", v, strings.Join(Validators, ", "))
+		}
+		r.Validate = v
 	}
 	if p, ok := d.str(m, "path", line("path"), id); ok && p != "" {
 		r.Path = d.regexp(p, line("path"), id, "path")

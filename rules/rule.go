@@ -84,6 +84,13 @@ func ParseConfidence(name string) (Confidence, bool) {
 // implements them.
 var Checksums = []string{"github-crc32", "bitbucket-crc32"}
 
+// Validators are the structural checks a rule may require of its secret
+// (validate = "..."); the detector implements them, and drops a candidate
+// that fails. "base64-userinfo": the secret is base64 of printable
+// user:password text, as HTTP Basic credentials and Docker "auth" fields
+// are.
+var Validators = []string{"base64-userinfo"}
+
 // Target says which text an allowlist regex is matched against.
 type Target int
 
@@ -98,8 +105,9 @@ const (
 // Shapes are the built-in tests of what a text looks like that an
 // allowlist may name in shapes: "words" is natural-language words in any
 // script or an identifier built of them, not a random token
-// (entropy.Words).
-var Shapes = []string{"words"}
+// (entropy.Words); "identifier" is a code identifier of two or more words
+// (entropy.Identifier).
+var Shapes = []string{"words", "identifier"}
 
 // Allowlist drops candidates that match it. With Condition "or" (default)
 // any one criterion that is set suffices; with "and" every criterion that is
@@ -204,7 +212,9 @@ func (a *Allowlist) matchesTarget(c Candidate) bool {
 		}
 	}
 	for _, s := range a.Shapes {
-		if s == "words" && entropy.Words([]byte(target)) {
+		switch {
+		case s == "words" && entropy.Words([]byte(target)),
+			s == "identifier" && entropy.Identifier([]byte(target)):
 			return true
 		}
 	}
@@ -258,6 +268,9 @@ type Rule struct {
 	// secret that passes it is high confidence, one that fails it low.
 	Confidence Confidence
 	Checksum   string
+	// Validate, when set, names a structural check (Validators) every
+	// secret of the rule must pass.
+	Validate string
 	// Path, when set, limits the rule to paths it matches.
 	Path     *regexp.Regexp
 	Tags     []string

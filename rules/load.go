@@ -312,6 +312,7 @@ func (ld Loader) extend(set *Set, ext *extension, name string, depth int) (*Set,
 		}
 	}
 	out.Allowlists = append(append(out.Allowlists, base.Allowlists...), set.Allowlists...)
+	out.Caps = append(append(out.Caps, base.Caps...), set.Caps...)
 	return out, nil
 }
 
@@ -324,7 +325,8 @@ type decoder struct {
 }
 
 var (
-	topKeys       = []string{"title", "description", "version", "min_version", "extend", "allowlist", "allowlists", "rules", "low_entropy", "check"}
+	topKeys       = []string{"title", "description", "version", "min_version", "extend", "allowlist", "allowlists", "rules", "low_entropy", "check", "confidence"}
+	capKeys       = []string{"description", "at_most", "paths", "target_rules"}
 	checkKeys     = []string{"secrets_dirs", "dev_secrets", "exempt_keys", "parity"}
 	parityKeys    = []string{"reference", "environments", "defaults"}
 	requiredKeys  = []string{"id", "within_lines", "within_columns"}
@@ -408,6 +410,16 @@ func (d *decoder) decodeSet(raw map[string]any) (*Set, *extension) {
 	}
 	if v, ok := raw["check"]; ok {
 		set.Check = d.decodeCheck(v)
+	}
+	if v, ok := raw["confidence"]; ok {
+		tables, ok := tableArray(v)
+		if !ok {
+			d.errs.Add(d.file, d.lines.key("", "confidence"), "", "confidence must be an array of tables ([[confidence]])")
+		}
+		for j, m := range tables {
+			table := fmt.Sprintf("confidence.%d", j)
+			set.Caps = append(set.Caps, d.decodeCap(m, func(k string) int { return d.lines.key(table, k) }))
+		}
 	}
 	if v, ok := raw["rules"]; ok {
 		tables, ok := tableArray(v)
@@ -689,6 +701,32 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, shapes, stopwords, paths or commits")
 	}
 	return a
+}
+
+// decodeCap decodes a [[confidence]] entry.
+func (d *decoder) decodeCap(m map[string]any, line func(string) int) Cap {
+	d.unknown(m, capKeys, line, "", "confidence: ")
+	var c Cap
+	c.Description, _ = d.str(m, "description", line("description"), "")
+	if s, ok := d.str(m, "at_most", line("at_most"), ""); ok {
+		if lv, ok := ParseConfidence(s); ok {
+			c.AtMost = lv
+		} else {
+			d.errs.Add(d.file, line("at_most"), "", "confidence at_most %q is not one of low, medium, high", s)
+		}
+	} else {
+		d.errs.Add(d.file, line(""), "", "confidence entry needs at_most (low, medium or high)")
+	}
+	for _, p := range d.strs(m, "paths", line("paths"), "") {
+		if re := d.pattern(p, line("paths"), "", "confidence path"); re != nil {
+			c.Paths = append(c.Paths, re)
+		}
+	}
+	if len(c.Paths) == 0 {
+		d.errs.Add(d.file, line(""), "", "confidence entry has no paths")
+	}
+	c.TargetRules = d.strs(m, "target_rules", line("target_rules"), "")
+	return c
 }
 
 // decodeAdjust decodes a [[rules.adjust]] entry: an allowlist's content

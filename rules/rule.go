@@ -342,11 +342,43 @@ type Set struct {
 	Title      string
 	Rules      []*Rule
 	Allowlists []Allowlist
+	// Caps lower the confidence of findings at paths where made-up
+	// credentials are common (test suites, fixtures, documentation).
+	Caps []Cap
 	// Source names where the set came from (a path, or "default").
 	Source string
 	// Check configures `leakhound check`; nil when the file has no
 	// [check] table.
 	Check *CheckConfig
+}
+
+// Cap is a [[confidence]] entry: findings at a path it matches (of the
+// rules it targets, all when none) are at most AtMost sure. A cap only
+// ever lowers a confidence.
+type Cap struct {
+	Description string
+	AtMost      Confidence
+	Paths       []*Pattern
+	TargetRules []string
+}
+
+// Applies reports whether c covers a finding of rule at path.
+func (c *Cap) Applies(rule, path string) bool {
+	if len(c.TargetRules) > 0 {
+		found := false
+		for _, id := range c.TargetRules {
+			found = found || id == rule
+		}
+		if !found {
+			return false
+		}
+	}
+	for _, p := range c.Paths {
+		if p.MatchString(path) {
+			return true
+		}
+	}
+	return false
 }
 
 // ByID returns the rule with the given id, or nil.

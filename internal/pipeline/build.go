@@ -60,6 +60,7 @@ func New(set *rules.Set, opt Options) *Scanner {
 		Detector: d,
 		Chain:    filter.NewChain(explain, stages...),
 		Global:   filter.NewGlobal(set),
+		Caps:     set.Caps,
 		Log:      opt.Log,
 	}
 }

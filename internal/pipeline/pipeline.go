@@ -14,6 +14,7 @@ import (
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/filter"
 	"github.com/leakhound/leakhound/internal/source"
+	"github.com/leakhound/leakhound/rules"
 )
 
 // Result is everything a scan produced.
@@ -55,6 +56,9 @@ type Scanner struct {
 	// Global is the global allowlist, which sources ask before reading a
 	// path (SkipsPath) so allowlisted files are never read at all.
 	Global *filter.Global
+	// Caps lower the confidence of candidates at some paths (the rule
+	// set's [[confidence]] entries) before the filter chain sees them.
+	Caps []rules.Cap
 	Log    *slog.Logger // nil: silent
 	// Found counts the findings kept so far; a progress display may read
 	// it while Run runs.
@@ -118,6 +122,7 @@ func (r *run) keep(cands []detect.Finding) {
 		return
 	}
 	r.candidates.Add(int64(len(cands)))
+	capConfidence(r.s.Caps, cands)
 	kept := r.s.Chain.Apply(cands)
 	if len(kept) == 0 {
 		return
@@ -126,6 +131,21 @@ func (r *run) keep(cands []detect.Finding) {
 	r.mu.Lock()
 	r.findings = append(r.findings, kept...)
 	r.mu.Unlock()
+}
+
+// capConfidence lowers the confidence of candidates at capped paths: the
+// path is known only here, after detection, so the detector itself stays
+// independent of where content was found.
+func capConfidence(caps []rules.Cap, cands []detect.Finding) {
+	for i := range caps {
+		c := &caps[i]
+		for j := range cands {
+			f := &cands[j]
+			if f.Confidence > c.AtMost && c.Applies(f.RuleID, f.Path) {
+				f.Confidence = c.AtMost
+			}
+		}
+	}
 }
 
 func (r *run) result(err error) *Result {

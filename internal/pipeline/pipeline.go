@@ -59,7 +59,7 @@ type Scanner struct {
 	// Caps lower the confidence of candidates at some paths (the rule
 	// set's [[confidence]] entries) before the filter chain sees them.
 	Caps []rules.Cap
-	Log    *slog.Logger // nil: silent
+	Log  *slog.Logger // nil: silent
 	// Found counts the findings kept so far; a progress display may read
 	// it while Run runs.
 	Found atomic.Int64

@@ -659,8 +659,10 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 			a.Target = TargetLine
 		case "key":
 			a.Target = TargetKey
+		case "decoded":
+			a.Target = TargetDecoded
 		default:
-			d.errs.Add(d.file, line("regex_target"), rule, "allowlist regex_target %q must be secret, match, line or key", t)
+			d.errs.Add(d.file, line("regex_target"), rule, "allowlist regex_target %q must be secret, match, line, key or decoded", t)
 		}
 	}
 	a.Shapes = d.strs(m, "shapes", line("shapes"), rule)

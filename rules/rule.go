@@ -7,8 +7,11 @@
 package rules
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/leakhound/leakhound/entropy"
 )
@@ -100,6 +103,7 @@ const (
 	TargetMatch                // the whole regex match
 	TargetLine                 // the full line(s) holding the match
 	TargetKey                  // the name the secret is assigned to (password in password = "x")
+	TargetDecoded              // the secret base64- or hex-decoded, when that gives printable text
 )
 
 // Shapes are the built-in tests of what a text looks like that an
@@ -205,6 +209,11 @@ func (a *Allowlist) matchesTarget(c Candidate) bool {
 		if target == "" {
 			return false // nothing was assigned to a name
 		}
+	case TargetDecoded:
+		target = decodedText(c.Secret)
+		if target == "" {
+			return false
+		}
 	}
 	for _, re := range a.Regexes {
 		if re.MatchString(target) {
@@ -219,6 +228,33 @@ func (a *Allowlist) matchesTarget(c Candidate) bool {
 		}
 	}
 	return false
+}
+
+// decodedText returns s decoded from base64 (standard or URL alphabet,
+// padded or not) or hex when that gives printable UTF-8 text, else "".
+func decodedText(s string) string {
+	trimmed := strings.TrimRight(s, "=")
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(trimmed); err == nil && printable(b) {
+			return string(b)
+		}
+	}
+	if b, err := hex.DecodeString(s); err == nil && printable(b) {
+		return string(b)
+	}
+	return ""
+}
+
+func printable(b []byte) bool {
+	if len(b) == 0 || !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if r < ' ' || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Adjust sets the confidence of a rule's findings that match its

@@ -99,11 +99,11 @@ type Target int
 
 // Allowlist targets.
 const (
-	TargetSecret Target = iota // the captured secret (default)
-	TargetMatch                // the whole regex match
-	TargetLine                 // the full line(s) holding the match
-	TargetKey                  // the name the secret is assigned to (password in password = "x")
-	TargetDecoded              // the secret base64- or hex-decoded, when that gives printable text
+	TargetSecret  Target = iota // the captured secret (default)
+	TargetMatch                 // the whole regex match
+	TargetLine                  // the full line(s) holding the match
+	TargetKey                   // the name the secret is assigned to (password in password = "x")
+	TargetDecoded               // the secret base64- or hex-decoded, when that gives printable text
 )
 
 // Shapes are the built-in tests of what a text looks like that an

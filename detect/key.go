@@ -22,8 +22,67 @@ func keyOf(prefix []byte) string {
 	return snake(rawKey(prefix))
 }
 
+// rawKey finds the name in prefix. A bare stem ("key" in "Release GPG
+// key:", "password" in "# Default password:") takes up to three words
+// before it that are separated by single spaces, so the name says what
+// the key is (release_gpg_key, public_key), unless a word is a
+// declaration keyword or type (const, String, final).
 func rawKey(prefix []byte) []byte {
-	var last []byte
+	start, end, ok := keyToken(prefix)
+	if !ok {
+		return nil
+	}
+	if !bareStem(prefix[start:end]) {
+		return prefix[start:end]
+	}
+	from := start
+	for n := 0; n < 3 && from >= 2 && prefix[from-1] == ' '; n++ {
+		ws := from - 1
+		for ws > 0 && isLetter(prefix[ws-1]) {
+			ws--
+		}
+		if ws == from-1 || declWord(prefix[ws:from-1]) || (ws > 0 && keyByte(prefix[ws-1])) {
+			break
+		}
+		from = ws
+	}
+	return prefix[from:end]
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// bareStems are names that say nothing more than that they hold a
+// credential.
+var bareStems = [...]string{"key", "token", "secret", "password", "passwd", "pass", "pwd", "passphrase", "credential", "credentials", "auth"}
+
+func bareStem(w []byte) bool {
+	for _, s := range bareStems {
+		if string(bytes.ToLower(w)) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// declWords end a name at a declaration or type word.
+var declWords = [...]string{"const", "let", "var", "val", "final", "static", "private", "protected", "readonly",
+	"string", "int", "bool", "byte", "char", "export", "set", "def", "my", "our", "local", "declare", "dim", "new",
+	"the", "a", "an", "and", "or", "of", "to", "for", "with", "is", "if", "return", "env"}
+
+func declWord(w []byte) bool {
+	low := string(bytes.ToLower(w))
+	for _, d := range declWords {
+		if low == d {
+			return true
+		}
+	}
+	return false
+}
+
+// keyToken returns the bounds of the last identifier-like word in prefix
+// that holds a credential stem, else of the last word.
+func keyToken(prefix []byte) (int, int, bool) {
+	lastStart, lastEnd, found := 0, 0, false
 	for end := len(prefix); end > 0; {
 		for end > 0 && !keyByte(prefix[end-1]) {
 			end--
@@ -35,22 +94,28 @@ func rawKey(prefix []byte) []byte {
 		if start == end {
 			break
 		}
-		word := bytes.Trim(prefix[start:end], "-.")
+		ws, we := start, end
+		for ws < we && (prefix[ws] == '-' || prefix[ws] == '.') {
+			ws++
+		}
+		for we > ws && (prefix[we-1] == '-' || prefix[we-1] == '.') {
+			we--
+		}
 		end = start
-		if len(word) == 0 {
+		if ws == we {
 			continue
 		}
-		if last == nil {
-			last = word
+		if !found {
+			lastStart, lastEnd, found = ws, we, true
 		}
-		low := bytes.ToLower(word)
+		low := bytes.ToLower(prefix[ws:we])
 		for _, c := range keyCores {
 			if bytes.Contains(low, []byte(c)) {
-				return word
+				return ws, we, true
 			}
 		}
 	}
-	return last
+	return lastStart, lastEnd, found
 }
 
 // snake writes a name in lower snake case: words split at separators
@@ -64,7 +129,7 @@ func snake(w []byte) string {
 	}
 	for i, c := range w {
 		switch {
-		case c == '-' || c == '.' || c == '_':
+		case c == '-' || c == '.' || c == '_' || c == ' ':
 			sep()
 			continue
 		case c >= 'A' && c <= 'Z':

@@ -14,6 +14,11 @@ func TestKeyOf(t *testing.T) {
 		{`Authorization: Basic `, "authorization"},
 		{`password = Some("`, "password"},
 		{`"`, ""},
+		{`# public key: `, "public_key"},
+		{`- Release GPG key: `, "release_gpg_key"},
+		{`const string password = "`, "password"},
+		{`public String key = "`, "key"},
+		{`# Default password: `, "default_password"},
 	} {
 		if got := keyOf([]byte(tc.prefix)); got != tc.want {
 			t.Errorf("keyOf(%q) = %q, want %q", tc.prefix, got, tc.want)

@@ -39,7 +39,7 @@ func Identifier(s []byte) bool {
 		}
 	}
 	st, ok := words(s)
-	return ok && st.words >= 2
+	return ok && st.words-st.single >= 2
 }
 
 func words(s []byte) (wordStats, bool) {
@@ -73,6 +73,7 @@ func words(s []byte) (wordStats, bool) {
 type wordStats struct {
 	letters     int // letters in all
 	words, tiny int // ASCII words, and those of one or two letters
+	single      int // ASCII words of one letter
 	pairs, logp int // letter pairs scored, and their summed log2 probability (×8)
 }
 
@@ -160,6 +161,9 @@ func (st *wordStats) word(w []byte) bool {
 	st.words++
 	if len(w) <= 2 {
 		st.tiny++
+	}
+	if len(w) == 1 {
+		st.single++
 	}
 	if len(w) >= 5 {
 		for i := 1; i < len(w); i++ {

@@ -68,6 +68,7 @@ func TestIdentifier(t *testing.T) {
 		{"ZvehDcbimc", false},
 		{"h4bka08BdNfofXhD", false},
 		{"kkmsbxgv_ucrvxxdepe", false},
+		{"Kannig_11d", false},
 	} {
 		if got := Identifier([]byte(tc.in)); got != tc.want {
 			t.Errorf("Identifier(%q) = %v, want %v", tc.in, got, tc.want)

@@ -4,7 +4,7 @@
 # CredData's 2021/22 line rule (precision, recall and F1 overall, per
 # category and per confidence level).
 #
-#   bench/creddata.sh CREDDATA_DIR REPOS.tsv [OUT_DIR] [-v] [-rules]
+#   bench/creddata.sh CREDDATA_DIR REPOS.tsv [OUT_DIR] [-v] [-rules] [-without=CATEGORY]
 #
 # CREDDATA_DIR is a checkout of github.com/Samsung/CredData (the numbers in
 # README.md are at commit c2e5761aa1923330eaf7460e44a20bdd0dc86926).
@@ -14,19 +14,20 @@
 # OUT_DIR (default: a folder under $TMPDIR named after the list) keeps the
 # rebuilt files between runs; delete it, or set REBUILD=1, to rebuild.
 # The files hold CredData's fake values (its obfuscate_creds.py, which
-# needs python3) unless RAW=1. Nothing rebuilt is ever committed.
+# needs python3) unless RAW=1. -without=UUID also prints the totals without
+# the labels of that category. Nothing rebuilt is ever committed.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 args=() flags=()
 for arg in "$@"; do
 	case "$arg" in
-	-v | -rules) flags+=("$arg") ;;
-	-*) echo "usage: bench/creddata.sh CREDDATA_DIR REPOS.tsv [OUT_DIR] [-v] [-rules]" >&2; exit 2 ;;
+	-v | -rules | -without=*) flags+=("$arg") ;;
+	-*) echo "usage: bench/creddata.sh CREDDATA_DIR REPOS.tsv [OUT_DIR] [-v] [-rules] [-without=CATEGORY]" >&2; exit 2 ;;
 	*) args+=("$arg") ;;
 	esac
 done
-((${#args[@]} >= 2)) || { echo "usage: bench/creddata.sh CREDDATA_DIR REPOS.tsv [OUT_DIR] [-v] [-rules]" >&2; exit 2; }
+((${#args[@]} >= 2)) || { echo "usage: bench/creddata.sh CREDDATA_DIR REPOS.tsv [OUT_DIR] [-v] [-rules] [-without=CATEGORY]" >&2; exit 2; }
 creddata="$(cd "${args[0]}" && pwd)"
 repos="$(cd "$(dirname "${args[1]}")" && pwd)/$(basename "${args[1]}")"
 out="${args[2]:-${TMPDIR:-/tmp}/leakhound-creddata-$(basename "$repos" .tsv)}"

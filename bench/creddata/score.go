@@ -224,6 +224,8 @@ func scoreCmd(args []string, w io.Writer) error {
 	out := fs.String("out", "", "the folder rebuild wrote (data/ and meta/)")
 	verbose := fs.Bool("v", false, "list every false positive and miss of the first report, with its line")
 	rules := fs.Bool("rules", false, "true and false positives per rule")
+	var without multiFlag
+	fs.Var(&without, "without", "also score without the labels of this category (repeatable), e.g. UUID")
 	fs.Parse(args)
 	if *out == "" || fs.NArg() == 0 {
 		return errors.New("score needs -out and at least one NAME=REPORT.json")
@@ -234,6 +236,7 @@ func scoreCmd(args []string, w io.Writer) error {
 	}
 	var names []string
 	var scores []Score
+	var findingsOf [][]Finding
 	for _, arg := range fs.Args() {
 		name, file, ok := strings.Cut(arg, "=")
 		if !ok {
@@ -249,9 +252,28 @@ func scoreCmd(args []string, w io.Writer) error {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 		names = append(names, name)
+		findingsOf = append(findingsOf, findings)
 		scores = append(scores, Evaluate(labels, findings))
 	}
 	writeTables(w, labels, names, scores)
+	if len(without) > 0 {
+		kept := labels[:0:0]
+	next:
+		for _, l := range labels {
+			for _, c := range l.Categories {
+				if contains(without, c) {
+					continue next
+				}
+			}
+			kept = append(kept, l)
+		}
+		fmt.Fprintf(w, "\nwithout the labels of %s (%d of %d labels left):\n", strings.Join(without, ", "), len(kept), len(labels))
+		fmt.Fprintf(w, "%-12s %6s %6s %6s %9s %7s %6s\n", "scanner", "TP", "FP", "FN", "precision", "recall", "F1")
+		for i, name := range names {
+			c := Evaluate(kept, findingsOf[i]).Total
+			fmt.Fprintf(w, "%-12s %6d %6d %6d %9.3f %7.3f %6.3f\n", name, c.TP, c.FP, c.FN, c.Precision(), c.Recall(), c.F1())
+		}
+	}
 	if *rules {
 		writeRules(w, names, scores)
 	}
@@ -397,4 +419,19 @@ func lineOf(out string, l Label) string {
 		s = s[:200] + "…"
 	}
 	return s
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -42,6 +42,10 @@ func rawKey(prefix []byte) []byte {
 			ws--
 		}
 		if ws == from-1 || declWord(prefix[ws:from-1]) || (ws > 0 && keyByte(prefix[ws-1])) {
+			if ws < from-1 && preposition(prefix[ws:from-1]) {
+				// "Uploaded file to key:" is prose, and the name says so.
+				from = ws
+			}
 			break
 		}
 		from = ws
@@ -68,6 +72,17 @@ func bareStem(w []byte) bool {
 var declWords = [...]string{"const", "let", "var", "val", "final", "static", "private", "protected", "readonly",
 	"string", "int", "bool", "byte", "char", "export", "set", "def", "my", "our", "local", "declare", "dim", "new",
 	"the", "a", "an", "and", "or", "of", "to", "for", "with", "is", "if", "return", "env"}
+
+// preposition reports whether w makes the words after it prose rather
+// than a name (to key, for the token): such a name keeps it, so that
+// allowlists can tell.
+func preposition(w []byte) bool {
+	switch string(bytes.ToLower(w)) {
+	case "to", "for", "of", "with", "the", "a", "an":
+		return true
+	}
+	return false
+}
 
 func declWord(w []byte) bool {
 	low := string(bytes.ToLower(w))

@@ -19,6 +19,7 @@ func TestKeyOf(t *testing.T) {
 		{`const string password = "`, "password"},
 		{`public String key = "`, "key"},
 		{`# Default password: `, "default_password"},
+		{`Uploaded file to key: `, "to_key"},
 	} {
 		if got := keyOf([]byte(tc.prefix)); got != tc.want {
 			t.Errorf("keyOf(%q) = %q, want %q", tc.prefix, got, tc.want)

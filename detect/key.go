@@ -19,7 +19,43 @@ var keyCores = [...]string{"pass", "pwd", "pw", "secret", "token", "key", "auth"
 // and current-password all read "current_password"), so that one pattern
 // judges it however the code base spells names.
 func keyOf(prefix []byte) string {
-	return snake(rawKey(prefix))
+	return snake(rawKey(beforeWrapper(prefix)))
+}
+
+// beforeWrapper drops a call that wraps the secret's literal from the end
+// of prefix when an assignment comes before it: in
+// `objectKey := object.FlatKey("` or `token = config.Secret("` the name is
+// the one assigned to, not the wrapper's. A call with no assignment before
+// it (ds.setPassword(") is the name itself and stays.
+func beforeWrapper(prefix []byte) []byte {
+	p := bytes.TrimRight(prefix, " \t\"'`\\")
+	if n := len(p); n >= 2 && p[n-1] == '(' || n >= 3 && p[n-2] == '(' && bytes.IndexByte([]byte("bBrR"), p[n-1]) >= 0 {
+		p = p[:bytes.LastIndexByte(p, '(')]
+	} else {
+		return prefix
+	}
+	p = bytes.TrimRight(p, " \t")
+	end := len(p)
+	for end > 0 && (keyByte(p[end-1]) || p[end-1] == '$' || p[end-1] == '>' || p[end-1] == ':') {
+		if p[end-1] == '>' && (end < 2 || p[end-2] != '-') || p[end-1] == ':' && (end < 2 || p[end-2] != ':') {
+			break // "=>" and a lone ':' are assignments, "->" and "::" join a call's parts
+		}
+		if p[end-1] == '>' || p[end-1] == ':' {
+			end--
+		}
+		end--
+	}
+	if end == len(p) {
+		return prefix
+	}
+	p = bytes.TrimRight(p[:end], " \t")
+	if bytes.HasSuffix(p, []byte("new")) {
+		p = bytes.TrimRight(p[:len(p)-3], " \t")
+	}
+	if n := len(p); n > 0 && (p[n-1] == '=' || p[n-1] == ':' || p[n-1] == '>' && n > 1 && p[n-2] == '=' || p[n-1] == '-' && n > 1 && p[n-2] == '<') {
+		return p
+	}
+	return prefix
 }
 
 // rawKey finds the name in prefix. A bare stem ("key" in "Release GPG

@@ -20,6 +20,12 @@ func TestKeyOf(t *testing.T) {
 		{`public String key = "`, "key"},
 		{`# Default password: `, "default_password"},
 		{`Uploaded file to key: `, "to_key"},
+		{"\t\tobjectKey := object.FlatKey(\"", "object_key"},
+		{`ovhcloudApplicationSecretTest = config.Secret("`, "ovhcloud_application_secret_test"},
+		{`'secret' => new Secret('`, "secret"},
+		{`$token = $this->crypto->decode(b'`, "token"},
+		{`rememberMe.key = Base64.decode("`, "remember_me_key"},
+		{`client.setApiKey("`, "client_set_api_key"},
 	} {
 		if got := keyOf([]byte(tc.prefix)); got != tc.want {
 			t.Errorf("keyOf(%q) = %q, want %q", tc.prefix, got, tc.want)

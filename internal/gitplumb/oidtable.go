@@ -45,8 +45,30 @@ func (t *oidTable) lookup(k *oid) (uint32, bool) {
 	}
 }
 
-func (t *oidTable) grow() {
-	n := 2 * len(t.slots)
+// reserve makes room for n more ids, so that a table filled from the
+// packs' indexes, whose object count is known, is sized once rather than
+// doubled (and every id copied and rehashed) twenty times: 1.4 s of
+// symfony's 28 s of history scan.
+func (t *oidTable) reserve(n int) {
+	total := len(t.ids) + n
+	if cap(t.ids) < total {
+		ids := make([]oid, len(t.ids), total)
+		copy(ids, t.ids)
+		t.ids = ids
+	}
+	size := len(t.slots)
+	for uint64(total)*2 > uint64(size-1) {
+		size <<= 1
+	}
+	if size != len(t.slots) {
+		t.rehash(size)
+	}
+}
+
+func (t *oidTable) grow() { t.rehash(2 * len(t.slots)) }
+
+// rehash moves every id to a table of n slots, a power of two.
+func (t *oidTable) rehash(n int) {
 	t.slots = make([]uint64, n)
 	t.mask = uint64(n - 1)
 	for idx := range t.ids {

@@ -60,6 +60,7 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 	// Number every object first, so the workers share a read-only map
 	// from the walk's numbers to the store's indexes.
 	table := make([]uint32, repo.Count())
+	st.index.reserve(repo.Count())
 	repo.IDs(func(n int, id []byte) { table[n] = st.intern(id) })
 	claimed := make([]atomic.Bool, st.count())
 

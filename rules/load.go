@@ -702,6 +702,7 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 	if len(regexes)+len(a.Shapes)+len(stopwords)+len(paths)+len(a.Commits) == 0 {
 		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, shapes, stopwords, paths or commits")
 	}
+	a.Memoize()
 	return a
 }
 

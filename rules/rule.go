@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/leakhound/leakhound/entropy"
@@ -132,6 +133,48 @@ type Allowlist struct {
 	// TargetRules, for a global allowlist, limits it to these rules'
 	// findings (gitleaks' "targetRules"); empty means every rule.
 	TargetRules []string
+
+	// memo keeps the regexes' and shapes' verdicts on recent targets when
+	// the target is a value or a name (see Memoize).
+	memo *targetMemo
+}
+
+// Memoize makes a remember its regexes' and shapes' verdicts on the
+// targets it has judged, when its target is the secret, its name or its
+// decoded text: a generated file can repeat one value on thousands of
+// lines (etcd's robustness traces: 92,000 candidates, 635 values), and
+// each was judged afresh. Match and line targets differ from candidate to
+// candidate and are not remembered. Loading a config memoizes its
+// allowlists.
+func (a *Allowlist) Memoize() {
+	if a.Target != TargetMatch && a.Target != TargetLine && (len(a.Regexes) > 0 || len(a.Shapes) > 0) {
+		a.memo = &targetMemo{m: map[string]bool{}}
+	}
+}
+
+// targetMemo is a bounded map from target to verdict, safe for
+// concurrent use; it forgets everything when full.
+type targetMemo struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+const targetMemoSize = 1 << 13
+
+func (t *targetMemo) get(s string) (verdict, ok bool) {
+	t.mu.Lock()
+	verdict, ok = t.m[s]
+	t.mu.Unlock()
+	return verdict, ok
+}
+
+func (t *targetMemo) put(s string, verdict bool) {
+	t.mu.Lock()
+	if len(t.m) >= targetMemoSize {
+		clear(t.m)
+	}
+	t.m[s] = verdict
+	t.mu.Unlock()
 }
 
 // Empty reports whether a has no criteria.
@@ -215,6 +258,19 @@ func (a *Allowlist) matchesTarget(c Candidate) bool {
 			return false
 		}
 	}
+	if a.memo == nil {
+		return a.judge(target)
+	}
+	if v, ok := a.memo.get(target); ok {
+		return v
+	}
+	v := a.judge(target)
+	a.memo.put(target, v)
+	return v
+}
+
+// judge reports whether a regex or a shape matches target.
+func (a *Allowlist) judge(target string) bool {
 	for _, re := range a.Regexes {
 		if re.MatchString(target) {
 			return true

@@ -218,6 +218,11 @@ func NewGlobal(set *rules.Set) *Global {
 	return g
 }
 
+// pathOnly reports whether a asks nothing but the path.
+func pathOnly(a *rules.Allowlist) bool {
+	return skipsOnPath(a) && len(a.Regexes) == 0 && len(a.Stopwords) == 0 && len(a.Commits) == 0 && len(a.Shapes) == 0
+}
+
 // skipsOnPath reports whether a path match alone satisfies a.
 func skipsOnPath(a *rules.Allowlist) bool {
 	return len(a.Paths) > 0 && len(a.TargetRules) == 0 &&
@@ -229,10 +234,18 @@ func (*Global) Name() string { return "global-allowlist" }
 
 // Drop reports whether a global allowlist matches the finding.
 func (g *Global) Drop(f *detect.Finding) (bool, string) {
+	// Allowlists that name only paths are asked once, together, through
+	// skip: a history scan keeps every candidate of a blob, thousands in a
+	// large generated file, and each path pattern asked for each of them
+	// cost seconds.
+	onlyPaths := g.skip != nil && !g.skip.Match([]byte(f.Path))
 	for i := range g.lists {
 		a := &g.lists[i]
 		if len(a.TargetRules) > 0 && !slices.Contains(a.TargetRules, f.RuleID) {
 			continue
+		}
+		if onlyPaths && pathOnly(a) {
+			continue // skip says no path pattern matches
 		}
 		if Allowed(a, f) {
 			return true, describe("global allowlist", a)

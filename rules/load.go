@@ -575,26 +575,12 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 			d.errs.Add(d.file, line("allowlist"), id, "allowlist must be a table")
 		}
 	}
-	if v, ok := m["allowlists"]; ok {
-		tables, ok := tableArray(v)
-		if !ok {
-			d.errs.Add(d.file, line("allowlists"), id, "allowlists must be an array of tables ([[rules.allowlists]])")
-		}
-		for j, am := range tables {
-			prefix := fmt.Sprintf("allowlists.%d.", j)
-			r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, func(k string) int { return line(prefix + k) }))
-		}
-	}
-	if v, ok := m["adjust"]; ok {
-		tables, ok := tableArray(v)
-		if !ok {
-			d.errs.Add(d.file, line("adjust"), id, "adjust must be an array of tables ([[rules.adjust]])")
-		}
-		for j, am := range tables {
-			prefix := fmt.Sprintf("adjust.%d.", j)
-			r.Adjusts = append(r.Adjusts, d.decodeAdjust(am, id, func(k string) int { return line(prefix + k) }))
-		}
-	}
+	d.eachTable(m, "allowlists", id, line, func(am map[string]any, line func(string) int) {
+		r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, line))
+	})
+	d.eachTable(m, "adjust", id, line, func(am map[string]any, line func(string) int) {
+		r.Adjusts = append(r.Adjusts, d.decodeAdjust(am, id, line))
+	})
 	return r
 }
 
@@ -624,6 +610,24 @@ func (d *decoder) checkRegex(r *Rule, m map[string]any, line func(string) int) {
 		d.errs.Add(d.file, line("secret_group"), r.ID, "secret_group %d but the regex has %d capture group(s)", group, n)
 	default:
 		r.SecretGroup = int(group)
+	}
+}
+
+// eachTable calls f on each table of the array of tables m[key] of rule
+// id ([[rules.allowlists]], [[rules.adjust]]), with line numbers for its
+// keys, and reports a value that is not such an array.
+func (d *decoder) eachTable(m map[string]any, key, id string, line func(string) int, f func(map[string]any, func(string) int)) {
+	v, ok := m[key]
+	if !ok {
+		return
+	}
+	tables, ok := tableArray(v)
+	if !ok {
+		d.errs.Add(d.file, line(key), id, "%s must be an array of tables ([[rules.%s]])", key, key)
+	}
+	for j, am := range tables {
+		prefix := fmt.Sprintf("%s.%d.", key, j)
+		f(am, func(k string) int { return line(prefix + k) })
 	}
 }
 

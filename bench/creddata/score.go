@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/leakhound/leakhound/internal/accuracy"
 )
 
 // Finding is what scoring reads of a reported finding.
@@ -21,32 +22,14 @@ type Finding struct {
 	Confidence string // "" for scanners that give none
 }
 
-// reportFinding holds leakhound's field names and gitleaks'; encoding/json
-// matches keys regardless of case, so "File" and "file" both fill File.
-type reportFinding struct {
-	File       string `json:"file"`
-	StartLine  int    `json:"start_line"`
-	GLLine     int    `json:"StartLine"`
-	RuleID     string `json:"rule_id"`
-	GLRule     string `json:"RuleID"`
-	Confidence string `json:"confidence"`
-}
-
 func parseReport(r io.Reader) ([]Finding, error) {
-	var fs []reportFinding
-	if err := json.NewDecoder(r).Decode(&fs); err != nil {
-		return nil, fmt.Errorf("not a JSON array of findings: %w", err)
+	hits, err := accuracy.ParseReport(r, "")
+	if err != nil {
+		return nil, err
 	}
-	out := make([]Finding, 0, len(fs))
-	for _, f := range fs {
-		x := Finding{Path: filepath.ToSlash(f.File), Line: f.StartLine, Rule: f.RuleID, Confidence: f.Confidence}
-		if x.Line == 0 {
-			x.Line = f.GLLine
-		}
-		if x.Rule == "" {
-			x.Rule = f.GLRule
-		}
-		x.Path = strings.TrimPrefix(x.Path, "./")
+	out := make([]Finding, 0, len(hits))
+	for _, h := range hits {
+		x := Finding{Path: strings.TrimPrefix(h.Path, "./"), Line: h.Line, Rule: h.Rule, Confidence: h.Confidence}
 		if i := strings.Index(x.Path, "data/"); i > 0 {
 			x.Path = x.Path[i:] // an absolute path or one under a prefix
 		} else if i < 0 {

@@ -106,10 +106,11 @@ func isCategory(s string) bool {
 
 // Hit is one reported finding, reduced to what scoring needs.
 type Hit struct {
-	Path string
-	Line int
-	Rule string
-	Tags []string
+	Path       string
+	Line       int
+	Rule       string
+	Tags       []string
+	Confidence string // "" for scanners that give none
 }
 
 // RuleCategory guesses the category of a rule that fired on an unlabeled

@@ -20,6 +20,8 @@ type reportFinding struct {
 	RuleID    string   `json:"rule_id"`
 	GLRule    string   `json:"RuleID"`
 	Tags      []string `json:"tags"`
+	// Confidence is leakhound's; gitleaks gives none.
+	Confidence string `json:"confidence"`
 }
 
 // ParseReport reads a JSON array of findings written by leakhound or by
@@ -33,7 +35,7 @@ func ParseReport(r io.Reader, root string) ([]Hit, error) {
 	}
 	hits := make([]Hit, 0, len(fs))
 	for _, f := range fs {
-		h := Hit{Path: filepath.ToSlash(f.File), Line: f.StartLine, Rule: f.RuleID, Tags: f.Tags}
+		h := Hit{Path: filepath.ToSlash(f.File), Line: f.StartLine, Rule: f.RuleID, Tags: f.Tags, Confidence: f.Confidence}
 		if h.Line == 0 {
 			h.Line = f.GLLine
 		}

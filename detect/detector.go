@@ -438,15 +438,15 @@ func (d *Detector) match(out []Finding, c *compiled, re regex.Regexp, f *Fragmen
 	return out
 }
 
+// shortSecret is the length under which a secret's entropy floor scales
+// with its length.
+const shortSecret = 20
+
 // Hex values carry at most 4 bits per character, and a random 32-digit hex
 // key often measures only 3.5 to 3.8 (a short sample of 16 symbols), so a
 // per-character floor set for mixed-case tokens rejects real hex keys by
 // construction. A hex value of hexMinLen digits or more is judged instead
 // by a per-character floor of at most hexFloor plus its total bits.
-// shortSecret is the length under which a secret's entropy floor scales
-// with its length.
-const shortSecret = 20
-
 const (
 	hexMinLen  = 20
 	hexFloor   = 3.0

@@ -398,29 +398,16 @@ func (d *decoder) decodeSet(raw map[string]any) (*Set, *extension) {
 			d.errs.Add(d.file, line, "", "allowlist must be a table")
 		}
 	}
-	if v, ok := raw["allowlists"]; ok {
-		tables, ok := tableArray(v)
-		if !ok {
-			d.errs.Add(d.file, d.lines.key("", "allowlists"), "", "allowlists must be an array of tables ([[allowlists]])")
-		}
-		for j, m := range tables {
-			table := fmt.Sprintf("allowlists.%d", j)
-			set.Allowlists = append(set.Allowlists, d.decodeAllowlist(m, "", func(k string) int { return d.lines.key(table, k) }))
-		}
-	}
+	top := func(k string) int { return d.lines.key("", k) }
+	d.eachTable(raw, "allowlists", "allowlists", "", top, func(m map[string]any, line func(string) int) {
+		set.Allowlists = append(set.Allowlists, d.decodeAllowlist(m, "", line))
+	})
 	if v, ok := raw["check"]; ok {
 		set.Check = d.decodeCheck(v)
 	}
-	if v, ok := raw["confidence"]; ok {
-		tables, ok := tableArray(v)
-		if !ok {
-			d.errs.Add(d.file, d.lines.key("", "confidence"), "", "confidence must be an array of tables ([[confidence]])")
-		}
-		for j, m := range tables {
-			table := fmt.Sprintf("confidence.%d", j)
-			set.Caps = append(set.Caps, d.decodeCap(m, func(k string) int { return d.lines.key(table, k) }))
-		}
-	}
+	d.eachTable(raw, "confidence", "confidence", "", top, func(m map[string]any, line func(string) int) {
+		set.Caps = append(set.Caps, d.decodeCap(m, line))
+	})
 	if v, ok := raw["rules"]; ok {
 		tables, ok := tableArray(v)
 		if !ok {
@@ -575,10 +562,10 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 			d.errs.Add(d.file, line("allowlist"), id, "allowlist must be a table")
 		}
 	}
-	d.eachTable(m, "allowlists", id, line, func(am map[string]any, line func(string) int) {
+	d.eachTable(m, "allowlists", "rules.allowlists", id, line, func(am map[string]any, line func(string) int) {
 		r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, line))
 	})
-	d.eachTable(m, "adjust", id, line, func(am map[string]any, line func(string) int) {
+	d.eachTable(m, "adjust", "rules.adjust", id, line, func(am map[string]any, line func(string) int) {
 		r.Adjusts = append(r.Adjusts, d.decodeAdjust(am, id, line))
 	})
 	return r
@@ -613,17 +600,18 @@ func (d *decoder) checkRegex(r *Rule, m map[string]any, line func(string) int) {
 	}
 }
 
-// eachTable calls f on each table of the array of tables m[key] of rule
-// id ([[rules.allowlists]], [[rules.adjust]]), with line numbers for its
-// keys, and reports a value that is not such an array.
-func (d *decoder) eachTable(m map[string]any, key, id string, line func(string) int, f func(map[string]any, func(string) int)) {
+// eachTable calls f on each table of the array of tables m[key]
+// ([[header]]: [[allowlists]], [[confidence]], [[rules.adjust]], ...) of
+// rule id ("" at the top level), with line numbers for its keys, and
+// reports a value that is not such an array.
+func (d *decoder) eachTable(m map[string]any, key, header, id string, line func(string) int, f func(map[string]any, func(string) int)) {
 	v, ok := m[key]
 	if !ok {
 		return
 	}
 	tables, ok := tableArray(v)
 	if !ok {
-		d.errs.Add(d.file, line(key), id, "%s must be an array of tables ([[rules.%s]])", key, key)
+		d.errs.Add(d.file, line(key), id, "%s must be an array of tables ([[%s]])", key, header)
 	}
 	for j, am := range tables {
 		prefix := fmt.Sprintf("%s.%d.", key, j)

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -454,17 +455,13 @@ type Cap struct {
 	TargetRules []string
 }
 
-// Applies reports whether c covers a finding of rule at path.
-func (c *Cap) Applies(rule, path string) bool {
-	if len(c.TargetRules) > 0 {
-		found := false
-		for _, id := range c.TargetRules {
-			found = found || id == rule
-		}
-		if !found {
-			return false
-		}
-	}
+// Targets reports whether c caps findings of rule.
+func (c *Cap) Targets(rule string) bool {
+	return len(c.TargetRules) == 0 || slices.Contains(c.TargetRules, rule)
+}
+
+// Covers reports whether one of c's path patterns matches path.
+func (c *Cap) Covers(path string) bool {
 	for _, p := range c.Paths {
 		if p.MatchString(path) {
 			return true

@@ -139,9 +139,19 @@ func (r *run) keep(cands []detect.Finding) {
 func capConfidence(caps []rules.Cap, cands []detect.Finding) {
 	for i := range caps {
 		c := &caps[i]
+		// A batch is one file's candidates as a rule: its path patterns
+		// are asked once per path, not once per candidate.
+		var path string
+		var known, covered bool
 		for j := range cands {
 			f := &cands[j]
-			if f.Confidence > c.AtMost && c.Applies(f.RuleID, f.Path) {
+			if f.Confidence <= c.AtMost || !c.Targets(f.RuleID) {
+				continue
+			}
+			if !known || f.Path != path {
+				path, known, covered = f.Path, true, c.Covers(f.Path)
+			}
+			if covered {
 				f.Confidence = c.AtMost
 			}
 		}

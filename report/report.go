@@ -28,11 +28,15 @@ type Options struct {
 	Color bool
 	// Summary, for text output, is printed after the findings.
 	Summary string
-	// ToolVersion is leakhound's version, for SARIF.
+	// ToolVersion is leakhound's version as Go module versions are
+	// written ("v1.2.3", or a pseudo-version), for SARIF.
 	ToolVersion string
 	// Repository, for a git scan, is where the repository came from
 	// (SARIF's versionControlProvenance); nil when unknown.
 	Repository *Repository
+	// Automation, when set, identifies the run in the engineering system
+	// that ran it (SARIF's run.automationDetails); nil leaves it out.
+	Automation *Automation
 	// Warn, if set, hears what a reporter had to leave out (SARIF over
 	// GitHub's upload limits). Messages never hold a secret.
 	Warn func(string)
@@ -47,6 +51,13 @@ type Options struct {
 // credentials), the commit and branch checked out.
 type Repository struct {
 	URI, Revision, Branch string
+}
+
+// Automation is a run's identity in a CI system (SARIF 2.1.0 §3.17,
+// runAutomationDetails): an id, and properties the system reads back.
+type Automation struct {
+	ID         string
+	Properties map[string]string
 }
 
 // Reporter writes findings in one format.

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/rules"
@@ -27,7 +30,9 @@ const (
 	sarifSRCROOT        = "%SRCROOT%"
 	sarifSecurityTag    = "security"
 	sarifSecretsTag     = "secret"
-	sarifDefaultVersion = "dev"
+	sarifToolName       = "leakhound"
+	// sarifUnknownVersion stands for a version nobody gave.
+	sarifUnknownVersion = "0.0.0-unknown"
 )
 
 // SARIF writes one SARIF 2.1.0 run for GitHub code scanning and other
@@ -39,9 +44,15 @@ const (
 // snippet holds the match, masked by --redact. For a git scan whose origin
 // is known, the run's versionControlProvenance names it (repository URI
 // without credentials, HEAD's commit and branch); each history result
-// names its own commit in its properties. Over GitHub's limits it
-// keeps the first results in report order and says so through
-// Options.Warn.
+// names its own commit in its properties. Options.Automation becomes the
+// run's automationDetails. Over GitHub's limits it keeps the first results
+// in report order and says so through Options.Warn.
+//
+// Besides the schema and GitHub's rules, the output meets the rules of
+// Microsoft's SARIF Multitool for SARIF itself and for GitHub Advanced
+// Security for Azure DevOps (rule names distinct from ids, a numeric
+// version, the driver's fullName); the pipeline identity that service
+// also requires is the caller's to give, as Options.Automation.
 type SARIF struct{}
 
 // sarifLimits are the limits Write applies; tests shrink them.
@@ -88,12 +99,14 @@ func sarifDocument(fs []detect.Finding, opt Options, warn func(string)) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	version := opt.ToolVersion
-	if version == "" {
-		version = sarifDefaultVersion
-	}
-	run := sarif.NewRunWithInformationURI("leakhound", sarifInformationURI)
+	run := sarif.NewRunWithInformationURI(sarifToolName, sarifInformationURI)
+	full, version, semantic := sarifVersions(opt.ToolVersion)
+	run.Tool.Driver.FullName = &full
 	run.Tool.Driver.Version = &version
+	if semantic != "" {
+		run.Tool.Driver.SemanticVersion = &semantic
+	}
+	run.AutomationDetails = sarifAutomation(opt.Automation)
 	run.Tool.Driver.Rules = []*sarif.ReportingDescriptor{}
 	run.OriginalUriBaseIDs = map[string]*sarif.ArtifactLocation{}
 	ruleIndex := map[string]uint{}
@@ -197,13 +210,67 @@ func sarifPrecision(f *detect.Finding) string {
 }
 
 // ruleName turns "aws-access-key-id" into "AwsAccessKeyId", SARIF's
-// convention for a rule's name.
+// convention for a rule's name: words a person reads, where the id is an
+// opaque key (§3.49.3, §3.49.7). A name that is the id but for case, as a
+// one-word id gives ("jwt", "Jwt"), is one the multitool rejects
+// (SARIF1001: leave such a name out), and Advanced Security for Azure
+// DevOps requires a name (GHAzDO2012); so such a name says what the rule
+// reports: "LeakedJwt".
 func ruleName(id string) string {
 	var b strings.Builder
 	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
-		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		r, n := utf8.DecodeRuneInString(part)
+		b.WriteRune(unicode.ToUpper(r))
+		b.WriteString(part[n:])
 	}
-	return b.String()
+	if name := b.String(); name != "" && !strings.EqualFold(name, id) {
+		return name
+	}
+	return "Leaked" + b.String()
+}
+
+// semVer is SemVer 2.0.0's grammar (semver.org, its suggested expression).
+var semVer = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+
+// sarifVersions writes the driver's version fields from a Go module
+// version ("v1.2.3", "v0.0.0-20261204185234-15f82df1a2b3+dirty"):
+// fullName (§3.19.8) as `leakhound version` prints it; version (§3.19.13)
+// without the "v", so that it starts with a digit and versions compare
+// (the multitool's SARIF2005), a version that does not ("dev") being
+// written as a pre-release of 0.0.0; semanticVersion (§3.19.14), the same
+// string when it is SemVer, as every Go module version is without its "v".
+func sarifVersions(v string) (full, version, semantic string) {
+	if v == "" {
+		v = sarifUnknownVersion
+	}
+	full = sarifToolName + " " + v
+	version = strings.TrimPrefix(v, "v")
+	if version == "" || version[0] < '0' || version[0] > '9' {
+		version = "0.0.0-" + version
+	}
+	if semVer.MatchString(version) {
+		semantic = version
+	}
+	return full, version, semantic
+}
+
+// sarifAutomation writes a run's automationDetails (§3.17), nil when the
+// caller has none: an id of our own would override the category GitHub's
+// upload-sarif gives a run that has none, and clash with the pipeline
+// identity Azure DevOps stamps on one.
+func sarifAutomation(a *Automation) *sarif.RunAutomationDetails {
+	if a == nil || a.ID == "" {
+		return nil
+	}
+	id := a.ID
+	d := &sarif.RunAutomationDetails{ID: &id}
+	if len(a.Properties) > 0 {
+		d.Properties = sarif.Properties{}
+		for k, v := range a.Properties {
+			d.Properties[k] = v
+		}
+	}
+	return d
 }
 
 func sarifLevel(f *detect.Finding) string {

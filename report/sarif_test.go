@@ -37,9 +37,9 @@ type sarifDoc struct {
 	Runs []struct {
 		Tool struct {
 			Driver struct {
-				Name, Version string
-				Rules         []struct {
-					ID         string
+				Name, FullName, Version, SemanticVersion string
+				Rules                                    []struct {
+					ID, Name   string
 					Help       struct{ Markdown string }
 					Properties map[string]any
 				}
@@ -83,7 +83,7 @@ func TestSARIFValidAndComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := doc.Runs[0]
-	if run.Tool.Driver.Name != "leakhound" || run.Tool.Driver.Version != "v1.2.3" || len(run.Results) != len(fs) {
+	if d := run.Tool.Driver; d.Name != "leakhound" || d.FullName != "leakhound v1.2.3" || d.Version != "1.2.3" || d.SemanticVersion != "1.2.3" || len(run.Results) != len(fs) {
 		t.Fatalf("driver %+v, %d results", run.Tool.Driver, len(run.Results))
 	}
 	for i, r := range run.Results {
@@ -212,5 +212,70 @@ func TestRotationHelp(t *testing.T) {
 	}
 	if text, _ := rotationHelp(&detect.Finding{RuleID: "some-new-vendor"}); text != rotateGeneric {
 		t.Errorf("generic: %q", text)
+	}
+}
+
+// TestSARIFRuleName: a rule's name is its id in PascalCase, never the id
+// itself but for case (the multitool's SARIF1001 on a rule named "jwt").
+func TestSARIFRuleName(t *testing.T) {
+	for _, c := range []struct{ id, want string }{
+		{"aws-access-key-id", "AwsAccessKeyId"},
+		{"private_key.pem", "PrivateKeyPem"},
+		{"jwt", "LeakedJwt"},
+		{"Jwt", "LeakedJwt"},
+		{"MyRule", "LeakedMyRule"},
+		{"été-token", "ÉtéToken"},
+		{"--", "Leaked"},
+	} {
+		if got := ruleName(c.id); got != c.want || strings.EqualFold(got, c.id) {
+			t.Errorf("ruleName(%q) = %q, want %q", c.id, got, c.want)
+		}
+	}
+}
+
+// TestSARIFVersions: the driver's version starts with a digit and is
+// SemVer whatever leakhound was built as (the multitool's SARIF2005 on
+// "dev"); fullName keeps the version as `leakhound version` prints it.
+func TestSARIFVersions(t *testing.T) {
+	for _, c := range []struct{ in, full, version, semantic string }{
+		{"v1.2.3", "leakhound v1.2.3", "1.2.3", "1.2.3"},
+		{"v0.0.0-20261204185234-15f82df1a2b3", "leakhound v0.0.0-20261204185234-15f82df1a2b3", "0.0.0-20261204185234-15f82df1a2b3", "0.0.0-20261204185234-15f82df1a2b3"},
+		{"v1.2.4-0.20261204185234-15f82df1a2b3+dirty", "leakhound v1.2.4-0.20261204185234-15f82df1a2b3+dirty", "1.2.4-0.20261204185234-15f82df1a2b3+dirty", "1.2.4-0.20261204185234-15f82df1a2b3+dirty"},
+		{"2.0.0", "leakhound 2.0.0", "2.0.0", "2.0.0"},
+		{"dev", "leakhound dev", "0.0.0-dev", "0.0.0-dev"},
+		{"", "leakhound 0.0.0-unknown", "0.0.0-unknown", "0.0.0-unknown"},
+		{"v1.2", "leakhound v1.2", "1.2", ""},
+	} {
+		full, version, semantic := sarifVersions(c.in)
+		if full != c.full || version != c.version || semantic != c.semantic {
+			t.Errorf("sarifVersions(%q) = %q, %q, %q; want %q, %q, %q", c.in, full, version, semantic, c.full, c.version, c.semantic)
+		}
+	}
+}
+
+// TestSARIFAutomation: a run's automationDetails is the caller's, and is
+// left out when there is none (GitHub's upload-sarif then sets its
+// category).
+func TestSARIFAutomation(t *testing.T) {
+	type doc struct {
+		Runs []struct {
+			AutomationDetails *struct {
+				ID         string
+				Properties map[string]string
+			}
+		}
+	}
+	var plain doc
+	json.Unmarshal(render(t, SARIF{}, fixture(), Options{}), &plain)
+	if a := plain.Runs[0].AutomationDetails; a != nil {
+		t.Errorf("automationDetails %+v without Options.Automation", a)
+	}
+	a := &Automation{ID: "azuredevops/pipeline/build/o/p/1/g/refs/heads/main/2", Properties: map[string]string{"k": "v"}}
+	out := render(t, SARIF{}, fixture(), Options{Automation: a})
+	validateSARIF(t, sarifSchema(t), out)
+	var got doc
+	json.Unmarshal(out, &got)
+	if d := got.Runs[0].AutomationDetails; d == nil || d.ID != a.ID || d.Properties["k"] != "v" {
+		t.Errorf("automationDetails %+v, want %+v", d, a)
 	}
 }

@@ -76,8 +76,8 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		log.Warn("could not check", "error", e)
 	}
 	if err := writeReport(f.reportPath, env.Stdout, func(w io.Writer) error {
-		return rep.Write(w, findings, report.Options{Redact: f.redact, Reveal: f.noRedact, ToolVersion: Version,
-			Color: f.format == "text" && !f.noColor && env.IsTerminal(env.Stdout), Incomplete: incomplete(res)})
+		return rep.Write(w, findings, withTool(report.Options{Redact: f.redact, Reveal: f.noRedact,
+			Color: f.format == "text" && !f.noColor && env.IsTerminal(env.Stdout), Incomplete: incomplete(res)}, f.format, env, log))
 	}); err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError

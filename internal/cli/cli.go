@@ -30,6 +30,23 @@ const (
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
 var Version = "dev"
 
+// withTool fills in what a report says of the tool that wrote it:
+// leakhound's version and, for SARIF written in an Azure pipeline, the
+// pipeline's identity, which Advanced Security for Azure DevOps requires
+// (a warning on log, which may be nil, when the pipeline's variables do
+// not give it).
+func withTool(opt report.Options, format string, env Env, log *slog.Logger) report.Options {
+	opt.ToolVersion = Version
+	if strings.EqualFold(format, "sarif") {
+		a, err := adoAutomation(env.Getenv)
+		if err != nil && log != nil {
+			log.Warn("SARIF: no Azure DevOps pipeline identity (automationDetails); Advanced Security for Azure DevOps will reject the file", "error", err)
+		}
+		opt.Automation = a
+	}
+	return opt
+}
+
 // Env is what the CLI may touch of the process.
 type Env struct {
 	Stdin  io.Reader

@@ -823,7 +823,7 @@ func TestReportFormatSARIF(t *testing.T) {
 	var doc struct {
 		Runs []struct {
 			Tool struct {
-				Driver struct{ Version string }
+				Driver struct{ FullName string }
 			}
 			Results []struct {
 				RuleID  string
@@ -835,8 +835,8 @@ func TestReportFormatSARIF(t *testing.T) {
 		t.Fatalf("SARIF %v:\n%s", err, data)
 	}
 	res := doc.Runs[0].Results[0]
-	if doc.Runs[0].Tool.Driver.Version != Version || res.RuleID != "test-token" || strings.Contains(res.Message.Text, testkit.TokA) {
-		t.Errorf("driver version %q, result %+v", doc.Runs[0].Tool.Driver.Version, res)
+	if doc.Runs[0].Tool.Driver.FullName != "leakhound "+Version || res.RuleID != "test-token" || strings.Contains(res.Message.Text, testkit.TokA) {
+		t.Errorf("driver %+v, result %+v", doc.Runs[0].Tool.Driver, res)
 	}
 }
 

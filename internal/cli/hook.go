@@ -126,7 +126,7 @@ func emptyReport(f scanFlags, env Env) int {
 	rep, err := report.New(f.format)
 	if err == nil {
 		err = writeReport(f.reportPath, env.Stdout, func(w io.Writer) error {
-			return rep.Write(w, nil, report.Options{})
+			return rep.Write(w, nil, withTool(report.Options{}, f.format, env, nil))
 		})
 	}
 	if err != nil {

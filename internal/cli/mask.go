@@ -73,8 +73,8 @@ func runMask(ctx context.Context, args []string, env Env) int {
 	if f.reportPath != "" {
 		res := &pipeline.Result{Findings: m.found}
 		if err := writeReport(f.reportPath, io.Discard, func(w io.Writer) error {
-			return rep.Write(w, m.found, report.Options{Redact: maskRedact(f), Reveal: f.noRedact, ToolVersion: Version,
-				Incomplete: incomplete(res)})
+			return rep.Write(w, m.found, withTool(report.Options{Redact: maskRedact(f), Reveal: f.noRedact,
+				Incomplete: incomplete(res)}, f.format, env, log))
 		}); err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 			return ExitError

@@ -391,15 +391,14 @@ func configRoot(path string) string {
 // picks the exit code.
 func finish(ctx context.Context, res *pipeline.Result, rep report.Reporter, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, kind string, notes ...string) int {
 	toStdout := f.reportPath == "" || f.reportPath == "-"
-	opt := report.Options{
-		Incomplete:  incomplete(res),
-		Redact:      f.redact,
-		Reveal:      f.noRedact,
-		ToolVersion: Version,
-		Repository:  f.repo,
-		Warn:        func(msg string) { log.Warn(msg) },
-		Color:       f.format == "text" && toStdout && !f.noColor && env.Getenv("NO_COLOR") == "" && env.IsTerminal(env.Stdout),
-	}
+	opt := withTool(report.Options{
+		Incomplete: incomplete(res),
+		Redact:     f.redact,
+		Reveal:     f.noRedact,
+		Repository: f.repo,
+		Warn:       func(msg string) { log.Warn(msg) },
+		Color:      f.format == "text" && toStdout && !f.noColor && env.Getenv("NO_COLOR") == "" && env.IsTerminal(env.Stdout),
+	}, f.format, env, log)
 	if err := writeReport(f.reportPath, env.Stdout, func(w io.Writer) error {
 		return rep.Write(w, res.Findings, opt)
 	}); err != nil {

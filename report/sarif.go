@@ -132,7 +132,10 @@ func sarifDocument(fs []detect.Finding, opt Options, warn func(string)) ([]byte,
 		run.Results = append(run.Results, sarifResult(f, idx, opt))
 	}
 	if r := opt.Repository; r != nil && r.URI != "" {
-		vcp := &sarif.VersionControlDetails{RepositoryURI: &r.URI}
+		// mappedTo (§3.23.9): the repository's root is %SRCROOT%, the
+		// base of every result's URI (the multitool's SARIF2007).
+		root := sarifSRCROOT
+		vcp := &sarif.VersionControlDetails{RepositoryURI: &r.URI, MappedTo: &sarif.ArtifactLocation{URIBaseId: &root}}
 		if r.Revision != "" {
 			vcp.RevisionID = &r.Revision
 		}

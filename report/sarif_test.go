@@ -191,11 +191,14 @@ func TestSARIFVersionControlProvenance(t *testing.T) {
 	validateSARIF(t, sarifSchema(t), out)
 	var doc struct {
 		Runs []struct {
-			VersionControlProvenance []struct{ RepositoryURI, RevisionID, Branch string }
+			VersionControlProvenance []struct {
+				RepositoryURI, RevisionID, Branch string
+				MappedTo                          struct{ URIBaseID string }
+			}
 		}
 	}
 	json.Unmarshal(out, &doc)
-	if v := doc.Runs[0].VersionControlProvenance; len(v) != 1 || v[0].RepositoryURI != repo.URI || v[0].RevisionID != repo.Revision || v[0].Branch != "main" {
+	if v := doc.Runs[0].VersionControlProvenance; len(v) != 1 || v[0].RepositoryURI != repo.URI || v[0].RevisionID != repo.Revision || v[0].Branch != "main" || v[0].MappedTo.URIBaseID != "%SRCROOT%" {
 		t.Errorf("versionControlProvenance %+v", v)
 	}
 }

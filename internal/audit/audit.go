@@ -92,6 +92,8 @@ type Report struct {
 	Secrets       []Secret
 	// Incomplete is set when the scan could not read everything.
 	Incomplete bool
+	// ToolVersion is the version of leakhound that made the report.
+	ToolVersion string
 }
 
 // Build groups findings by rule and secret and completes each group from

@@ -102,6 +102,7 @@ func status(s *Secret) string {
 // renamed or removed.
 type jsonReport struct {
 	Schema      string       `json:"schema"`
+	Version     string       `json:"leakhound_version"`
 	Repository  string       `json:"repository"`
 	Head        jsonHead     `json:"head"`
 	GeneratedAt string       `json:"generated_at"`
@@ -172,7 +173,7 @@ func nonNil[T any](s []T) []T {
 }
 
 func writeJSON(w io.Writer, r *Report, opt Options) error {
-	out := jsonReport{Schema: "leakhound-audit/v1", Repository: r.Repository, Head: jsonHead{r.Head, r.HeadRef},
+	out := jsonReport{Schema: "leakhound-audit/v1", Version: r.ToolVersion, Repository: r.Repository, Head: jsonHead{r.Head, r.HeadRef},
 		GeneratedAt: isoDate(r.GeneratedAt), Incomplete: r.Incomplete, Summary: Summarize(r), Secrets: []jsonSecret{}}
 	for i := range r.Secrets {
 		s := &r.Secrets[i]

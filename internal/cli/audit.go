@@ -40,7 +40,7 @@ var auditNow = time.Now
 // finishAudit groups a history scan's findings into the audit report,
 // writes it (whole or not at all) and picks the exit code as a scan does.
 func finishAudit(ctx context.Context, res *pipeline.Result, hf *gitplumb.Facts, repoPath string, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, notes ...string) int {
-	r := &audit.Report{Repository: repoPath, GeneratedAt: auditNow(), Incomplete: res.Incomplete()}
+	r := &audit.Report{Repository: repoPath, GeneratedAt: auditNow(), Incomplete: res.Incomplete(), ToolVersion: toolVersion()}
 	if abs, err := filepath.Abs(repoPath); err == nil {
 		r.Repository = filepath.Base(abs)
 	}

@@ -27,8 +27,10 @@ const (
 	ExitError    = 2 // usage, config or runtime error; or an incomplete scan
 )
 
-// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
-var Version = "dev"
+// Version, set at build time with
+// -ldflags "-X github.com/leakhound/leakhound/internal/cli.Version=v1.2.3",
+// overrides the version Go stamps into the binary (see toolVersion).
+var Version = ""
 
 // withTool fills in what a report says of the tool that wrote it:
 // leakhound's version and, for SARIF written in an Azure pipeline, the
@@ -36,7 +38,7 @@ var Version = "dev"
 // (a warning on log, which may be nil, when the pipeline's variables do
 // not give it).
 func withTool(opt report.Options, format string, env Env, log *slog.Logger) report.Options {
-	opt.ToolVersion = Version
+	opt.ToolVersion = toolVersion()
 	if strings.EqualFold(format, "sarif") {
 		a, err := adoAutomation(env.Getenv)
 		if err != nil && log != nil {
@@ -128,7 +130,10 @@ func isHelp(arg string) bool {
 
 const versionUsage = `Usage: leakhound version
 
-Print leakhound's version.
+Print leakhound's version: its release tag (v1.2.3), or for a build from a
+git checkout a Go pseudo-version naming the commit and its time
+(v0.0.0-20261204185234-15f82df1a2b3), "+dirty" when the checkout had
+uncommitted changes. SARIF reports and the audit's JSON name the same.
 `
 
 func runVersion(args []string, env Env) int {
@@ -141,7 +146,7 @@ func runVersion(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "leakhound version: unexpected argument %q\n", pos[0])
 		return ExitError
 	}
-	fmt.Fprintf(env.Stdout, "leakhound %s\n", Version)
+	fmt.Fprintf(env.Stdout, "leakhound %s\n", toolVersion())
 	return ExitClean
 }
 

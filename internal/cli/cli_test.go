@@ -202,7 +202,7 @@ func TestHelp(t *testing.T) {
 func TestVersion(t *testing.T) {
 	for _, arg := range []string{"version", "--version", "-v"} {
 		r := runCLI(t, "", arg)
-		if r.code != ExitClean || r.stdout != "leakhound "+Version+"\n" {
+		if r.code != ExitClean || r.stdout != "leakhound "+toolVersion()+"\n" {
 			t.Errorf("leakhound %s: %s", arg, r)
 		}
 	}
@@ -835,7 +835,7 @@ func TestReportFormatSARIF(t *testing.T) {
 		t.Fatalf("SARIF %v:\n%s", err, data)
 	}
 	res := doc.Runs[0].Results[0]
-	if doc.Runs[0].Tool.Driver.FullName != "leakhound "+Version || res.RuleID != "test-token" || strings.Contains(res.Message.Text, testkit.TokA) {
+	if doc.Runs[0].Tool.Driver.FullName != "leakhound "+toolVersion() || res.RuleID != "test-token" || strings.Contains(res.Message.Text, testkit.TokA) {
 		t.Errorf("driver %+v, result %+v", doc.Runs[0].Tool.Driver, res)
 	}
 }

@@ -55,6 +55,75 @@ func TestCheckCommand(t *testing.T) {
 	}
 }
 
+// TestCheckSopsorificLayout runs `leakhound check DIR` with no
+// configuration on the layout of the sopsorific write-up: a key
+// production has that staging defines neither in nonsensitive/staging.yml
+// nor through nonsensitive/default.yml is reported at staging's file
+// (exit 1); the tree completed is clean (exit 0); a broken nonsensitive
+// file is named on stderr (exit 2).
+func TestCheckSopsorificLayout(t *testing.T) {
+	enc := "ENC[AES256_GCM,data:ZmFrZQ==,iv:ZmFrZS1pdg==,tag:ZmFrZS10YWc=,type:str]"
+	tree := map[string]string{
+		"deployment_secrets/sensitive/production.yml": "database:\n  password: " + enc + "\n  username: " + enc +
+			"\nmailer:\n  smtp_password: " + enc + "\nsops:\n  kms:\n    - arn: arn:aws:kms:us-east-1:000000000000:key/fake\n  version: 3.9.0\n",
+		"deployment_secrets/nonsensitive/default.yml":    "database:\n  username: app\n",
+		"deployment_secrets/nonsensitive/staging.yml":    "database:\n  password: fake-staging-password\nmailer:\n  from: noreply@example.invalid\n",
+		"deployment_secrets/nonsensitive/production.yml": "log_level: warn\n",
+	}
+	root := t.TempDir()
+	testkit.WriteTree(t, root, tree)
+	r := runCLI(t, "", "check", root, "--report-format", "json")
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d, want %d\n%s", r.code, ExitFindings, r)
+	}
+	var fs []struct {
+		RuleID      string `json:"rule_id"`
+		Description string
+		File        string
+		Line        int    `json:"start_line"`
+		Secret      string `json:"secret"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &fs); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.RuleID+" "+f.File+":"+itoa(f.Line))
+		if f.Secret != "" || strings.Contains(f.Description, "ENC[") {
+			t.Errorf("a missing key carries a value: %+v", f)
+		}
+	}
+	// mailer.smtp_password, and log_level from production's plaintext file.
+	want := "sops-missing-key deployment_secrets/nonsensitive/staging.yml:1 sops-missing-key deployment_secrets/nonsensitive/staging.yml:1"
+	if strings.Join(got, " ") != want {
+		t.Errorf("problems %v, want %s", got, want)
+	}
+	text := runCLI(t, "", "check", root)
+	for _, key := range []string{"mailer.smtp_password", "log_level"} {
+		if !strings.Contains(text.stdout, " defines "+key+" ") {
+			t.Errorf("text report does not name %s:\n%s", key, text)
+		}
+	}
+	if strings.Contains(text.stdout, "database.username") || strings.Contains(text.stdout, "database.password") {
+		t.Errorf("reported a key staging defines, itself or through default.yml:\n%s", text)
+	}
+
+	complete := t.TempDir()
+	tree["deployment_secrets/nonsensitive/default.yml"] = "database:\n  username: app\nlog_level: info\nmailer:\n  smtp_password: fake-smtp-password\n"
+	testkit.WriteTree(t, complete, tree)
+	if r := runCLI(t, "", "check", complete); r.code != ExitClean {
+		t.Errorf("complete layout: exit %d, want %d\n%s", r.code, ExitClean, r)
+	}
+
+	broken := t.TempDir()
+	tree["deployment_secrets/nonsensitive/staging.yml"] = "database: [unclosed\n"
+	testkit.WriteTree(t, broken, tree)
+	r = runCLI(t, "", "check", broken)
+	if r.code != ExitError || !strings.Contains(r.stderr, "deployment_secrets/nonsensitive/staging.yml: not valid YAML") {
+		t.Errorf("broken staging.yml: exit %d, want %d and its name on stderr\n%s", r.code, ExitError, r)
+	}
+}
+
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)

@@ -30,14 +30,14 @@ const (
 const MinDevBits = 128
 
 // Check checks the secrets files under root with cfg (nil: the
-// conventions: no secrets folders, parity by production.* files, no
-// development files). It returns the problems as findings, and the files
-// it could not read or parse.
+// conventions: no secrets folders, parity by production.* files and by
+// sensitive/nonsensitive layouts, no development files). It returns the
+// problems as findings, and the files it could not read or parse.
 func Check(root string, cfg *rules.CheckConfig) ([]detect.Finding, []error) {
 	if cfg == nil {
 		cfg = &rules.CheckConfig{}
 	}
-	c := &checker{root: root, cfg: cfg, files: map[string]*File{}}
+	c := &checker{root: root, cfg: cfg, files: map[string]*File{}, broken: map[string]parseFailure{}, reported: map[string]bool{}}
 	c.walk()
 	c.parity()
 	sort.SliceStable(c.out, func(i, j int) bool {
@@ -57,9 +57,22 @@ type checker struct {
 	root  string
 	cfg   *rules.CheckConfig
 	files map[string]*File // rel path → parsed
-	out   []detect.Finding
-	errs  []error
-	sops  map[string]*sopsConfig // folder → its .sops.yaml (nil: none)
+	// broken holds the secrets files that did not parse: a layout names
+	// those in its folders even where the walk kept quiet about them.
+	broken map[string]parseFailure
+	// reported is "file\x00key" for every missing key already reported,
+	// so two parity checks covering one environment report it once.
+	reported map[string]bool
+	out      []detect.Finding
+	errs     []error
+	sops     map[string]*sopsConfig // folder → its .sops.yaml (nil: none)
+}
+
+// parseFailure is a file that did not parse, and whether the walk
+// already returned its error.
+type parseFailure struct {
+	err      error
+	reported bool
 }
 
 func (c *checker) add(rule, path string, line int, sev rules.Severity, value, desc string) {
@@ -132,9 +145,11 @@ func (c *checker) file(abs, rel string) {
 		return
 	}
 	if err != nil {
-		if inSecrets || dev || strings.Contains(string(data), "sops") {
+		loud := inSecrets || dev || strings.Contains(string(data), "sops")
+		if loud {
 			c.errs = append(c.errs, fmt.Errorf("%s: %w", rel, err))
 		}
+		c.broken[rel] = parseFailure{err: err, reported: loud}
 		return
 	}
 	c.files[rel] = f
@@ -193,57 +208,80 @@ func (c *checker) weak(rel string, f *File) {
 }
 
 // parity checks that each environment defines every key its reference
-// (production) file has, directly or through a defaults file.
+// (production) file has, directly or through a defaults file: the
+// configured sets first, then the same-folder convention, then the
+// sensitive/nonsensitive layouts (layout.go). A key missing from an
+// environment file is reported once, by the first check that finds it.
 func (c *checker) parity() {
-	// Configured sets, and the convention for every other folder holding
-	// a production file.
+	layouts := c.layouts()
 	sets := append([]rules.Parity(nil), c.cfg.Parity...)
 	for _, p := range c.conventionalParity() {
-		covered := false
-		for _, q := range c.cfg.Parity {
-			covered = covered || q.Reference == p.Reference || matchAny(q.Environments, p.Reference)
-		}
-		if !covered {
+		if !c.configured(p.Reference) && !inLayout(layouts, p.Reference) {
 			sets = append(sets, p)
 		}
 	}
 	for _, p := range sets {
-		ref := c.files[p.Reference]
-		if ref == nil {
-			continue
+		c.paritySet(p)
+	}
+	for _, l := range layouts {
+		c.checkLayout(l)
+	}
+}
+
+// configured reports whether a [[check.parity]] entry names rel, as its
+// reference or among its environments: the convention then stands aside.
+func (c *checker) configured(rel string) bool {
+	for _, q := range c.cfg.Parity {
+		if q.Reference == rel || matchAny(q.Environments, rel) {
+			return true
 		}
-		defaults := map[string]bool{}
-		for rel, f := range c.files {
-			if matchAny(p.Defaults, rel) {
-				for _, v := range f.Values {
-					defaults[topKey(v)] = true
-				}
-			}
-		}
-		var envs []string
-		for rel := range c.files {
-			if rel != p.Reference && matchAny(p.Environments, rel) && !matchAny(p.Defaults, rel) {
-				envs = append(envs, rel)
-			}
-		}
-		sort.Strings(envs)
-		for _, env := range envs {
-			have := map[string]bool{}
-			for _, v := range c.files[env].Values {
-				have[topKey(v)] = true
-			}
-			seen := map[string]bool{}
-			for _, v := range ref.Values {
-				k := topKey(v)
-				if seen[k] || have[k] || defaults[k] {
-					continue
-				}
-				seen[k] = true
-				c.add(RuleMissingKey, env, 1, rules.Medium, "",
-					fmt.Sprintf("%s defines %s (line %d) and this environment does not, nor does a defaults file", p.Reference, k, v.Line))
+	}
+	return false
+}
+
+// paritySet checks one reference against its environments.
+func (c *checker) paritySet(p rules.Parity) {
+	ref := c.files[p.Reference]
+	if ref == nil {
+		return
+	}
+	defaults := map[string]bool{}
+	for rel, f := range c.files {
+		if matchAny(p.Defaults, rel) {
+			for _, v := range f.Values {
+				defaults[topKey(v)] = true
 			}
 		}
 	}
+	var envs []string
+	for rel := range c.files {
+		if rel != p.Reference && matchAny(p.Environments, rel) && !matchAny(p.Defaults, rel) {
+			envs = append(envs, rel)
+		}
+	}
+	sort.Strings(envs)
+	for _, env := range envs {
+		have := map[string]bool{}
+		for _, v := range c.files[env].Values {
+			have[topKey(v)] = true
+		}
+		for _, v := range ref.Values {
+			if k := topKey(v); !have[k] && !defaults[k] {
+				c.missing(env, k, fmt.Sprintf("%s defines %s (line %d) and this environment does not, nor does a defaults file", p.Reference, k, v.Line))
+			}
+		}
+	}
+}
+
+// missing reports that env lacks key, unless that was reported already.
+// The finding carries no value: the key's name is all it needs.
+func (c *checker) missing(env, key, desc string) {
+	id := env + "\x00" + key
+	if c.reported[id] {
+		return
+	}
+	c.reported[id] = true
+	c.add(RuleMissingKey, env, 1, rules.Medium, "", desc)
 }
 
 // topKey is the key a parity check compares: the path without list

@@ -1,11 +1,14 @@
 package sopscheck
 
 import (
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/testkit"
 	"github.com/leakhound/leakhound/rules"
 )
@@ -126,4 +129,153 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// missingKeys runs Check and returns "file key" for each missing-key
+// problem, checking that none carries a value.
+func missingKeys(t *testing.T, root string, cfg *rules.CheckConfig) []string {
+	t.Helper()
+	fs, errs := Check(root, cfg)
+	if len(errs) > 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	return keysOf(t, fs)
+}
+
+var definesKey = regexp.MustCompile(` defines (\S+) \(line \d+\)`)
+
+func keysOf(t *testing.T, fs []detect.Finding) []string {
+	t.Helper()
+	out := []string{}
+	for _, f := range fs {
+		if f.RuleID != RuleMissingKey {
+			t.Errorf("unexpected %s %s:%d: %s", f.RuleID, f.Path, f.StartLine, f.Description)
+			continue
+		}
+		if f.Secret != "" || f.Match != "" || strings.Contains(f.Description, "ENC[") || f.StartLine != 1 {
+			t.Errorf("%s: finding carries a value or a line other than 1: %+v", f.Path, f)
+		}
+		m := definesKey.FindStringSubmatch(f.Description)
+		if m == nil {
+			t.Errorf("%s: description names no key: %s", f.Path, f.Description)
+			continue
+		}
+		out = append(out, f.Path+" "+m[1])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestSopsorificLayout: the layout of the sopsorific write-up, as in
+// testdata/sopsorific, with no configuration. Production's key paths
+// (sensitive/ and nonsensitive/ production files) must reach staging
+// through nonsensitive/staging.yml or nonsensitive/default.yml; the
+// same-folder convention alone compared nonsensitive/ files only and
+// missed both.
+func TestSopsorificLayout(t *testing.T) {
+	got := missingKeys(t, filepath.Join("testdata", "sopsorific"), nil)
+	want := []string{
+		"deployment_secrets/nonsensitive/staging.yml mailer.smtp_password", // nested: mailer.from is not it
+		"deployment_secrets/nonsensitive/staging.yml session_secret",
+		// Not database.username nor payments_api_key: default.yml defines them.
+		// Not database.password: staging.yml does. Not production: it is the reference.
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("missing keys\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// TestLayoutParity: the sensitive/nonsensitive layout in other shapes.
+func TestLayoutParity(t *testing.T) {
+	sopsMeta := "sops:\n  version: 3.9.0\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		cfg   *rules.CheckConfig
+		want  []string
+	}{{
+		name: "yaml and yml mixed, json beside them, at the root",
+		files: map[string]string{
+			"sensitive/production.yaml": "api:\n  token: " + enc + "\ndb_password: " + enc + "\n" + sopsMeta,
+			"nonsensitive/default.yml":  "api:\n  url: https://api.example.invalid\n",
+			"nonsensitive/staging.yaml": "db_password: fake-staging-password\n",
+			"nonsensitive/dev.json":     "{\"api\": {\"token\": \"fake-dev-token\"}}\n",
+		},
+		want: []string{"nonsensitive/dev.json db_password", "nonsensitive/staging.yaml api.token"},
+	}, {
+		name: "an environment's own secrets count; without a nonsensitive file it has the defaults only",
+		files: map[string]string{
+			"deploy/sensitive/production.yml": "a: " + enc + "\nb: " + enc + "\nc: " + enc + "\n" + sopsMeta,
+			"deploy/sensitive/staging.yml":    "a: " + enc + "\n" + sopsMeta,
+			"deploy/nonsensitive/default.yml": "b: shared\n",
+			"deploy/nonsensitive/qa.yml":      "c: fake-qa-value\n",
+		},
+		want: []string{"deploy/nonsensitive/qa.yml a", "deploy/sensitive/staging.yml c"},
+	}, {
+		name: "lists compare by the key holding them",
+		files: map[string]string{
+			"x/sensitive/production.yml": "hosts:\n  - " + enc + "\n  - " + enc + "\n" + sopsMeta,
+			"x/nonsensitive/staging.yml": "hosts:\n  - fake-host\n",
+		},
+		want: []string{},
+	}, {
+		name: "a folder with sensitive/ alone keeps the same-folder convention",
+		files: map[string]string{
+			"y/sensitive/production.yml": "a: " + enc + "\nb: " + enc + "\n" + sopsMeta,
+			"y/sensitive/staging.yml":    "a: " + enc + "\n" + sopsMeta,
+		},
+		want: []string{"y/sensitive/staging.yml b"},
+	}, {
+		name: "a [[check.parity]] entry for the layout is what reports, once",
+		files: map[string]string{
+			"sensitive/production.yml":  "a: " + enc + "\nb: " + enc + "\n" + sopsMeta,
+			"nonsensitive/default.yml":  "a: shared\n",
+			"nonsensitive/staging.yml":  "c: x\n",
+			"nonsensitive/overlaps.yml": "a: x\n",
+		},
+		cfg: &rules.CheckConfig{Parity: []rules.Parity{{Reference: "sensitive/production.yml",
+			Environments: []string{"nonsensitive/*.yml"}, Defaults: []string{"nonsensitive/default.yml"}}}},
+		want: []string{"nonsensitive/overlaps.yml b", "nonsensitive/staging.yml b"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			testkit.WriteTree(t, root, tc.files)
+			fs, errs := Check(root, tc.cfg)
+			if len(errs) > 0 {
+				t.Fatalf("errors: %v", errs)
+			}
+			got := keysOf(t, fs)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("missing keys\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
+			}
+			if tc.cfg != nil {
+				for _, f := range fs {
+					if !strings.HasSuffix(f.Description, "nor does a defaults file") {
+						t.Errorf("reported by the layout too, not only as configured: %s", f.Description)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestLayoutBrokenFile: a nonsensitive file that is not valid YAML is an
+// error naming it, although it says nothing of SOPS; its environment is
+// not checked (every key would look missing), the others are.
+func TestLayoutBrokenFile(t *testing.T) {
+	root := t.TempDir()
+	testkit.WriteTree(t, root, map[string]string{
+		"deployment_secrets/sensitive/production.yml":  "api_key: " + enc + "\nsops:\n  version: 3.9.0\n",
+		"deployment_secrets/nonsensitive/staging.yml":  "api_key: [unclosed\n",
+		"deployment_secrets/nonsensitive/qa.yml":       "log_level: debug\n",
+		"deployment_secrets/nonsensitive/default.yml":  "log_level: info\n",
+		"deployment_secrets/nonsensitive/unrelated.md": "# notes\n",
+	})
+	fs, errs := Check(root, nil)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "deployment_secrets/nonsensitive/staging.yml: not valid YAML") {
+		t.Errorf("errors %v, want one naming deployment_secrets/nonsensitive/staging.yml", errs)
+	}
+	if got := strings.Join(keysOf(t, fs), "\n"); got != "deployment_secrets/nonsensitive/qa.yml api_key" {
+		t.Errorf("missing keys %q, want qa.yml's api_key only", got)
+	}
 }

@@ -5,6 +5,38 @@
 // encrypted to the keys its .sops.yaml creation rule names, and that
 // plaintext development secrets are not guessable. It reads files and
 // reports problems as findings; it decrypts nothing and needs no key.
+//
+// Which environments must define production's keys, without configuration
+// (an application deployed to staging reads the keys production's does):
+//
+//   - In a folder holding production.<ext>, the other *.<ext> files are
+//     environments and default.<ext> their defaults.
+//   - In a folder holding sensitive/ and nonsensitive/ subfolders, the
+//     layout of the sopsorific write-up
+//     (deployment_secrets/sensitive/production.yml, SOPS-encrypted, beside
+//     deployment_secrets/nonsensitive/default.yml and
+//     nonsensitive/<environment>.yml, plaintext), a file <environment>.<ext>
+//     directly in either subfolder belongs to that environment and
+//     default.<ext> in either to all of them, in any format Parse reads
+//     (.yml and .yaml mix). An environment's configuration is its files in
+//     both subfolders and the defaults, merged, as the application sees it
+//     once deployed. Every key path of production's files, secret and
+//     plaintext, must be in each other environment's configuration; a
+//     missing one is reported at the environment's nonsensitive file (its
+//     sensitive one if it has none), line 1, naming the key and where
+//     production defines it, never a value. An environment with no
+//     nonsensitive file has its own secrets and the defaults only; one with
+//     no file at all is unknown, so a key every environment needs belongs
+//     in default.<ext>. In a layout this comparison replaces the same-folder
+//     one of each subfolder; files deeper down keep the same-folder one.
+//
+// Key paths are compared without list indexes (db.password; hosts for a
+// list). A [[check.parity]] entry that names a production file, as its
+// reference or among its environments, replaces the conventions for it,
+// and a key an environment file lacks is reported once, whichever checks
+// find it. A file of a layout that does not parse is an error naming it;
+// its environment is not compared (a broken production or default file
+// stops the layout's comparison).
 package sopscheck
 
 import (

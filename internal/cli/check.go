@@ -25,7 +25,9 @@ Check secrets kept as code with SOPS, offline (no key needed):
   - every environment defines the keys its production file has, directly
     or through a defaults file ([[check.parity]], or by convention: in a
     folder with production.<ext>, the other *.<ext> files, default.<ext>
-    holding defaults);
+    holding defaults; in a folder with sensitive/ and nonsensitive/, each
+    <env>.<ext> of both merged with default.<ext>, against production's
+    files of both);
   - each SOPS file is encrypted to the keys (age, KMS, PGP, GCP KMS) that
     the first matching creation rule of its .sops.yaml names;
   - plaintext development secrets ([check] dev_secrets) carry at least 128

@@ -630,7 +630,7 @@ func regexErr(err error) string {
 func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(string) int) Allowlist {
 	d.normalize(m)
 	d.unknown(m, allowlistKeys, line, rule, "allowlist: ")
-	var a Allowlist
+	a := Allowlist{File: d.file}
 	a.Description, _ = d.str(m, "description", line("description"), rule)
 	if c, ok := d.str(m, "condition", line("condition"), rule); ok {
 		switch strings.ToLower(c) {

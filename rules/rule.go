@@ -134,6 +134,8 @@ type Allowlist struct {
 	// TargetRules, for a global allowlist, limits it to these rules'
 	// findings (gitleaks' "targetRules"); empty means every rule.
 	TargetRules []string
+	// File is the configuration the allowlist was written in.
+	File string
 
 	// memo keeps the regexes' and shapes' verdicts on recent targets when
 	// the target is a value or a name (see Memoize).

@@ -169,6 +169,12 @@ func (b *Baseline) Len() int { return len(b.known) + len(b.plain) }
 // Name returns "baseline".
 func (*Baseline) Name() string { return "baseline" }
 
+// DropWide is Drop: a known finding holds for its secret under every rule that reports it.
+func (x *Baseline) DropWide(f *detect.Finding) (bool, string, bool) {
+	drop, why := x.Drop(f)
+	return drop, why, drop
+}
+
 // Drop reports whether the baseline already has f.
 func (b *Baseline) Drop(f *detect.Finding) (bool, string) {
 	if b.known[f.Path+"\x00"+f.RuleID+"\x00"+detect.SecretHash(f.RuleID, f.Secret)] {

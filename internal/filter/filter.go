@@ -1,8 +1,16 @@
 // Package filter decides which candidate findings are leaks. It is an
-// ordered chain of small named stages (inline allow comments, rule
-// allowlists, global allowlists, ignore file, then de-duplication); each
-// drop is counted under its stage's name and can be explained. Filters
-// never change a finding, and never log a secret.
+// ordered chain: overlap resolution first (where rules match the same
+// bytes, one finding stands for them all), then small named stages (inline
+// allow comments, rule allowlists, global allowlists, confidence, ignore
+// file, baseline). Each drop is counted under its stage's name and can be
+// explained. Filters never change a finding, and never log a secret.
+//
+// A suppression names a secret, not a rule's finding of it: an ignored
+// fingerprint, a baseline entry or an allow comment holds for the secret
+// whichever rule would report it (DESIGN §5). Stages that say so
+// (SecretWide) are asked about every finding the survivor of an overlap
+// stands for, and what they drop takes every other finding overlapping it
+// along.
 package filter
 
 import (
@@ -23,6 +31,21 @@ type Stage interface {
 	Drop(f *detect.Finding) (bool, string)
 }
 
+// SecretWide is a Stage whose drops (some or all) suppress a secret rather
+// than judge one rule's match: the ignore file, the baseline, allow
+// comments, and the global allowlists a user wrote. A fingerprint or a
+// baseline entry names the rule that reported the secret when it was
+// written; another rule (a generic one, a newer specific one) may report
+// the same bytes today, and the suppression must still hold.
+type SecretWide interface {
+	Stage
+	// DropWide is Drop, and also says whether the drop holds for the
+	// secret whichever rule reports it. The chain asks it about the
+	// findings a survivor of overlap resolution stands for, and a wide
+	// drop takes the findings overlapping it along.
+	DropWide(f *detect.Finding) (drop bool, why string, wide bool)
+}
+
 // Drop records one dropped candidate, for --explain.
 type Drop struct {
 	Stage  string
@@ -35,46 +58,188 @@ type Drop struct {
 // Chain runs stages in order. It is safe for concurrent use.
 type Chain struct {
 	stages  []Stage
+	wide    []SecretWide // wide[i]: stages[i] if it is SecretWide, else nil
 	counts  []atomic.Int64
 	dedup   atomic.Int64
 	explain func(Drop) // nil: do not explain
 }
 
-// NewChain builds a chain of stages, run in the given order. explain, if
-// not nil, is called (possibly concurrently) for every dropped candidate.
+// NewChain builds a chain of stages, run in the given order after overlap
+// resolution. explain, if not nil, is called (possibly concurrently) for
+// every dropped candidate.
 func NewChain(explain func(Drop), stages ...Stage) *Chain {
-	return &Chain{stages: stages, counts: make([]atomic.Int64, len(stages)), explain: explain}
+	c := &Chain{stages: stages, wide: make([]SecretWide, len(stages)), counts: make([]atomic.Int64, len(stages)), explain: explain}
+	for i, st := range stages {
+		c.wide[i], _ = st.(SecretWide)
+	}
+	return c
 }
 
-// Apply filters the candidates of one fragment, in place, and returns
-// the survivors.
+const (
+	whyRepeated = "repeats a finding of the same rule at the same place"
+	whyOverlaps = "overlaps a more specific finding"
+)
+
+// hold is a group a secret-wide stage dropped.
+type hold struct{ group, stage int }
+
+// group is a finding that survived overlap resolution and the candidates
+// it stands for.
+type group struct {
+	lead    int   // index of the survivor
+	members []int // indexes of the candidates it absorbed
+	dropped bool
+	by      int // the stage that dropped it
+}
+
+// Apply filters the candidates of one fragment (ordered by position, as
+// the detector returns them), reusing fs, and returns the survivors in
+// the same order.
 func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
-	kept := fs[:0]
-next:
-	for i := range fs {
-		f := &fs[i]
-		for s, st := range c.stages {
-			if drop, why := st.Drop(f); drop {
-				c.counts[s].Add(1)
-				if c.explain != nil {
-					c.explain(Drop{Stage: st.Name(), Reason: why, RuleID: f.RuleID, Path: f.Path, Line: f.StartLine})
-				}
-				continue next
+	if len(fs) == 0 {
+		return fs
+	}
+	groups := c.resolve(fs)
+	// held are the groups a secret-wide stage dropped: a finding that
+	// overlaps one of them is the same secret under another rule.
+	var held []hold
+	judged := false // some group was dropped by a stage that is not secret-wide
+	for gi := range groups {
+		g := &groups[gi]
+		for s := range c.stages {
+			drop, why, wide := c.ask(s, fs, g)
+			if !drop {
+				continue
 			}
+			g.dropped, g.by = true, s
+			c.drop(s, why, &fs[g.lead])
+			if wide {
+				held = append(held, hold{gi, s})
+			} else {
+				judged = true
+			}
+			break
+		}
+	}
+	if judged {
+		// A rule's own judgement (its allowlists, a built-in allowlist
+		// naming it, the confidence threshold) dropped a finding before a
+		// suppression was asked about it; if a suppression names it, it
+		// holds for the findings overlapping it all the same.
+		for gi := range groups {
+			if g := &groups[gi]; g.dropped && c.overlapsKept(fs, groups, g) && !c.isHeld(held, gi) {
+				for s := g.by; s < len(c.stages); s++ {
+					if c.askWide(s, fs, g) {
+						held = append(held, hold{gi, s})
+						break
+					}
+				}
+			}
+		}
+	}
+	for _, h := range held {
+		hg := &groups[h.group]
+		for gi := range groups {
+			if g := &groups[gi]; !g.dropped && overlap(&fs[g.lead], &fs[hg.lead]) {
+				g.dropped, g.by = true, h.stage
+				c.drop(h.stage, "the same secret as a finding "+c.stages[h.stage].Name()+" suppressed, under another rule", &fs[g.lead])
+			}
+		}
+	}
+	// Generic rules that read the same bytes are told apart only now:
+	// each judged by its own allowlists, one report of the survivors is
+	// enough. Compaction in place is safe: a group's lead is never before
+	// the slot it moves to.
+	kept := fs[:0]
+	for _, g := range groups {
+		if g.dropped {
+			continue
+		}
+		f := &fs[g.lead]
+		if isGeneric(f) && sameGenericSpan(kept, f) {
+			c.dedup.Add(1)
+			if c.explain != nil {
+				c.explain(Drop{Stage: "dedup", Reason: whyRepeated, RuleID: f.RuleID, Path: f.Path, Line: f.StartLine})
+			}
+			continue
 		}
 		kept = append(kept, *f)
 	}
-	return c.dedupe(kept)
+	return kept
 }
 
-// Counts returns how many candidates each stage dropped, in chain order,
-// with "dedup" last.
+// ask runs stage s on a group: on its lead, then, for a secret-wide
+// stage, on every finding the lead stands for. wide says the drop holds
+// for the secret, whichever rule reports it.
+func (c *Chain) ask(s int, fs []detect.Finding, g *group) (drop bool, why string, wide bool) {
+	w := c.wide[s]
+	if w == nil {
+		drop, why = c.stages[s].Drop(&fs[g.lead])
+		return drop, why, false
+	}
+	if drop, why, wide = w.DropWide(&fs[g.lead]); drop {
+		return drop, why, wide
+	}
+	for _, m := range g.members {
+		if drop, why, wide := w.DropWide(&fs[m]); drop && wide {
+			return true, why + " (as " + fs[m].RuleID + ")", true
+		}
+	}
+	return false, "", false
+}
+
+// askWide reports whether secret-wide stage s suppresses g's secret.
+func (c *Chain) askWide(s int, fs []detect.Finding, g *group) bool {
+	w := c.wide[s]
+	if w == nil {
+		return false
+	}
+	if drop, _, wide := w.DropWide(&fs[g.lead]); drop && wide {
+		return true
+	}
+	for _, m := range g.members {
+		if drop, _, wide := w.DropWide(&fs[m]); drop && wide {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Chain) isHeld(held []hold, gi int) bool {
+	for _, h := range held {
+		if h.group == gi {
+			return true
+		}
+	}
+	return false
+}
+
+// overlapsKept reports whether a group not dropped overlaps g.
+func (c *Chain) overlapsKept(fs []detect.Finding, groups []group, g *group) bool {
+	for i := range groups {
+		if o := &groups[i]; !o.dropped && overlap(&fs[o.lead], &fs[g.lead]) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Chain) drop(s int, why string, f *detect.Finding) {
+	c.counts[s].Add(1)
+	if c.explain != nil {
+		c.explain(Drop{Stage: c.stages[s].Name(), Reason: why, RuleID: f.RuleID, Path: f.Path, Line: f.StartLine})
+	}
+}
+
+// Counts returns how many candidates each stage dropped, in chain order:
+// "dedup" (overlap resolution) first.
 func (c *Chain) Counts() []Count {
 	out := make([]Count, 0, len(c.stages)+1)
+	out = append(out, Count{Stage: "dedup", Dropped: c.dedup.Load()})
 	for i, st := range c.stages {
 		out = append(out, Count{Stage: st.Name(), Dropped: c.counts[i].Load()})
 	}
-	return append(out, Count{Stage: "dedup", Dropped: c.dedup.Load()})
+	return out
 }
 
 // Count is a stage's number of drops.
@@ -83,47 +248,78 @@ type Count struct {
 	Dropped int64
 }
 
-// dedupe removes repeated findings of one fragment: the same rule at the
-// same place, and a generic rule's finding where a specific rule found a
-// secret overlapping it (the specific rule says more about what to rotate).
-// Input is ordered by position, as the detector returns it.
-func (c *Chain) dedupe(fs []detect.Finding) []detect.Finding {
-	if len(fs) < 2 {
-		return fs
+// overlap reports whether two findings' secrets share a byte, or start at
+// the same place (findings without a secret are empty spans).
+func overlap(a, b *detect.Finding) bool {
+	return a.Start == b.Start || (a.Start < b.End && b.Start < a.End)
+}
+
+// resolve groups the candidates of one fragment: repeated findings (the
+// same rule at the same place), and a generic rule's finding where a
+// specific rule found a secret overlapping it (the specific rule says
+// more about what to rotate), are absorbed by the finding that stands for
+// them. Input is ordered by position.
+func (c *Chain) resolve(fs []detect.Finding) []group {
+	drop := make([]string, len(fs)) // why each is absorbed; "" keeps it
+	by := make([]int, len(fs))      // the candidate that absorbed it
+	absorb := func(x, into int, why string) {
+		if drop[x] == "" {
+			drop[x], by[x] = why, into
+		}
 	}
-	const (
-		repeated = "repeats a finding of the same rule at the same place"
-		overlaps = "overlaps a more specific finding"
-	)
-	drop := make([]string, len(fs)) // why each is dropped; "" keeps it
 	for i := range fs {
 		// Same start also catches findings without a secret (Start == End).
 		for j := i + 1; j < len(fs) && (fs[j].Start < fs[i].End || fs[j].Start == fs[i].Start); j++ {
 			a, b := &fs[i], &fs[j]
+			// The first finding to absorb another stands for it.
 			switch {
 			case a.RuleID == b.RuleID && a.Start == b.Start:
-				drop[j] = repeated
+				absorb(j, i, whyRepeated)
 			case isGeneric(a) && !isGeneric(b):
-				drop[i] = overlaps
+				absorb(i, j, whyOverlaps)
 			case isGeneric(b) && !isGeneric(a):
-				drop[j] = overlaps
-			case isGeneric(a) && isGeneric(b) && a.Start == b.Start && a.End == b.End:
-				drop[j] = repeated
+				absorb(j, i, whyOverlaps)
 			}
 		}
 	}
-	kept := fs[:0]
+	groups := make([]group, 0, len(fs))
+	at := make([]int, len(fs)) // group of each survivor
 	for i := range fs {
-		if drop[i] != "" {
-			c.dedup.Add(1)
-			if c.explain != nil {
-				c.explain(Drop{Stage: "dedup", Reason: drop[i], RuleID: fs[i].RuleID, Path: fs[i].Path, Line: fs[i].StartLine})
-			}
+		if drop[i] == "" {
+			at[i] = len(groups)
+			groups = append(groups, group{lead: i})
+		}
+	}
+	for i := range fs {
+		if drop[i] == "" {
 			continue
 		}
-		kept = append(kept, fs[i])
+		c.dedup.Add(1)
+		if c.explain != nil {
+			c.explain(Drop{Stage: "dedup", Reason: drop[i], RuleID: fs[i].RuleID, Path: fs[i].Path, Line: fs[i].StartLine})
+		}
+		// Follow who absorbed whom to a survivor: a specific finding is
+		// absorbed only by an earlier one of its rule, a generic one by a
+		// specific one or an earlier generic one, so the walk ends.
+		r := by[i]
+		for drop[r] != "" {
+			r = by[r]
+		}
+		g := &groups[at[r]]
+		g.members = append(g.members, i)
 	}
-	return kept
+	return groups
+}
+
+// sameGenericSpan reports whether a generic finding in kept (ordered by
+// start) reads exactly f's bytes.
+func sameGenericSpan(kept []detect.Finding, f *detect.Finding) bool {
+	for k := len(kept) - 1; k >= 0 && kept[k].Start == f.Start; k-- {
+		if kept[k].End == f.End && isGeneric(&kept[k]) {
+			return true
+		}
+	}
+	return false
 }
 
 func isGeneric(f *detect.Finding) bool {
@@ -145,6 +341,13 @@ type Inline struct {
 
 // Name returns "inline-allow".
 func (Inline) Name() string { return "inline-allow" }
+
+// DropWide is Drop: an allow comment holds for the secret on its line,
+// whichever rule reports it.
+func (in Inline) DropWide(f *detect.Finding) (bool, string, bool) {
+	drop, why := in.Drop(f)
+	return drop, why, drop
+}
 
 // Drop reports whether the finding's line holds an allow marker.
 func (in Inline) Drop(f *detect.Finding) (bool, string) {
@@ -189,6 +392,10 @@ func (r *RuleAllowlists) Drop(f *detect.Finding) (bool, string) {
 
 // Global applies the configuration's global allowlists to every finding.
 type Global struct {
+	// Builtin is the file name of the built-in configuration, whose
+	// allowlists that name rules are rule judgements, not suppressions.
+	Builtin string
+
 	lists []rules.Allowlist
 	// skip is every path pattern that alone drops a file, joined into one
 	// RE2 expression: asked once per file of a walk, it must be cheap, and
@@ -234,6 +441,17 @@ func (*Global) Name() string { return "global-allowlist" }
 
 // Drop reports whether a global allowlist matches the finding.
 func (g *Global) Drop(f *detect.Finding) (bool, string) {
+	drop, why, _ := g.DropWide(f)
+	return drop, why
+}
+
+// DropWide reports whether a global allowlist matches the finding, and
+// whether the match holds for the secret under every rule: a list that
+// names no rules says the value is not a leak, and so does one a user
+// wrote for the rule a report named. A built-in list that names rules
+// (Builtin) judges only their findings: the names generic rules read
+// values from, where another generic rule may judge better.
+func (g *Global) DropWide(f *detect.Finding) (bool, string, bool) {
 	// Allowlists that name only paths are asked once, together, through
 	// skip: a history scan keeps every candidate of a blob, thousands in a
 	// large generated file, and each path pattern asked for each of them
@@ -248,10 +466,10 @@ func (g *Global) Drop(f *detect.Finding) (bool, string) {
 			continue // skip says no path pattern matches
 		}
 		if Allowed(a, f) {
-			return true, describe("global allowlist", a)
+			return true, describe("global allowlist", a), len(a.TargetRules) == 0 || a.File != g.Builtin
 		}
 	}
-	return false, ""
+	return false, "", false
 }
 
 // SkipsPath reports whether a global allowlist drops every finding at

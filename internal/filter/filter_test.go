@@ -282,17 +282,18 @@ func TestChain(t *testing.T) {
 	if want := []string{keep.Secret, other.Secret}; !reflect.DeepEqual(kept, want) {
 		t.Errorf("kept %q, want %q", kept, want)
 	}
-	wantCounts := []Count{{"inline-allow", 1}, {"rule-allowlist", 1}, {"global-allowlist", 1}, {"ignore-file", 1}, {"dedup", 2}}
+	wantCounts := []Count{{"dedup", 2}, {"inline-allow", 1}, {"rule-allowlist", 1}, {"global-allowlist", 1}, {"ignore-file", 1}}
 	if got := c.Counts(); !reflect.DeepEqual(got, wantCounts) {
 		t.Errorf("Counts = %v, want %v", got, wantCounts)
 	}
+	// Overlaps are resolved first (DESIGN §5).
 	wantDrops := []Drop{
+		{Stage: "dedup", Reason: "overlaps a more specific finding", RuleID: "generic-kv", Path: "src/a.go", Line: 2},
+		{Stage: "dedup", Reason: "repeats a finding of the same rule at the same place", RuleID: "tok", Path: "src/a.go", Line: 3},
 		{Stage: "inline-allow", Reason: "line carries leakhound:allow", RuleID: "tok", Path: "src/a.go", Line: 1},
 		{Stage: "rule-allowlist", Reason: "rule allowlist: documentation examples", RuleID: "tok", Path: "src/a.go", Line: 2},
 		{Stage: "global-allowlist", Reason: "global allowlist: vendored code", RuleID: "tok", Path: "vendor/x.go", Line: 5},
 		{Stage: "ignore-file", Reason: "fingerprint listed in ignore file", RuleID: "tok", Path: "src/ignored.go", Line: 6},
-		{Stage: "dedup", Reason: "overlaps a more specific finding", RuleID: "generic-kv", Path: "src/a.go", Line: 2},
-		{Stage: "dedup", Reason: "repeats a finding of the same rule at the same place", RuleID: "tok", Path: "src/a.go", Line: 3},
 	}
 	if !reflect.DeepEqual(drops, wantDrops) {
 		t.Errorf("explained\n%+v\nwant\n%+v", drops, wantDrops)
@@ -317,7 +318,8 @@ func TestChainWithoutExplain(t *testing.T) {
 	if got := c.Apply(nil); len(got) != 0 {
 		t.Errorf("Apply(nil) = %v", got)
 	}
-	if got := c.Counts(); !reflect.DeepEqual(got, []Count{{"inline-allow", 2}, {"dedup", 0}}) {
+	// The repeat is resolved first, so the allow comment drops one finding.
+	if got := c.Counts(); !reflect.DeepEqual(got, []Count{{"dedup", 1}, {"inline-allow", 1}}) {
 		t.Errorf("Counts = %v", got)
 	}
 }
@@ -345,7 +347,7 @@ func TestChainConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	want := []Count{{"inline-allow", workers * rounds}, {"dedup", workers * rounds}}
+	want := []Count{{"dedup", workers * rounds}, {"inline-allow", workers * rounds}}
 	if got := c.Counts(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Counts = %v, want %v", got, want)
 	}
@@ -455,6 +457,108 @@ allowlist = { stopwords = ["Dummy"] }
 		t.Run(tt.name, func(t *testing.T) {
 			if got := len(c.Apply([]detect.Finding{tt.f})) == 0; got != tt.drop {
 				t.Errorf("dropped = %v, want %v", got, tt.drop)
+			}
+		})
+	}
+}
+
+// TestSuppressionHoldsForTheSecret: an ignored fingerprint, a baseline
+// entry or an allow comment names a secret, and holds whichever rule
+// reports it today; rule allowlists and the confidence threshold judge one
+// rule's match, and a specific rule's verdict covers the generic finding
+// it stands for, never the other way round.
+func TestSuppressionHoldsForTheSecret(t *testing.T) {
+	const path = "src/a.go"
+	mk := func(rule, secret string, start int, tags ...string) detect.Finding {
+		f := detect.Finding{RuleID: rule, Secret: secret, Match: "key = " + secret, Line: "key = " + secret,
+			StartLine: 1, Start: start, End: start + len(secret), Tags: tags, Confidence: rules.ConfidenceHigh,
+			Provenance: detect.Provenance{Path: path}}
+		f.Fingerprint = detect.Fingerprint(&f)
+		return f
+	}
+	val := "tok_" + "q7Zr2mKp9XwL4sVb"
+	specific := func() detect.Finding { return mk("tok", val, 6) }
+	generic := func() detect.Finding { return mk("generic-kv", val, 6, "generic") }
+	other := func() detect.Finding { return mk("other", val, 6) } // a second specific rule, same bytes
+	ignoreOf := func(f detect.Finding) Stage {
+		ig, err := ParseIgnore(strings.NewReader(f.Fingerprint + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ig
+	}
+	gitleaksIgnoreOf := func(f detect.Finding) Stage {
+		ig, err := ParseIgnore(strings.NewReader(fmt.Sprintf("%s:%s:%d\n", f.Path, f.RuleID, f.StartLine)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ig
+	}
+	baselineOf := func(f detect.Finding) Stage {
+		b, err := ParseBaseline([]byte(fmt.Sprintf(`[{"rule_id":%q,"file":%q,"fingerprint":%q}]`, f.RuleID, f.Path, f.Fingerprint)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	set := testkit.Set(t, chainTOML+`
+[[rules]]
+id = "generic-stop"
+regex = '''key = (\S+)'''
+tags = ["generic"]
+allowlist = { stopwords = ["q7zr"] }
+`)
+	globals := testkit.Set(t, `
+[[allowlists]]
+regexes = ['''^`+val+`$''']
+
+[[allowlists]]
+target_rules = ["generic-kv"]
+regexes = ['''^`+val+`Q$''']
+`)
+	builtin := NewGlobal(globals)
+	builtin.Builtin = globals.Allowlists[0].File
+	tests := []struct {
+		name  string
+		stage Stage
+		in    []detect.Finding
+		kept  []string // rule ids left
+	}{
+		{"ignore the specific finding: the generic one does not come back", ignoreOf(specific()), []detect.Finding{specific(), generic()}, nil},
+		{"ignore the generic finding of an older report: the specific one is suppressed too", ignoreOf(generic()), []detect.Finding{generic(), specific()}, nil},
+		{"ignore one specific rule: a second specific rule on the same bytes is suppressed", ignoreOf(specific()), []detect.Finding{specific(), other()}, nil},
+		{"ignore the second specific rule", ignoreOf(other()), []detect.Finding{specific(), other(), generic()}, nil},
+		{"gitleaks fingerprint of the generic rule", gitleaksIgnoreOf(generic()), []detect.Finding{specific(), generic()}, nil},
+		{"baseline holds the specific finding", baselineOf(specific()), []detect.Finding{specific(), generic()}, nil},
+		{"baseline holds the generic finding", baselineOf(generic()), []detect.Finding{specific(), generic()}, nil},
+		{"baseline holds another secret", baselineOf(mk("tok", "tok_"+"elsewhere1", 6)), []detect.Finding{specific(), generic()}, []string{"tok"}},
+		{"a specific rule's allowlist covers the generic finding", NewRuleAllowlists(set), []detect.Finding{mk("tok", val+"EXAMPLE", 6), mk("generic-kv", val+"EXAMPLE", 6, "generic")}, nil},
+		{"a generic rule's allowlist never drops a specific finding", NewRuleAllowlists(set), []detect.Finding{specific(), mk("generic-stop", val, 6, "generic")}, []string{"tok"}},
+		{"a rule allowlist holds for its rule only", NewRuleAllowlists(set), []detect.Finding{mk("tok", val+"EXAMPLE", 6), mk("other", val+"EXAMPLE", 6)}, []string{"other"}},
+		{"the confidence threshold judges each finding", MinConfidence(rules.ConfidenceMedium), []detect.Finding{func() detect.Finding { f := specific(); f.Confidence = rules.ConfidenceLow; return f }(), other()}, []string{"other"}},
+		{"a global allowlist on the value holds under every rule", NewGlobal(globals), []detect.Finding{specific(), mk("other", val+"Z9", 6)}, nil},
+		{"a global allowlist on the value, absorbed generic finding", NewGlobal(globals), []detect.Finding{mk("generic-kv", val, 6, "generic"), mk("other", val+"Z9", 6)}, nil},
+		{"a built-in allowlist naming a generic rule never drops a specific finding", builtin, []detect.Finding{mk("tok", val+"Q", 6), mk("generic-kv", val+"Q", 6, "generic")}, []string{"tok"}},
+		{"a user's allowlist naming the generic rule of an older report holds for the secret", NewGlobal(globals), []detect.Finding{mk("tok", val+"Q", 6), mk("generic-kv", val+"Q", 6, "generic")}, nil},
+		{"a built-in allowlist naming one generic rule leaves another to judge", builtin, []detect.Finding{mk("generic-kv", val+"Q", 6, "generic"), mk("generic-stop", val+"Q", 6, "generic")}, []string{"generic-stop"}},
+		{"a user's allowlist naming one generic rule holds for another on the same bytes", NewGlobal(globals), []detect.Finding{mk("generic-kv", val+"Q", 6, "generic"), mk("generic-stop", val+"Q", 6, "generic")}, nil},
+		{"a suppression leaves a secret beside it", ignoreOf(specific()), []detect.Finding{specific(), mk("other", "tok_"+"nextdoor99", 40)}, []string{"other"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var reasons []string
+			c := NewChain(func(d Drop) { reasons = append(reasons, d.Stage+": "+d.Reason) }, tt.stage)
+			var kept []string
+			for _, f := range c.Apply(tt.in) {
+				kept = append(kept, f.RuleID)
+			}
+			if !reflect.DeepEqual(kept, tt.kept) {
+				t.Errorf("kept %q, want %q; drops:\n%s", kept, tt.kept, strings.Join(reasons, "\n"))
+			}
+			for _, r := range reasons {
+				if strings.Contains(r, val) {
+					t.Errorf("an explanation shows the secret: %s", r)
+				}
 			}
 		})
 	}

@@ -130,6 +130,12 @@ func (ig *Ignore) Len() int { return len(ig.fps) }
 // Name returns "ignore-file".
 func (*Ignore) Name() string { return "ignore-file" }
 
+// DropWide is Drop: an ignored fingerprint holds for its secret under every rule that reports it.
+func (x *Ignore) DropWide(f *detect.Finding) (bool, string, bool) {
+	drop, why := x.Drop(f)
+	return drop, why, drop
+}
+
 // Drop reports whether f's fingerprint is listed.
 func (ig *Ignore) Drop(f *detect.Finding) (bool, string) {
 	if ig.fps[f.Fingerprint] {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/filter"
 	"github.com/leakhound/leakhound/internal/source"
@@ -42,7 +43,9 @@ func New(set *rules.Set, opt Options) *Scanner {
 			opt.Log.Debug("dropped candidate", "rule", d.RuleID, "path", d.Path, "line", d.Line, "stage", d.Stage, "reason", d.Reason)
 		}
 	}
-	stages := []filter.Stage{filter.Inline{NoGitleaks: opt.IgnoreGitleaksAllow}, filter.NewRuleAllowlists(set), filter.NewGlobal(set)}
+	global := filter.NewGlobal(set)
+	global.Builtin = config.DefaultName
+	stages := []filter.Stage{filter.Inline{NoGitleaks: opt.IgnoreGitleaksAllow}, filter.NewRuleAllowlists(set), global}
 	if opt.MinConfidence > rules.ConfidenceLow {
 		stages = append(stages, filter.MinConfidence(opt.MinConfidence))
 	}

@@ -139,8 +139,13 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 	}
 	for _, h := range held {
 		hg := &groups[h.group]
+		// An allowlist judges a value: a finding overlapping it with
+		// another value read from other bytes (a longer match) is judged
+		// on its own. A fingerprint, a baseline entry or an allow comment
+		// names the place.
+		_, byValue := c.stages[h.stage].(*Global)
 		for gi := range groups {
-			if g := &groups[gi]; !g.dropped && overlap(&fs[g.lead], &fs[hg.lead]) {
+			if g := &groups[gi]; !g.dropped && overlap(&fs[g.lead], &fs[hg.lead]) && (!byValue || sameValue(&fs[g.lead], &fs[hg.lead])) {
 				g.dropped, g.by = true, h.stage
 				c.drop(h.stage, "the same secret as a finding "+c.stages[h.stage].Name()+" suppressed, under another rule", &fs[g.lead])
 			}
@@ -212,6 +217,12 @@ func (c *Chain) isHeld(held []hold, gi int) bool {
 		}
 	}
 	return false
+}
+
+// sameValue reports whether a and b report one value: the same secret, or
+// the same bytes read two ways (encoded and decoded).
+func sameValue(a, b *detect.Finding) bool {
+	return a.Secret == b.Secret || (a.Start == b.Start && a.End == b.End)
 }
 
 // overlapsKept reports whether a group not dropped overlaps g.

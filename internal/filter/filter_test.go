@@ -480,6 +480,11 @@ func TestSuppressionHoldsForTheSecret(t *testing.T) {
 	specific := func() detect.Finding { return mk("tok", val, 6) }
 	generic := func() detect.Finding { return mk("generic-kv", val, 6, "generic") }
 	other := func() detect.Finding { return mk("other", val, 6) } // a second specific rule, same bytes
+	decoded := func() detect.Finding { // the same bytes, read as an encoding
+		f := mk("other", "user:"+"Zr2mKp9XwL4s", 6)
+		f.End = 6 + len(val)
+		return f
+	}
 	ignoreOf := func(f detect.Finding) Stage {
 		ig, err := ParseIgnore(strings.NewReader(f.Fingerprint + "\n"))
 		if err != nil {
@@ -536,8 +541,10 @@ regexes = ['''^`+val+`Q$''']
 		{"a generic rule's allowlist never drops a specific finding", NewRuleAllowlists(set), []detect.Finding{specific(), mk("generic-stop", val, 6, "generic")}, []string{"tok"}},
 		{"a rule allowlist holds for its rule only", NewRuleAllowlists(set), []detect.Finding{mk("tok", val+"EXAMPLE", 6), mk("other", val+"EXAMPLE", 6)}, []string{"other"}},
 		{"the confidence threshold judges each finding", MinConfidence(rules.ConfidenceMedium), []detect.Finding{func() detect.Finding { f := specific(); f.Confidence = rules.ConfidenceLow; return f }(), other()}, []string{"other"}},
-		{"a global allowlist on the value holds under every rule", NewGlobal(globals), []detect.Finding{specific(), mk("other", val+"Z9", 6)}, nil},
-		{"a global allowlist on the value, absorbed generic finding", NewGlobal(globals), []detect.Finding{mk("generic-kv", val, 6, "generic"), mk("other", val+"Z9", 6)}, nil},
+		{"a global allowlist on the value holds under every rule", NewGlobal(globals), []detect.Finding{specific(), other()}, nil},
+		{"a global allowlist on the value holds for the same bytes decoded", NewGlobal(globals), []detect.Finding{specific(), decoded()}, nil},
+		{"a global allowlist on the value, absorbed generic finding", NewGlobal(globals), []detect.Finding{mk("generic-kv", val, 6, "generic"), decoded()}, nil},
+		{"a global allowlist on the value leaves a longer match of other bytes", NewGlobal(globals), []detect.Finding{specific(), mk("other", val+"Z9", 6)}, []string{"other"}},
 		{"a built-in allowlist naming a generic rule never drops a specific finding", builtin, []detect.Finding{mk("tok", val+"Q", 6), mk("generic-kv", val+"Q", 6, "generic")}, []string{"tok"}},
 		{"a user's allowlist naming the generic rule of an older report holds for the secret", NewGlobal(globals), []detect.Finding{mk("tok", val+"Q", 6), mk("generic-kv", val+"Q", 6, "generic")}, nil},
 		{"a built-in allowlist naming one generic rule leaves another to judge", builtin, []detect.Finding{mk("generic-kv", val+"Q", 6, "generic"), mk("generic-stop", val+"Q", 6, "generic")}, []string{"generic-stop"}},

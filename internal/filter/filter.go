@@ -80,16 +80,14 @@ const (
 	whyOverlaps = "overlaps a more specific finding"
 )
 
-// hold is a group a secret-wide stage dropped.
-type hold struct{ group, stage int }
-
 // group is a finding that survived overlap resolution and the candidates
 // it stands for.
 type group struct {
 	lead    int   // index of the survivor
 	members []int // indexes of the candidates it absorbed
 	dropped bool
-	by      int // the stage that dropped it
+	by      int  // the stage that dropped it
+	held    bool // dropped as a secret: findings overlapping it go too
 }
 
 // Apply filters the candidates of one fragment (ordered by position, as
@@ -100,10 +98,7 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 		return fs
 	}
 	groups := c.resolve(fs)
-	// held are the groups a secret-wide stage dropped: a finding that
-	// overlaps one of them is the same secret under another rule.
-	var held []hold
-	judged := false // some group was dropped by a stage that is not secret-wide
+	held, judged := false, false
 	for gi := range groups {
 		g := &groups[gi]
 		for s := range c.stages {
@@ -111,50 +106,60 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 			if !drop {
 				continue
 			}
-			g.dropped, g.by = true, s
+			g.dropped, g.by, g.held = true, s, wide
 			c.drop(s, why, &fs[g.lead])
-			if wide {
-				held = append(held, hold{gi, s})
-			} else {
-				judged = true
-			}
+			held = held || wide
+			judged = judged || !wide
 			break
 		}
 	}
+	if len(groups) == 1 || !held && !judged {
+		return c.compact(fs, groups)
+	}
+	reach := reaches(fs, groups)
 	if judged {
 		// A rule's own judgement (its allowlists, a built-in allowlist
 		// naming it, the confidence threshold) dropped a finding before a
 		// suppression was asked about it; if a suppression names it, it
 		// holds for the findings overlapping it all the same.
 		for gi := range groups {
-			if g := &groups[gi]; g.dropped && c.overlapsKept(fs, groups, g) && !c.isHeld(held, gi) {
-				for s := g.by; s < len(c.stages); s++ {
-					if c.askWide(s, fs, g) {
-						held = append(held, hold{gi, s})
-						break
-					}
+			g := &groups[gi]
+			if !g.dropped || g.held || !overlapsKept(fs, groups, reach, gi) {
+				continue
+			}
+			for s := g.by; s < len(c.stages); s++ {
+				if drop, _, wide := c.ask(s, fs, g); drop && wide {
+					g.by, g.held = s, true
+					break
 				}
 			}
 		}
 	}
-	for _, h := range held {
-		hg := &groups[h.group]
+	for hi := range groups {
+		h := &groups[hi]
+		if !h.held {
+			continue
+		}
 		// An allowlist judges a value: a finding overlapping it with
 		// another value read from other bytes (a longer match) is judged
 		// on its own. A fingerprint, a baseline entry or an allow comment
 		// names the place.
-		_, byValue := c.stages[h.stage].(*Global)
-		for gi := range groups {
-			if g := &groups[gi]; !g.dropped && overlap(&fs[g.lead], &fs[hg.lead]) && (!byValue || sameValue(&fs[g.lead], &fs[hg.lead])) {
-				g.dropped, g.by = true, h.stage
-				c.drop(h.stage, "the same secret as a finding "+c.stages[h.stage].Name()+" suppressed, under another rule", &fs[g.lead])
+		_, byValue := c.stages[h.by].(*Global)
+		eachOverlap(fs, groups, reach, hi, func(g *group) {
+			if !g.dropped && (!byValue || sameValue(&fs[g.lead], &fs[h.lead])) {
+				g.dropped, g.by = true, h.by
+				c.drop(h.by, "the same secret as a finding "+c.stages[h.by].Name()+" suppressed, under another rule", &fs[g.lead])
 			}
-		}
+		})
 	}
-	// Generic rules that read the same bytes are told apart only now:
-	// each judged by its own allowlists, one report of the survivors is
-	// enough. Compaction in place is safe: a group's lead is never before
-	// the slot it moves to.
+	return c.compact(fs, groups)
+}
+
+// compact keeps the survivors in fs, in place (a group's lead is never
+// before the slot it moves to). Generic rules that read the same bytes
+// are told apart only now: each judged by its own allowlists, one report
+// of the survivors is enough.
+func (c *Chain) compact(fs []detect.Finding, groups []group) []detect.Finding {
 	kept := fs[:0]
 	for _, g := range groups {
 		if g.dropped {
@@ -193,46 +198,46 @@ func (c *Chain) ask(s int, fs []detect.Finding, g *group) (drop bool, why string
 	return false, "", false
 }
 
-// askWide reports whether secret-wide stage s suppresses g's secret.
-func (c *Chain) askWide(s int, fs []detect.Finding, g *group) bool {
-	w := c.wide[s]
-	if w == nil {
-		return false
+// reaches returns, for each group, the furthest end of the groups up to
+// it: a group before i can overlap a span starting at x only while that
+// reach is not before x. Groups are ordered by where they start.
+func reaches(fs []detect.Finding, groups []group) []int {
+	reach := make([]int, len(groups))
+	far := 0
+	for i := range groups {
+		far = max(far, fs[groups[i].lead].End)
+		reach[i] = far
 	}
-	if drop, _, wide := w.DropWide(&fs[g.lead]); drop && wide {
-		return true
-	}
-	for _, m := range g.members {
-		if drop, _, wide := w.DropWide(&fs[m]); drop && wide {
-			return true
-		}
-	}
-	return false
+	return reach
 }
 
-func (c *Chain) isHeld(held []hold, gi int) bool {
-	for _, h := range held {
-		if h.group == gi {
-			return true
+// eachOverlap calls fn with every other group whose lead overlaps group
+// gi's lead.
+func eachOverlap(fs []detect.Finding, groups []group, reach []int, gi int, fn func(*group)) {
+	x := &fs[groups[gi].lead]
+	for j := gi + 1; j < len(groups) && (fs[groups[j].lead].Start < x.End || fs[groups[j].lead].Start == x.Start); j++ {
+		if overlap(&fs[groups[j].lead], x) {
+			fn(&groups[j])
 		}
 	}
-	return false
+	for j := gi - 1; j >= 0 && reach[j] >= x.Start; j-- {
+		if overlap(&fs[groups[j].lead], x) {
+			fn(&groups[j])
+		}
+	}
+}
+
+// overlapsKept reports whether a group not dropped overlaps group gi.
+func overlapsKept(fs []detect.Finding, groups []group, reach []int, gi int) bool {
+	found := false
+	eachOverlap(fs, groups, reach, gi, func(g *group) { found = found || !g.dropped })
+	return found
 }
 
 // sameValue reports whether a and b report one value: the same secret, or
 // the same bytes read two ways (encoded and decoded).
 func sameValue(a, b *detect.Finding) bool {
 	return a.Secret == b.Secret || (a.Start == b.Start && a.End == b.End)
-}
-
-// overlapsKept reports whether a group not dropped overlaps g.
-func (c *Chain) overlapsKept(fs []detect.Finding, groups []group, g *group) bool {
-	for i := range groups {
-		if o := &groups[i]; !o.dropped && overlap(&fs[o.lead], &fs[g.lead]) {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Chain) drop(s int, why string, f *detect.Finding) {
@@ -271,6 +276,9 @@ func overlap(a, b *detect.Finding) bool {
 // more about what to rotate), are absorbed by the finding that stands for
 // them. Input is ordered by position.
 func (c *Chain) resolve(fs []detect.Finding) []group {
+	if len(fs) == 1 {
+		return []group{{lead: 0}}
+	}
 	drop := make([]string, len(fs)) // why each is absorbed; "" keeps it
 	by := make([]int, len(fs))      // the candidate that absorbed it
 	absorb := func(x, into int, why string) {

@@ -480,7 +480,7 @@ func TestSuppressionHoldsForTheSecret(t *testing.T) {
 	specific := func() detect.Finding { return mk("tok", val, 6) }
 	generic := func() detect.Finding { return mk("generic-kv", val, 6, "generic") }
 	other := func() detect.Finding { return mk("other", val, 6) } // a second specific rule, same bytes
-	decoded := func() detect.Finding { // the same bytes, read as an encoding
+	decoded := func() detect.Finding {                            // the same bytes, read as an encoding
 		f := mk("other", "user:"+"Zr2mKp9XwL4s", 6)
 		f.End = 6 + len(val)
 		return f
@@ -566,6 +566,37 @@ regexes = ['''^`+val+`Q$''']
 				if strings.Contains(r, val) {
 					t.Errorf("an explanation shows the secret: %s", r)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkChainApply filters one fragment with many candidates (a
+// generated file), where overlap resolution, allowlist drops and
+// suppressions all take part: the chain must stay linear in candidates.
+func BenchmarkChainApply(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			s := testkit.Set(b, chainTOML)
+			ig, err := ParseIgnore(strings.NewReader("src/a.go:tok:body7\n"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := NewChain(nil, Inline{}, NewRuleAllowlists(s), NewGlobal(s), ig)
+			in := make([]detect.Finding, 0, n)
+			for i := range n / 2 {
+				body := fmt.Sprint("body", i)
+				if i%3 == 0 {
+					body += "EXAMPLE" // dropped by the rule allowlist
+				}
+				in = append(in, candidate("generic-kv", body, 40*i, "src/a.go", "generic"), candidate("tok", body, 40*i+6, "src/a.go"))
+			}
+			fs := make([]detect.Finding, len(in))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				copy(fs, in)
+				c.Apply(fs)
 			}
 		})
 	}

@@ -131,3 +131,38 @@ func TestActionYAML(t *testing.T) {
 		}
 	}
 }
+
+// TestActionBuildVersion builds leakhound as the action does: a release
+// tag in github.action_ref names the build (the action's copy has no
+// .git for Go to stamp), and any other ref never becomes the version.
+func TestActionBuildVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds leakhound")
+	}
+	for _, tt := range []struct{ ref, want string }{
+		{"v1.4.2", "leakhound v1.4.2"},
+		{"v2", "leakhound v2"},
+		{"main", ""},
+		{"v1; echo injected", ""},
+	} {
+		t.Run(tt.ref, func(t *testing.T) {
+			bin := filepath.Join(t.TempDir(), "leakhound")
+			build := exec.Command("bash", filepath.Join("..", "..", "action", "build.sh"), bin)
+			build.Env = append(os.Environ(), "ACTION_REF="+tt.ref)
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("action/build.sh: %v\n%s", err, out)
+			}
+			out, err := exec.Command(bin, "version").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.TrimSpace(string(out))
+			if tt.want != "" && got != tt.want {
+				t.Errorf("ACTION_REF=%q: %q, want %q", tt.ref, got, tt.want)
+			}
+			if tt.want == "" && strings.Contains(got, tt.ref) {
+				t.Errorf("ACTION_REF=%q became the version: %q", tt.ref, got)
+			}
+		})
+	}
+}

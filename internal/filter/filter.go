@@ -94,7 +94,18 @@ type group struct {
 // the detector returns them), reusing fs, and returns the survivors in
 // the same order.
 func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
-	if len(fs) == 0 {
+	switch len(fs) {
+	case 0:
+		return fs
+	case 1:
+		// Nothing to resolve or to spread to: the common case, without
+		// the bookkeeping.
+		for s, st := range c.stages {
+			if drop, why := st.Drop(&fs[0]); drop {
+				c.drop(s, why, &fs[0])
+				return fs[:0]
+			}
+		}
 		return fs
 	}
 	groups := c.resolve(fs)
@@ -113,7 +124,7 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 			break
 		}
 	}
-	if len(groups) == 1 || !held && !judged {
+	if !held && !judged {
 		return c.compact(fs, groups)
 	}
 	reach := reaches(fs, groups)
@@ -276,9 +287,6 @@ func overlap(a, b *detect.Finding) bool {
 // more about what to rotate), are absorbed by the finding that stands for
 // them. Input is ordered by position.
 func (c *Chain) resolve(fs []detect.Finding) []group {
-	if len(fs) == 1 {
-		return []group{{lead: 0}}
-	}
 	drop := make([]string, len(fs)) // why each is absorbed; "" keeps it
 	by := make([]int, len(fs))      // the candidate that absorbed it
 	absorb := func(x, into int, why string) {

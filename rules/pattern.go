@@ -29,6 +29,14 @@ func NewPattern(expr string) (*Pattern, error) {
 	return &Pattern{expr: expr}, nil
 }
 
+// CheckedPattern returns expr as a Pattern without checking its syntax
+// again: for Go code generated from a configuration the loader has read,
+// which checked it then (package builtin, the built-in rules). Parsing
+// the built-in set's patterns once more at every start would cost what
+// generating the code saved. An expression that does not compile matches
+// nothing (see Regexp).
+func CheckedPattern(expr string) *Pattern { return &Pattern{expr: expr} }
+
 // MustPattern is NewPattern for expressions known to be valid (tests);
 // it panics on a bad one.
 func MustPattern(expr string) *Pattern {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/leakhound/leakhound/config"
+	"github.com/leakhound/leakhound/internal/builtin"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -23,13 +24,15 @@ const (
 	gitleaksConfigName     = ".gitleaks.toml"
 )
 
-// loader returns a rules.Loader whose default set is the embedded
-// configuration, parsed at most once per process.
+// loader returns a rules.Loader whose default set is the built-in one,
+// built at most once per Loader from code generated from
+// config/default.toml (package builtin) rather than by decoding the
+// TOML: a fraction of a millisecond instead of about 25. `[extend]
+// use_default` gets the same set.
 func loader() rules.Loader {
-	parse := sync.OnceValues(func() (*rules.Set, error) {
-		return rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
-	})
-	return rules.Loader{Default: parse}
+	return rules.Loader{Default: sync.OnceValues(func() (*rules.Set, error) {
+		return builtin.Set(), nil
+	})}
 }
 
 // loadConfig resolves which configuration applies: --config, then

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -232,8 +233,11 @@ func ruleName(id string) string {
 	return "Leaked" + b.String()
 }
 
-// semVer is SemVer 2.0.0's grammar (semver.org, its suggested expression).
-var semVer = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+// semVer is SemVer 2.0.0's grammar (semver.org, its suggested expression),
+// compiled when a SARIF report is first written, not at every start.
+var semVer = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+})
 
 // sarifVersions writes the driver's version fields from a Go module
 // version ("v1.2.3", "v0.0.0-20261204185234-15f82df1a2b3+dirty"):
@@ -251,7 +255,7 @@ func sarifVersions(v string) (full, version, semantic string) {
 	if version == "" || version[0] < '0' || version[0] > '9' {
 		version = "0.0.0-" + version
 	}
-	if semVer.MatchString(version) {
+	if semVer().MatchString(version) {
 		semantic = version
 	}
 	return full, version, semantic

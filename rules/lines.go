@@ -127,9 +127,9 @@ func lookup(m map[string]int, path string) int {
 	// A gitleaks config spells some keys in camelCase (normalize).
 	if _, ok := m[path]; !ok {
 		i := strings.LastIndexByte(path, '.')
-		for camel, snake := range gitleaksKeys {
-			if path[i+1:] == snake {
-				if n, ok := m[path[:i+1]+camel]; ok {
+		for _, k := range gitleaksKeys {
+			if path[i+1:] == k.snake {
+				if n, ok := m[path[:i+1]+k.camel]; ok {
 					return n
 				}
 			}

@@ -291,7 +291,7 @@ func (ld Loader) extend(set *Set, ext *extension, name string, depth int) (*Set,
 		if base.ByID(id) == nil {
 			// A gitleaks config names gitleaks' rule ids; where the
 			// built-in rule that does that job has another id, it goes.
-			for _, alt := range gitleaksRuleIDs[id] {
+			for _, alt := range gitleaksRuleIDs(id) {
 				disabled[alt] = true
 			}
 		}
@@ -335,36 +335,61 @@ var (
 	ruleKeys      = []string{"id", "description", "regex", "secret_group", "keywords", "entropy", "min_bits", "path", "tags", "severity", "window", "allowlist", "allowlists", "examples", "negatives", "example_path", "low_entropy", "confidence", "checksum", "validate", "required", "skip_report", "adjust"}
 	allowlistKeys = []string{"description", "condition", "regex_target", "regexes", "shapes", "stopwords", "paths", "commits", "target_rules"}
 	adjustKeys    = []string{"description", "condition", "regex_target", "regexes", "shapes", "stopwords", "confidence"}
-	validID       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
+
+// validID reports whether id is a rule id: a letter or digit, then
+// letters, digits, '.', '_' and '-' (a loop, not a package-level regular
+// expression compiled at every process start).
+func validID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return id != ""
+}
 
 // gitleaksRuleIDs maps ids of gitleaks' default rules to the built-in
 // rules that do the same job under another id, for disabledRules in a
-// gitleaks config. Ids the two share need no entry.
-var gitleaksRuleIDs = map[string][]string{
-	"generic-api-key":        {"generic-secret"},
-	"aws-access-token":       {"aws-access-key-id"},
-	"github-app-token":       {"github-user-to-server-token", "github-server-to-server-token"},
-	"stripe-access-token":    {"stripe-secret-key", "stripe-restricted-key", "stripe-test-secret-key"},
-	"sendgrid-api-token":     {"sendgrid-api-key"},
-	"hashicorp-tf-api-token": {"terraform-cloud-token"},
-	"curl-auth-user":         {"cli-credentials"},
-	"kubernetes-secret-yaml": {},
+// gitleaks config. Ids the two share need no entry. (A switch, like the
+// tables below arrays rather than maps: a package-level map is built at
+// every process start, `leakhound version` included.)
+func gitleaksRuleIDs(id string) []string {
+	switch id {
+	case "generic-api-key":
+		return []string{"generic-secret"}
+	case "aws-access-token":
+		return []string{"aws-access-key-id"}
+	case "github-app-token":
+		return []string{"github-user-to-server-token", "github-server-to-server-token"}
+	case "stripe-access-token":
+		return []string{"stripe-secret-key", "stripe-restricted-key", "stripe-test-secret-key"}
+	case "sendgrid-api-token":
+		return []string{"sendgrid-api-key"}
+	case "hashicorp-tf-api-token":
+		return []string{"terraform-cloud-token"}
+	case "curl-auth-user":
+		return []string{"cli-credentials"}
+	}
+	return nil // kubernetes-secret-yaml, among others: no counterpart
 }
 
-// gitleaksKeys maps the camelCase keys of gitleaks' configuration to
+// gitleaksKeys pairs the camelCase keys of gitleaks' configuration with
 // leakhound's: a gitleaks config loads unchanged.
-var gitleaksKeys = map[string]string{
-	"useDefault": "use_default", "disabledRules": "disabled_rules", "secretGroup": "secret_group",
-	"regexTarget": "regex_target", "targetRules": "target_rules", "skipReport": "skip_report",
-	"minVersion": "min_version", "withinLines": "within_lines", "withinColumns": "within_columns",
-	"allowList": "allowlist",
+var gitleaksKeys = [...]struct{ camel, snake string }{
+	{"useDefault", "use_default"}, {"disabledRules", "disabled_rules"}, {"secretGroup", "secret_group"},
+	{"regexTarget", "regex_target"}, {"targetRules", "target_rules"}, {"skipReport", "skip_report"},
+	{"minVersion", "min_version"}, {"withinLines", "within_lines"}, {"withinColumns", "within_columns"},
+	{"allowList", "allowlist"},
 }
 
 // normalize renames gitleaks' spellings of keys in m to leakhound's. Both
 // spellings of one key in a table is an error.
 func (d *decoder) normalize(m map[string]any) {
-	for from, to := range gitleaksKeys {
+	for _, k := range gitleaksKeys {
+		from, to := k.camel, k.snake
 		v, ok := m[from]
 		if !ok {
 			continue
@@ -461,7 +486,7 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 			d.errs.Add(d.file, r.Line, "", "rule #%d has no id", i+1)
 		}
 		id = fmt.Sprintf("#%d", i+1)
-	case !validID.MatchString(id):
+	case !validID(id):
 		d.errs.Add(d.file, line("id"), id, "id may contain only letters, digits, '.', '_' and '-'")
 	}
 	r.ID = id

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -693,5 +694,20 @@ reason = "no bits"
 `)
 	if len(list) != 2 || !strings.Contains(list[0].Msg, "names no rule") || !strings.Contains(list[1].Msg, "needs min_bits") {
 		t.Errorf("problems = %v, want an unknown rule and a missing min_bits", list)
+	}
+}
+
+// TestValidID: the loop accepts exactly what the pattern it replaced,
+// ^[A-Za-z0-9][A-Za-z0-9._-]*$, accepts.
+func TestValidID(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	ids := []string{"", "a", "Z9", "aws-access-key-id", "a.b_c-d", "-a", ".a", "_a", "a b", "a/b", "a\n", "é", "aé", "a-", "9", "a..", "a$"}
+	for c := 0; c < 256; c++ {
+		ids = append(ids, string(rune(c)), "a"+string([]byte{byte(c)}), string([]byte{byte(c)})+"a")
+	}
+	for _, id := range ids {
+		if got, want := validID(id), re.MatchString(id); got != want {
+			t.Errorf("validID(%q) = %v, want %v", id, got, want)
+		}
 	}
 }

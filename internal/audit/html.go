@@ -6,13 +6,19 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
 //go:embed audit.html.tmpl
 var htmlTemplate string
 
-var htmlPage = template.Must(template.New("audit").Parse(htmlTemplate))
+// htmlPage is the page's template, parsed when an HTML audit is first
+// written: parsing it at every process start cost `leakhound version`
+// and every scan a third of a millisecond and 800 allocations.
+var htmlPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("audit").Parse(htmlTemplate))
+})
 
 // timelineRows caps the timeline: past a few hundred bars it is a smear,
 // and the table below lists everything.
@@ -56,7 +62,22 @@ type htmlData struct {
 	Authors, Rules                       []htmlCount
 }
 
-var severityColor = map[string]string{"critical": "#b3001b", "high": "#d9480f", "medium": "#e0a800", "low": "#5c7cfa", "info": "#868e96"}
+// severityColor is a severity's color on the timeline.
+func severityColor(sev string) string {
+	switch sev {
+	case "critical":
+		return "#b3001b"
+	case "high":
+		return "#d9480f"
+	case "medium":
+		return "#e0a800"
+	case "low":
+		return "#5c7cfa"
+	case "info":
+		return "#868e96"
+	}
+	return ""
+}
 
 // writeHTML writes one self-contained page: no network, inline CSS, JS
 // and SVG. Everything from the repository goes through html/template's
@@ -85,7 +106,7 @@ func writeHTML(w io.Writer, r *Report, opt Options) error {
 	d.Bars, d.TimelineHeight, d.Start, d.End, d.More = timeline(r)
 	d.Authors = counts(d.Sum.ByAuthor)
 	d.Rules = counts(d.Sum.ByRule)
-	return htmlPage.Execute(w, d)
+	return htmlPage().Execute(w, d)
 }
 
 // timeline lays out one bar per secret, from its introduction to its
@@ -121,7 +142,7 @@ func timeline(r *Report) (bars []htmlBar, height float64, start, end string, mor
 			x2 = x1 + 2
 		}
 		bars = append(bars, htmlBar{Y: y, X1: x1, W: x2 - x1, Label: s.RuleID + " " + day(s.Introduced.Date),
-			Color: severityColor[s.Severity.String()], Present: s.StillPresent})
+			Color: severityColor(s.Severity.String()), Present: s.StillPresent})
 	}
 	return bars, float64(len(bars))*rowH + 8, day(lo), day(hi), more
 }

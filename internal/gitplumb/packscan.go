@@ -619,16 +619,19 @@ func (g *Git) tips(ctx context.Context) ([]string, error) {
 // Buffers for blob content, recycled by power-of-two size class so that
 // reading gigabytes of blobs does not mean allocating gigabytes. Free
 // lists rather than sync.Pool, which a garbage collection empties: a new
-// buffer costs page faults and zeroing.
-var freeBufs [28]chan []byte
+// buffer costs page faults and zeroing. They are made on first use, not
+// at every process start (`leakhound version` reads no blob).
+const bufClasses = 28
 
-func init() {
+var freeBufs = sync.OnceValue(func() *[bufClasses]chan []byte {
 	// About as many buffers as the scan has in flight (its queue and
 	// workers), and at most 8 MiB of retained buffers per size class.
-	for c := range freeBufs {
-		freeBufs[c] = make(chan []byte, max(1, min(16, (8<<20)/(4096<<c))))
+	var lists [bufClasses]chan []byte
+	for c := range lists {
+		lists[c] = make(chan []byte, max(1, min(16, (8<<20)/(4096<<c))))
 	}
-}
+	return &lists
+})
 
 func sizeClass(n int) int {
 	c := 0
@@ -640,11 +643,11 @@ func sizeClass(n int) int {
 
 func getBuf(n int) []byte {
 	c := sizeClass(n)
-	if c >= len(freeBufs) {
+	if c >= bufClasses {
 		return make([]byte, n)
 	}
 	select {
-	case b := <-freeBufs[c]:
+	case b := <-freeBufs()[c]:
 		return b[:n]
 	default:
 		return make([]byte, n, 4096<<c)
@@ -653,11 +656,11 @@ func getBuf(n int) []byte {
 
 func putBuf(b []byte) {
 	c := sizeClass(cap(b))
-	if c >= len(freeBufs) || cap(b) != 4096<<c {
+	if c >= bufClasses || cap(b) != 4096<<c {
 		return
 	}
 	select {
-	case freeBufs[c] <- b[:0]:
+	case freeBufs()[c] <- b[:0]:
 	default:
 	}
 }

@@ -46,6 +46,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -82,10 +83,12 @@ type File struct {
 	Meta   Metadata
 }
 
-var encrypted = regexp.MustCompile(`^ENC\[[A-Z0-9_]+,data:`)
+// encrypted is SOPS ciphertext's form, compiled on first use rather than
+// at every process start.
+var encrypted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^ENC\[[A-Z0-9_]+,data:`) })
 
 // IsEncrypted reports whether a value is SOPS ciphertext.
-func IsEncrypted(s string) bool { return encrypted.MatchString(s) }
+func IsEncrypted(s string) bool { return encrypted().MatchString(s) }
 
 // Parse reads a secrets file in the format its name says (.yaml/.yml,
 // .json, .env, .ini); other names are not secrets files (ok false).

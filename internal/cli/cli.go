@@ -66,9 +66,24 @@ type Env struct {
 // exit code: SIGINT and SIGTERM cancel the scan, whose report then holds
 // what was found so far, marked incomplete, and the exit code is 2.
 func Main(args []string) int {
+	if len(args) == 0 || printsOnly(args[0]) {
+		return Run(context.Background(), args, DefaultEnv())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Run(ctx, args, DefaultEnv())
+}
+
+// printsOnly reports whether cmd only prints a text (version, help; as
+// does no command at all), which has nothing to cancel: it does not watch
+// for signals, whose goroutine and handlers would be most of its run time
+// after Go's own start. A signal ends it at once, as any process.
+func printsOnly(cmd string) bool {
+	switch cmd {
+	case "version", "--version", "-v", "help", "-h", "--help", "-help":
+		return true
+	}
+	return false
 }
 
 // Run executes one leakhound invocation and returns its exit code.

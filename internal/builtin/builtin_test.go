@@ -45,27 +45,37 @@ func TestGeneratedIsCurrent(t *testing.T) {
 func TestSetIsParsed(t *testing.T) {
 	got, want := Set(), parsed(t)
 	if len(got.Rules) != len(want.Rules) || len(want.Rules) == 0 {
-		t.Fatalf("%d rules, want %d", len(got.Rules), len(want.Rules))
+		t.Fatalf("%d rules, want %d: run `%s`", len(got.Rules), len(want.Rules), regenerate)
 	}
+	var diffs []string
 	for i := range want.Rules {
-		diffFields(t, "rule "+want.Rules[i].ID, reflect.ValueOf(got.Rules[i]).Elem(), reflect.ValueOf(want.Rules[i]).Elem())
+		diffs = diffFields(diffs, "rule "+want.Rules[i].ID, reflect.ValueOf(got.Rules[i]).Elem(), reflect.ValueOf(want.Rules[i]).Elem())
 	}
 	gotRest, wantRest := *got, *want
 	gotRest.Rules, wantRest.Rules = nil, nil
-	diffFields(t, "set", reflect.ValueOf(gotRest), reflect.ValueOf(wantRest))
-	if !t.Failed() && !reflect.DeepEqual(got, want) {
+	diffs = diffFields(diffs, "set", reflect.ValueOf(gotRest), reflect.ValueOf(wantRest))
+	for i, d := range diffs {
+		if i == 10 {
+			t.Errorf("... and %d more", len(diffs)-i)
+			break
+		}
+		t.Error(d)
+	}
+	if len(diffs) > 0 {
+		t.Errorf("the generated set is not config/default.toml's: run `%s`", regenerate)
+	} else if !reflect.DeepEqual(got, want) {
 		t.Error("the generated set differs from the parsed one")
 	}
 }
 
-// diffFields reports each field of two structs that differs, by name.
-func diffFields(t *testing.T, what string, got, want reflect.Value) {
-	t.Helper()
+// diffFields appends to diffs each field of two structs that differs.
+func diffFields(diffs []string, what string, got, want reflect.Value) []string {
 	for i := 0; i < want.NumField(); i++ {
 		if g, w := got.Field(i), want.Field(i); !reflect.DeepEqual(g.Interface(), w.Interface()) {
-			t.Errorf("%s: field %s differs (run `%s`?):\n got %s\nwant %s", what, want.Type().Field(i).Name, regenerate, short(g), short(w))
+			diffs = append(diffs, fmt.Sprintf("%s: field %s differs:\n got %s\nwant %s", what, want.Type().Field(i).Name, short(g), short(w)))
 		}
 	}
+	return diffs
 }
 
 // short prints v, cut to a few lines.

@@ -1,5 +1,17 @@
 // Package cli is leakhound's command line: the only place that reads
 // flags and the environment, detects terminals, and chooses exit codes.
+//
+// Start-up is kept off the critical path of a short command (a
+// pre-commit hook runs one per commit). Before Main, Go runs every
+// linked package's initialisation: leakhound's own packages build
+// nothing there (regular expressions, templates and tables they need are
+// made on first use), so what runs is the standard library's and the
+// dependencies' (YAML, html/template, TOML, compression, RE2). version
+// and help start no signal-watching goroutine. A scan gets the built-in
+// rules from code generated from config/default.toml (package builtin,
+// about 0.1 ms) rather than by decoding the TOML (17 ms and more), and the
+// detector compiles each rule's pattern the first time its keyword is
+// seen. README.md ("Performance") has the measurements.
 package cli
 
 import (

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/gitplumb"
+	"github.com/schollz/progressbar/v3"
 )
 
 // progressEvery is how often the progress display reads the counters.
@@ -33,7 +34,7 @@ type progress struct {
 	stopped bool
 
 	// Owned by the polling goroutine until it is done.
-	bar   *bar
+	bar   *progressbar.ProgressBar
 	total int64 // the bar's total; 0 while it is a spinner
 	desc  string
 }
@@ -112,7 +113,9 @@ func (p *progress) stop() {
 	close(p.stopc)
 	<-p.done
 	if p.bar != nil {
-		p.bar.finish() // the bar clears itself
+		// Finish, unlike Exit, also ends the library's spinner goroutine;
+		// the bar clears itself (OptionClearOnFinish).
+		_ = p.bar.Finish()
 	}
 	p.out.close()
 }
@@ -132,26 +135,46 @@ func (p *progress) update() {
 		// becomes a bar. A new bar is simpler than converting one whose
 		// count has been going round in circles.
 		if p.bar != nil {
-			p.bar.finish()
+			_ = p.bar.Finish()
 		}
-		p.bar, p.total, p.desc = newBar(barSide{p.out}, total, desc), total, desc
+		p.bar, p.total, p.desc = p.newBar(total, desc), total, desc
 	case total > 0 && total != p.total:
-		p.bar.total = total
+		p.bar.ChangeMax64(total)
 		p.total = total
 	}
-	if p.bar.finished {
+	if p.bar.IsFinished() {
 		return // it reached its total and cleared itself
 	}
-	// A spinner is redrawn at every tick (it turns), and so is a line a
-	// log line erased.
+	// Describe redraws: a spinner is redrawn at every tick, so that a log
+	// line that erased it does not leave it off until its own timer fires.
 	if desc != p.desc || total == 0 {
-		p.bar.desc = desc
-		p.bar.draw()
+		p.bar.Describe(desc)
 		p.desc = desc
 	}
 	if total > 0 {
-		p.bar.set(min(commits, total))
+		_ = p.bar.Set64(min(commits, total))
 	}
+}
+
+// newBar returns a bar of total commits, or a spinner when total is 0.
+func (p *progress) newBar(total int64, desc string) *progressbar.ProgressBar {
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(barSide{p.out}),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionSetTheme(progressbar.ThemeASCII),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionUseANSICodes(true),
+		progressbar.OptionClearOnFinish(),
+		// Draw at once: this also starts the bar's clock before the
+		// spinner's own goroutine first reads it.
+		progressbar.OptionSetRenderBlankState(true),
+	}
+	if total <= 0 {
+		return progressbar.NewOptions64(-1, append(opts, progressbar.OptionSpinnerType(9))...)
+	}
+	opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("commits"))
+	return progressbar.NewOptions64(total, opts...)
 }
 
 // describeProgress is the text beside the bar: "3 findings, 12.5 MB",
@@ -178,7 +201,8 @@ func describeProgress(found, bytes, commits int64, totalKnown bool) string {
 // stays on one line, redrawn in place without a newline; a log line
 // written while it is there first erases it, so that the line starts at
 // the margin, and the bar is drawn again below it at the next tick. After
-// close the bar's writes are dropped.
+// close the bar's writes are dropped: the library's spinner goroutine may
+// try to draw once more after it was told to finish.
 type termOut struct {
 	mu     sync.Mutex
 	w      io.Writer

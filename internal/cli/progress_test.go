@@ -82,7 +82,7 @@ func TestProgressRendersCounters(t *testing.T) {
 	if !strings.HasSuffix(out, "\x1b[2K\r") && !strings.HasSuffix(out, eraseLine) {
 		t.Errorf("the display is not erased at the end: %q", out[max(0, len(out)-80):])
 	}
-	// Nothing draws after stop.
+	// The spinner's own goroutine may wake once more: it must not draw.
 	time.Sleep(250 * time.Millisecond)
 	if again := buf.String(); again != out {
 		t.Errorf("the display wrote after stop: %q", again[len(out):])

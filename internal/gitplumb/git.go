@@ -303,6 +303,10 @@ func (g *Git) Origin(ctx context.Context) (uri, revision, branch string) {
 	return uri, revision, branch
 }
 
+// CleanRemoteURL is what Origin reports for a remote URL raw (see
+// cleanRemoteURL), for readers that find the URL themselves.
+func CleanRemoteURL(raw string) string { return cleanRemoteURL(raw) }
+
 // cleanRemoteURL turns a remote URL into an absolute URI without user
 // information (remote URLs often carry tokens): scp-like "git@host:path"
 // becomes "ssh://host/path". Anything else (a local path) gives "".

@@ -219,6 +219,9 @@ type Staged struct {
 	Git *Git
 	// Diff is what to scan; nil means Scan runs DiffStaged itself.
 	Diff *StagedDiff
+	// Blobs, if set, opens the reader the blobs come from; nil means a
+	// `git cat-file --batch` (Git.CatFile).
+	Blobs func(ctx context.Context) (Blobs, error)
 	// IndexFile is the index to read when Diff is nil (see DiffStaged).
 	IndexFile string
 	// MaxBytes skips blobs larger than this many bytes; 0 means no limit.
@@ -236,6 +239,19 @@ type Staged struct {
 }
 
 var _ source.Source = (*Staged)(nil)
+
+// Blobs reads objects by id: answers come back from Next in the order
+// Request asked for them, with CatFile's semantics (TooLarge past the
+// limit, a *MissingError for an object the repository lacks, the content
+// appended to dst[:0] when it fits). *CatFile is one; an in-process
+// reader is another.
+type Blobs interface {
+	Request(id string) error
+	Next(limit int64, dst []byte) (Object, error)
+	Close() error
+}
+
+var _ Blobs = (*CatFile)(nil)
 
 // Scan emits the fragments, from one goroutine, in path order. A blob
 // that cannot be read is reported through Events and the scan goes on;
@@ -260,7 +276,13 @@ func (s *Staged) Scan(ctx context.Context, emit source.Emit) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	cf, err := s.Git.CatFile(ctx)
+	var cf Blobs
+	var err error
+	if s.Blobs != nil {
+		cf, err = s.Blobs(ctx)
+	} else {
+		cf, err = s.Git.CatFile(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -315,7 +337,7 @@ func (s *Staged) plan(changes []StagedChange, ev source.Events) []*StagedChange 
 // stagedScan is the state of one Staged.Scan.
 type stagedScan struct {
 	s    *Staged
-	cf   *CatFile
+	cf   Blobs
 	emit source.Emit
 	ev   source.Events
 	log  *slog.Logger

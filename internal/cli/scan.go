@@ -167,12 +167,27 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound git: %v\n", err)
 		return ExitError
 	}
-	ld := warmLoader(f.config, env)
 	prog := newProgress(kind, f, g.noProgress || g.staged, env)
 	log, err := newLogger(f.logLevel, prog.logTo(env.Stderr))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
+	}
+	// What is staged is read while the rules and the detector are built
+	// on this goroutine: a hook's time is mostly these two, and they
+	// share nothing. It starts first so that it has the other core to
+	// itself; the rules are then loaded here, not warmed on a third.
+	var stagedOpened func() (*stagedTarget, error)
+	ld := loader()
+	if kind == "git" && g.staged {
+		stagedOpened = openStagedAsync(ctx, pos[0], env, log)
+		defer func() {
+			if t, err := stagedOpened(); err == nil {
+				t.Close()
+			}
+		}()
+	} else {
+		ld = warmLoader(f.config, env)
 	}
 	var rep report.Reporter
 	if kind == "audit" {
@@ -196,11 +211,9 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	// Whether the repository is shallow or partial is only needed for the
 	// summary, so git is asked while the scan runs.
 	stateDone := func() error { return nil }
-	var staged *gitplumb.StagedDiff
-	if kind == "git" || kind == "audit" {
-		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil && g.staged {
-			staged, err = diffStaged(ctx, repo, pos[0], env)
-		} else if err == nil {
+	var staged *stagedTarget
+	if kind == "git" && !g.staged || kind == "audit" {
+		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil {
 			done := make(chan error, 1)
 			go func() {
 				var err error
@@ -285,6 +298,16 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 			return ExitError
 		}
 	}
+	if stagedOpened != nil {
+		if staged, err = stagedOpened(); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+			return ExitError
+		}
+		if strings.EqualFold(f.format, "sarif") {
+			uri, rev, branch := staged.Origin(ctx)
+			f.repo = &report.Repository{URI: uri, Revision: rev, Branch: branch}
+		}
+	}
 	start := time.Now()
 	prog.start(&sc.Found)
 	var res *pipeline.Result
@@ -323,7 +346,7 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 			return &source.Stdin{R: env.Stdin, Threads: f.threads, Events: ev}
 		case "git":
 			if staged != nil {
-				return stagedSource(repo, staged, f, sc.Global.SkipsPath, ev, log)
+				return staged.source(f, sc.Global.SkipsPath, ev, log)
 			}
 			hist := &gitplumb.History{Git: repo, Args: revs, MaxBytes: int64(f.maxMB) << 20, Events: ev, Logger: log, Progress: prog.Counters()}
 			return source.Parallel{Source: hist, Threads: f.threads}
@@ -337,7 +360,7 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		return ExitError
 	}
 	if staged != nil {
-		return finish(ctx, res, rep, f, env, log, elapsed, "staged", stagedNotes(staged)...)
+		return finish(ctx, res, rep, f, env, log, elapsed, "staged", stagedNotes(staged.diff)...)
 	}
 	return finish(ctx, res, rep, f, env, log, elapsed, kind, state.notes(res)...)
 }

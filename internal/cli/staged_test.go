@@ -5,18 +5,54 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/leakhound/leakhound/internal/testkit"
 )
 
-// staged runs `leakhound git --staged` on r with the test rules.
+// staged runs `leakhound git --staged` on r with the test rules, once with
+// git's plumbing and once reading in process (go-git), and fails unless
+// both give the same exit code and output: every staged test here holds
+// for both readers. Where the in-process reader cannot read the
+// repository as git would, the second run is the default one, which falls
+// back to git.
 func staged(t *testing.T, r *hookRepo, env Env, args ...string) result {
 	t.Helper()
 	cfg := writeConfig(t, tokRuleNamed("test-token"))
-	return runEnv(t, env, append([]string{"git", "--staged", r.dir, "--config", cfg}, args...)...)
+	argv := append([]string{"git", "--staged", r.dir, "--config", cfg}, args...)
+	run := func(reader string) result {
+		e := env
+		get := env.Getenv
+		if get == nil {
+			get = os.Getenv
+		}
+		e.Getenv = func(k string) string {
+			if k == stagedReaderEnv {
+				return reader
+			}
+			return get(k)
+		}
+		return runEnv(t, e, argv...)
+	}
+	plumb := run("git")
+	in := run("go-git")
+	if in.code == ExitError && strings.Contains(in.stderr, "go-git cannot read it as git would") {
+		in = run("")
+	}
+	if normalizeRun(in) != normalizeRun(plumb) {
+		t.Errorf("the in-process reader and git's plumbing disagree:\n=== in process:\n%s\n=== git:\n%s", in, plumb)
+	}
+	return plumb
 }
+
+// normalizeRun is a run's result without its timings.
+func normalizeRun(r result) string {
+	return durations.ReplaceAllString(r.String(), "in T")
+}
+
+var durations = regexp.MustCompile(`in [0-9.]+(ns|µs|ms|s|m[0-9.]+s)\b`)
 
 // TestStagedCommand: only what the index adds to HEAD is reported, at
 // its line in the staged file, with no commit; the summary counts what

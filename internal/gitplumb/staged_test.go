@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -49,8 +50,47 @@ func (e *stagedEvents) Scanned(p string, _ int64) {
 
 // scanStaged runs Staged over r with TokRule and returns the findings as
 // "secret path:line" strings, sorted, the findings themselves and the
-// events.
+// events. It runs the scan twice, once with git's plumbing (s as given)
+// and once reading the index, HEAD and blobs in process (InProcess), and
+// fails unless both list the same changes and give the same findings and
+// events: every staged test here holds for both readers.
 func scanStaged(t *testing.T, s *Staged) ([]string, []detect.Finding, *stagedEvents) {
+	t.Helper()
+	got, all, ev := scanStagedOnce(t, s)
+	if InProcess == nil {
+		t.Fatal("InProcess is not set: staged_inprocess_test.go is missing")
+	}
+	work := s.Git.Dir
+	if filepath.Base(work) == ".git" {
+		work = filepath.Dir(work)
+	}
+	d, blobs, closeFn, err := InProcess(work, s.IndexFile)
+	if err != nil {
+		if strings.Contains(t.Name(), "sha256") {
+			return got, all, ev // go-git reads no SHA-256 repository: git is asked
+		}
+		t.Fatalf("in-process reader: %v", err)
+	}
+	defer closeFn()
+	want := s.Diff
+	if want == nil {
+		if want, err = s.Git.DiffStaged(context.Background(), s.IndexFile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(d, want) {
+		t.Fatalf("in-process changes differ from git's:\n  in process: %+v\n  git:        %+v", d, want)
+	}
+	in := *s
+	in.Diff, in.Blobs = d, blobs
+	got2, all2, ev2 := scanStagedOnce(t, &in)
+	if !reflect.DeepEqual(got2, got) || !reflect.DeepEqual(all2, all) || !reflect.DeepEqual(ev2, ev) {
+		t.Fatalf("in-process scan differs from git's:\n  in process: %q %+v\n  git:        %q %+v", got2, ev2, got, ev)
+	}
+	return got, all, ev
+}
+
+func scanStagedOnce(t *testing.T, s *Staged) ([]string, []detect.Finding, *stagedEvents) {
 	t.Helper()
 	det := detect.New(testkit.Set(t, testkit.TokRule), nil)
 	ev := newStagedEvents()

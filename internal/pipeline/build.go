@@ -62,7 +62,7 @@ func New(set *rules.Set, opt Options) *Scanner {
 	return &Scanner{
 		Detector: d,
 		Chain:    filter.NewChain(explain, stages...),
-		Global:   filter.NewGlobal(set),
+		Global:   global,
 		Caps:     set.Caps,
 		Log:      opt.Log,
 	}

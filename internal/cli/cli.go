@@ -81,9 +81,39 @@ func Main(args []string) int {
 	if len(args) == 0 || printsOnly(args[0]) {
 		return Run(context.Background(), args, DefaultEnv())
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := watchSignals()
 	defer stop()
 	return Run(ctx, args, DefaultEnv())
+}
+
+// watchSignals returns a context cancelled by SIGINT or SIGTERM, as
+// signal.NotifyContext does, but asks for the signals on a goroutine of
+// its own: setting up the runtime's signal delivery costs about a
+// millisecond, which a pre-commit hook should not wait for. A signal in
+// the first moments, before it is watched, ends the process at once,
+// which is all a scan that has found nothing yet could do anyway.
+func watchSignals() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(c)
+		for {
+			select {
+			case <-c:
+				// Further signals are taken too, until Main returns:
+				// the report is being written.
+				cancel()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		cancel()
+		close(done)
+	}
 }
 
 // printsOnly reports whether cmd only prints a text (version, help; as

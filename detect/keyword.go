@@ -2,7 +2,6 @@ package detect
 
 import (
 	"encoding/binary"
-	"slices"
 	"unsafe"
 )
 
@@ -33,10 +32,22 @@ type keywordIndex struct {
 	hasSingle bool
 	class     [256]uint8 // case-folded byte → trie column; 0 = in no keyword
 	nclass    int
-	next      []int32 // trie: node*nclass + class → child node, or 0 for none
-	outs      [][]int32
-	lens      []int // keyword index → length in bytes
-	empty     bool
+	// The trie: a node's child for a class is in its row of rows
+	// (row*nclass + class) when it has several, else beside it. 0 is
+	// the root, and as a child, none.
+	nodes []trieNode
+	rows  []int32
+	outs  [][]int32
+	lens  []int // keyword index → length in bytes
+	empty bool
+}
+
+// trieNode is a node of the keyword trie: its row of the dense table, or
+// -1 and its only child (0 for none) with that child's class.
+type trieNode struct {
+	row   int32
+	child int32
+	class uint8
 }
 
 const fold4 = 0x20202020
@@ -90,24 +101,38 @@ func newKeywordIndex(keywords []string) *keywordIndex {
 		ix.class[c] = ix.class[c+'a'-'A']
 	}
 	ix.nclass = int(next)
-	// Allocating the trie once, at its exact size, spares growing a
-	// table of a hundred thousand entries row by row (11 ms of every
-	// start) and touching memory it would not use.
-	nodes := trieNodes(keywords)
-	ix.next = make([]int32, ix.nclass, nodes*ix.nclass) // node 0: the root
-	ix.outs = make([][]int32, 1, nodes)
+	// The trie is built as linked lists of children, then laid out:
+	// a node with two children or more (a few hundred of the built-in
+	// rules' 2,500) gets a row of the dense table, a node with one child
+	// its class and child beside it. A dense row for every node was 540
+	// KiB to allocate and fill at every start, for a second stage that
+	// runs only on the prefilter's candidates.
+	bound := 1 // nodes: the root and at most one per keyword byte
+	for _, kw := range keywords {
+		bound += len(kw)
+	}
+	firstChild := append(make([]int32, 0, bound), 0)
+	sibling := append(make([]int32, 0, bound), 0)
+	classOf := append(make([]uint8, 0, bound), 0)
+	ix.outs = append(make([][]int32, 0, bound), nil)
 	for k, kw := range keywords {
 		ix.lens[k] = len(kw)
 		node := int32(0)
 		for i := 0; i < len(kw); i++ {
-			slot := int(node)*ix.nclass + int(ix.class[kw[i]])
-			if ix.next[slot] == 0 {
-				ix.next = slices.Grow(ix.next, ix.nclass) // made to size above: no copy
-				ix.next = ix.next[:len(ix.next)+ix.nclass]
-				ix.outs = append(ix.outs, nil)
-				ix.next[slot] = int32(len(ix.outs) - 1)
+			c := ix.class[kw[i]]
+			child := firstChild[node]
+			for child != 0 && classOf[child] != c {
+				child = sibling[child]
 			}
-			node = ix.next[slot]
+			if child == 0 {
+				child = int32(len(classOf))
+				classOf = append(classOf, c)
+				firstChild = append(firstChild, 0)
+				sibling = append(sibling, firstChild[node])
+				firstChild[node] = child
+				ix.outs = append(ix.outs, nil)
+			}
+			node = child
 		}
 		ix.outs[node] = append(ix.outs[node], int32(k))
 		w := prefix32([]byte(kw))
@@ -124,32 +149,34 @@ func newKeywordIndex(keywords []string) *keywordIndex {
 			setBit(&ix.quad, hash16(w))
 		}
 	}
+	ix.layoutTrie(firstChild, sibling, classOf)
 	ix.buildWide(keywords)
 	return ix
 }
 
-// trieNodes is the number of nodes of a trie of keywords, ignoring ASCII
-// case: the root and one node per distinct folded prefix.
-func trieNodes(keywords []string) int {
-	folded := make([]string, len(keywords))
-	for i, kw := range keywords {
-		b := []byte(kw)
-		for j := range b {
-			b[j] = lower(b[j])
+// layoutTrie lays out the trie built as linked lists of children.
+func (ix *keywordIndex) layoutTrie(firstChild, sibling []int32, classOf []uint8) {
+	ix.nodes = make([]trieNode, len(firstChild))
+	rows := 0
+	for n, first := range firstChild {
+		switch {
+		case first == 0:
+			ix.nodes[n] = trieNode{row: -1}
+		case sibling[first] == 0:
+			ix.nodes[n] = trieNode{row: -1, class: classOf[first], child: first}
+		default:
+			ix.nodes[n] = trieNode{row: int32(rows)}
+			rows++
 		}
-		folded[i] = string(b)
 	}
-	slices.Sort(folded)
-	nodes, prev := 1, ""
-	for _, kw := range folded {
-		common := 0
-		for common < len(kw) && common < len(prev) && kw[common] == prev[common] {
-			common++
+	ix.rows = make([]int32, rows*ix.nclass)
+	for n := range ix.nodes {
+		if r := ix.nodes[n].row; r >= 0 {
+			for child := firstChild[n]; child != 0; child = sibling[child] {
+				ix.rows[int(r)*ix.nclass+int(classOf[child])] = child
+			}
 		}
-		nodes += len(kw) - common
-		prev = kw
 	}
-	return nodes
 }
 
 // buildWide fills the wide table if every keyword has 3 bytes or more.
@@ -233,7 +260,14 @@ func (ix *keywordIndex) confirm(b []byte, i int, hit func(end int, kw int32) boo
 		if c == 0 {
 			return true
 		}
-		node = ix.next[int(node)*ix.nclass+int(c)]
+		switch n := &ix.nodes[node]; {
+		case n.row >= 0:
+			node = ix.rows[int(n.row)*ix.nclass+int(c)]
+		case n.class == c:
+			node = n.child
+		default:
+			return true
+		}
 		if node == 0 {
 			return true
 		}

@@ -33,14 +33,29 @@ type entry struct {
 // (GIT_INDEX_FILE; a relative path is taken from the current folder, as
 // git takes it).
 func (s *Store) DiffStaged(indexFile string) (*gitplumb.StagedDiff, error) {
+	// HEAD's commit is found and read while the index is mapped and
+	// walked: they share nothing (mapIndex reads no field headTree
+	// writes), and a hook waits for both.
+	type headRead struct {
+		tree   string
+		unborn bool
+		err    error
+	}
+	heads := make(chan headRead, 1)
+	go func() {
+		var h headRead
+		h.tree, h.unborn, h.err = s.headTree()
+		heads <- h
+	}()
 	raw, unmap, err := s.mapIndex(indexFile)
+	h := <-heads
+	defer unmap()
 	if err != nil {
 		return nil, err
 	}
-	defer unmap()
-	base, unborn, err := s.headTree()
-	if err != nil {
-		return nil, err
+	base, unborn := h.tree, h.unborn
+	if h.err != nil {
+		return nil, h.err
 	}
 	d := &gitplumb.StagedDiff{Base: base, Unborn: unborn}
 	var head []entry

@@ -130,12 +130,12 @@ func TestFallback(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b[len(b)/2] ^= 0xff
+			b[0] ^= 0xff
 			if err := os.WriteFile(p, b, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			return dir
-		}, "checksum"},
+		}, "signature"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -152,7 +152,8 @@ func TestFallback(t *testing.T) {
 // answers git gives: a linked worktree, a submodule's work tree (a
 // "gitdir:" file into the superproject's modules), a folder inside the
 // work tree, alternates (relative and absolute), a sparse checkout
-// without a sparse index, and GIT_INDEX_FILE.
+// without a sparse index, an index whose checksum does not match, and
+// GIT_INDEX_FILE.
 func TestInProcessLayouts(t *testing.T) {
 	check := func(t *testing.T, dir, indexFile string) {
 		t.Helper()
@@ -236,6 +237,21 @@ func TestInProcessLayouts(t *testing.T) {
 		gitIn(t, dir, "sparse-checkout", "set", "--no-cone", "a")
 		testkit.WriteTree(t, dir, map[string]string{"a/one.txt": "x\nT=" + testkit.TokB + "\n"})
 		gitIn(t, dir, "add", "-A")
+		check(t, dir, "")
+	})
+	t.Run("index checksum", func(t *testing.T) {
+		// git checks the index's trailing checksum only in fsck: an
+		// index whose checksum does not match is read all the same.
+		dir := stagedRepo(t)
+		p := filepath.Join(dir, ".git", "index")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)-1] ^= 0xff
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		check(t, dir, "")
 	})
 	t.Run("GIT_INDEX_FILE", func(t *testing.T) {

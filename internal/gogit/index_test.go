@@ -173,8 +173,7 @@ func FuzzParseIndex(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(raw)
-		// The same with the checksum zeroed (index.skipHash), so that
-		// changed bytes reach the entry and extension readers.
+		// The same as index.skipHash writes it: the checksum zeroed.
 		skip := bytes.Clone(raw)
 		clear(skip[len(skip)-20:])
 		f.Add(skip)

@@ -173,22 +173,10 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
 	}
-	// What is staged is read while the rules and the detector are built
-	// on this goroutine: a hook's time is mostly these two, and they
-	// share nothing. It starts first so that it has the other core to
-	// itself; the rules are then loaded here, not warmed on a third.
-	var stagedOpened func() (*stagedTarget, error)
-	ld := loader()
-	if kind == "git" && g.staged {
-		stagedOpened = openStagedAsync(ctx, pos[0], env, log)
-		defer func() {
-			if t, err := stagedOpened(); err == nil {
-				t.Close()
-			}
-		}()
-	} else {
-		ld = warmLoader(f.config, env)
-	}
+	// The built-in rules, and for a hook their detector too, are built
+	// on another goroutine while this one opens what is scanned: for
+	// `git --staged` these two are most of leakhound's time.
+	ld, warmed := warmLoader(f.config, env, g.staged)
 	var rep report.Reporter
 	if kind == "audit" {
 		if !slices.Contains(audit.Formats, f.format) {
@@ -212,7 +200,17 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	// summary, so git is asked while the scan runs.
 	stateDone := func() error { return nil }
 	var staged *stagedTarget
-	if kind == "git" && !g.staged || kind == "audit" {
+	if kind == "git" && g.staged {
+		if staged, err = openStaged(ctx, pos[0], env, log); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+			return ExitError
+		}
+		defer staged.Close()
+		if strings.EqualFold(f.format, "sarif") {
+			uri, rev, branch := staged.Origin(ctx)
+			f.repo = &report.Repository{URI: uri, Revision: rev, Branch: branch}
+		}
+	} else if kind == "git" || kind == "audit" {
 		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil {
 			done := make(chan error, 1)
 			go func() {
@@ -291,21 +289,11 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		return ExitError
 	}
 	sc := pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: log, MinConfidence: minConf,
-		DecodeDepth: &f.decodeMax, IgnoreGitleaksAllow: f.noGLAllow})
+		DecodeDepth: &f.decodeMax, IgnoreGitleaksAllow: f.noGLAllow, Detector: warmed(set)})
 	if !builtin {
 		if err := sc.Detector.Compile(userRules); err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound: %s: %v\n", set.Source, err)
 			return ExitError
-		}
-	}
-	if stagedOpened != nil {
-		if staged, err = stagedOpened(); err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-			return ExitError
-		}
-		if strings.EqualFold(f.format, "sarif") {
-			uri, rev, branch := staged.Origin(ctx)
-			f.repo = &report.Repository{URI: uri, Revision: rev, Branch: branch}
 		}
 	}
 	start := time.Now()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/gogit"
 	"github.com/leakhound/leakhound/internal/source"
@@ -15,17 +16,41 @@ import (
 )
 
 // warmLoader returns the Loader a scan reads its rules with. When no
-// config is named, the built-in rules are likely to be used (alone or
-// extended by a .leakhound.toml), so their parsing starts now, on another
-// goroutine, and overlaps the scan's own start (git's processes for `git
-// --staged`): a pre-commit hook's budget is a few tens of milliseconds,
-// and parsing is most of leakhound's share of it.
-func warmLoader(config string, env Env) rules.Loader {
-	ld := loader()
-	if config == "" && env.Getenv("LEAKHOUND_CONFIG") == "" {
-		go func() { _, _ = ld.Default() }()
+// configuration is named, the built-in rules are built on another
+// goroutine while the scan opens what it reads (git's processes, or the
+// index and HEAD for `git --staged`), and, when detector is set, their
+// detector too. warmed returns that detector for a set that is the
+// built-in one, else nil.
+func warmLoader(config string, env Env, detector bool) (ld rules.Loader, warmed func(*rules.Set) *detect.Detector) {
+	ld = loader()
+	warmed = func(*rules.Set) *detect.Detector { return nil }
+	if config != "" || env.Getenv("LEAKHOUND_CONFIG") != "" {
+		return ld, warmed
 	}
-	return ld
+	if !detector {
+		go func() { _, _ = ld.Default() }()
+		return ld, warmed
+	}
+	type built struct {
+		set *rules.Set
+		d   *detect.Detector
+	}
+	ch := make(chan built, 1)
+	go func() {
+		set, err := ld.Default()
+		if err != nil {
+			ch <- built{}
+			return
+		}
+		ch <- built{set, detect.New(set, nil)}
+	}()
+	wait := sync.OnceValue(func() built { return <-ch })
+	return ld, func(set *rules.Set) *detect.Detector {
+		if b := wait(); b.set == set {
+			return b.d
+		}
+		return nil
+	}
 }
 
 // stagedConflict reports the flags that cannot go with --staged.
@@ -96,24 +121,6 @@ func openStaged(ctx context.Context, path string, env Env, log *slog.Logger) (*s
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &stagedTarget{diff: d, git: repo}, nil
-}
-
-// openStagedAsync starts openStaged and returns a function that waits for
-// its answer, the same answer however often it is called.
-func openStagedAsync(ctx context.Context, path string, env Env, log *slog.Logger) func() (*stagedTarget, error) {
-	type opened struct {
-		t   *stagedTarget
-		err error
-	}
-	ch := make(chan opened, 1)
-	go func() {
-		t, err := openStaged(ctx, path, env, log)
-		ch <- opened{t, err}
-	}()
-	return sync.OnceValues(func() (*stagedTarget, error) {
-		o := <-ch
-		return o.t, o.err
-	})
 }
 
 // openStagedInProcess reads what is staged with go-git; any error

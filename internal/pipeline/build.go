@@ -31,6 +31,10 @@ type Options struct {
 	// Log receives warnings, and at debug level every dropped candidate
 	// (rule, path, line and reason; never the secret). Nil is silent.
 	Log *slog.Logger
+	// Detector, when not nil, is a detector already built for the set
+	// (detect.New(set, nil)), used rather than building another: the CLI
+	// builds the built-in rules' one while it opens what it scans.
+	Detector *detect.Detector
 }
 
 // New builds the scanner the CLI uses for a rule set: the detector, then
@@ -55,7 +59,10 @@ func New(set *rules.Set, opt Options) *Scanner {
 	if opt.Baseline != nil {
 		stages = append(stages, opt.Baseline)
 	}
-	d := detect.New(set, nil)
+	d := opt.Detector
+	if d == nil {
+		d = detect.New(set, nil)
+	}
 	if opt.DecodeDepth != nil {
 		d.SetDecodeDepth(*opt.DecodeDepth)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -237,5 +238,60 @@ func TestHostileHooksRunNothing(t *testing.T) {
 	}
 	for _, e := range ents {
 		t.Errorf("the repository made git run a command: %s", e.Name())
+	}
+}
+
+// TestStagedStartsNoGit: on ordinary repositories the hook starts no git
+// process at all. With no git on PATH, leakhound git --staged still
+// reports what is staged (in a repository whose history is packed, with
+// loose objects staged; and in a linked worktree), SARIF origin included,
+// and says at debug level that it read in process.
+func TestStagedStartsNoGit(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newHookRepo(t)
+	r.write("app.env", "NAME=shop\n")
+	r.write("lib/util.go", "package lib\n")
+	r.commit("one")
+	r.run("remote", "add", "origin", "https://user:pw@git.example.invalid/team/shop.git")
+	r.run("gc", "-q")
+	r.write("app.env", "NAME=shop\nKEY="+testkit.TokA+"\n")
+	r.run("add", "-A")
+	wt := filepath.Join(t.TempDir(), "wt")
+	r.run("worktree", "add", "-q", "-b", "side", wt)
+	testkit.WriteTree(t, wt, map[string]string{"lib/util.go": "package lib\n\nconst k = \"" + testkit.TokB + "\"\n"})
+	cmd := exec.Command("git", "add", "-A")
+	cmd.Dir, cmd.Env = wt, r.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git add in the worktree: %v\n%s", err, out)
+	}
+	noGit := t.TempDir() // PATH: a folder with nothing in it
+	for _, c := range []struct{ dir, file, secret string }{{r.dir, "app.env", testkit.TokA}, {wt, "lib/util.go", testkit.TokB}} {
+		out := filepath.Join(t.TempDir(), "report.sarif")
+		cmd := exec.Command(exe, "git", "--staged", c.dir, "--report-format", "sarif", "--report-path", out, "--log-level", "debug")
+		cmd.Env = append(r.env, "PATH="+noGit)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitFindings {
+			t.Fatalf("%s: %v, want exit %d\n%s", c.dir, err, ExitFindings, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "reading the index, HEAD and blobs in process") {
+			t.Errorf("%s: no word of the in-process reader:\n%s", c.dir, stderr.String())
+		}
+		report, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{c.file, "https://git.example.invalid/team/shop.git", r.head()} {
+			if !strings.Contains(string(report), want) {
+				t.Errorf("%s: the SARIF report lacks %q", c.dir, want)
+			}
+		}
+		if strings.Contains(string(report), "pw@") {
+			t.Errorf("%s: the SARIF report carries the remote URL's password", c.dir)
+		}
 	}
 }

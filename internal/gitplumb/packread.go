@@ -66,11 +66,14 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 
 	// Commits, trees and tags go to one goroutine, which owns the store.
 	type record struct {
-		idx  uint32
-		kind packfile.Kind
-		data []byte
+		idx   uint32
+		kind  packfile.Kind
+		data  []byte
+		reuse treeReuse // runs is nil when nothing is taken from a base
 	}
 	records := make(chan record, 256)
+	// Runs go back to the workers once the store has used them.
+	spareRuns := make(chan []reuseRun, 512)
 	var addErr error
 	var adding sync.WaitGroup
 	adding.Add(1)
@@ -78,9 +81,19 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 		defer adding.Done()
 		for r := range records {
 			if addErr == nil {
-				addErr = st.add(r.idx, r.kind.String(), r.data)
+				var reuse *treeReuse
+				if r.reuse.runs != nil {
+					reuse = &r.reuse
+				}
+				addErr = st.addReusing(r.idx, r.kind.String(), r.data, reuse)
 			}
 			putBuf(r.data)
+			if r.reuse.runs != nil {
+				select {
+				case spareRuns <- r.reuse.runs[:0]:
+				default:
+				}
+			}
 		}
 	}()
 
@@ -95,6 +108,7 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 		byDelta  int
 		owned    int64
 		total    int64
+		trees    treeWorker
 	}
 	results := make([]result, threads)
 	for i := range results {
@@ -105,13 +119,17 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 	visit := func(w int, o *packfile.Object) error {
 		idx := table[o.N]
 		first := claimed[idx].CompareAndSwap(false, true)
+		res := &results[w]
 		if o.Kind != packfile.Blob {
+			var reuse treeReuse
+			if o.Kind == packfile.Tree && !p.noTreeReuse {
+				reuse = res.trees.reuse(o, st.hashLen, first, table, spareRuns)
+			}
 			if first {
-				records <- record{idx, o.Kind, append(getBuf(len(o.Data))[:0], o.Data...)}
+				records <- record{idx, o.Kind, append(getBuf(len(o.Data))[:0], o.Data...), reuse}
 			}
 			return nil
 		}
-		res := &results[w]
 		if first {
 			res.blobs = append(res.blobs, idx)
 			if p.Progress != nil {

@@ -57,6 +57,9 @@ type PackScan struct {
 	// CatFile reads objects through git cat-file even where the
 	// in-process reader could.
 	CatFile bool
+	// noTreeReuse makes every tree be parsed whole, for tests that check
+	// that taking entries from a delta's base changes nothing.
+	noTreeReuse bool
 }
 
 var _ source.Finder = (*PackScan)(nil)
@@ -118,8 +121,10 @@ type store struct {
 	// Tree entries live in chunks of entryChunk entries, a tree's entries
 	// contiguous in one chunk; a[tree] is chunk<<20 | start, b[tree] the
 	// count. Chunks, unlike one growing slice, are never copied.
-	chunks    [][]entry
-	nentries  int
+	chunks   [][]entry
+	nentries int
+	// copied counts the entries taken from a delta base unparsed.
+	copied    int
 	tmp       []entry
 	names     []string
 	nameIndex map[string]uint32
@@ -244,7 +249,7 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 		}
 		return err
 	}
-	log.Debug("read every object", "objects", st.count(), "tree_entries", st.nentries,
+	log.Debug("read every object", "objects", st.count(), "tree_entries", st.nentries, "tree_entries_copied", st.copied,
 		"commits", len(st.commits), "blobs_with_candidates", len(st.found), "elapsed", time.Since(start))
 	r := <-refs
 	if r.err != nil {
@@ -430,37 +435,36 @@ func (s *store) tree(t uint32) []entry {
 
 // add records a commit, tree or tag.
 func (s *store) add(idx uint32, typ string, data []byte) error {
+	return s.addReusing(idx, typ, data, nil)
+}
+
+// addReusing is add, taking from reuse, when not nil, the entries a tree
+// copied whole from its delta base (see treeReuse).
+func (s *store) addReusing(idx uint32, typ string, data []byte, reuse *treeReuse) error {
 	switch typ {
 	case "tree":
 		s.tmp = s.tmp[:0]
-		for len(data) > 0 {
-			sp := bytes.IndexByte(data, ' ')
-			nul := bytes.IndexByte(data, 0)
-			if sp < 0 || nul < sp || nul+1+s.hashLen > len(data) {
-				return fmt.Errorf("tree %s is corrupt", s.hex(idx))
+		var from []entry
+		var runs []reuseRun
+		if reuse != nil && s.kind[reuse.base] == kindTree {
+			from, runs = s.tree(reuse.base), reuse.runs
+		}
+		for pos := 0; pos < len(data); {
+			for len(runs) > 0 && int(runs[0].start) < pos {
+				runs = runs[1:]
 			}
-			mode, err := strconv.ParseUint(string(data[:sp]), 8, 32)
+			if len(runs) > 0 && int(runs[0].start) == pos && copiable(runs[0], len(from), len(data)) {
+				s.tmp = append(s.tmp, from[runs[0].k:runs[0].k+runs[0].n]...)
+				s.copied += int(runs[0].n)
+				pos = int(runs[0].end)
+				continue
+			}
+			e, next, err := s.parseEntry(idx, data, pos)
 			if err != nil {
-				return fmt.Errorf("tree %s is corrupt", s.hex(idx))
+				return err
 			}
-			var m uint8
-			switch {
-			case mode == 0o40000:
-				m = entTree
-			case Mode(mode) == ModeSymlink:
-				m = entSymlink
-			case Mode(mode) == ModeGitlink:
-				m = entGitlink
-			default:
-				m = entBlob
-			}
-			name := s.name(data[sp+1 : nul])
-			obj := s.intern(data[nul+1 : nul+1+s.hashLen])
-			if obj >= 1<<30 {
-				return fmt.Errorf("repository has too many objects")
-			}
-			s.tmp = append(s.tmp, entry(uint64(name)<<32|uint64(m)<<30|uint64(obj)))
-			data = data[nul+1+s.hashLen:]
+			s.tmp = append(s.tmp, e)
+			pos = next
 		}
 		n := len(s.tmp)
 		if len(s.chunks) == 0 || len(s.chunks[len(s.chunks)-1])+n > cap(s.chunks[len(s.chunks)-1]) {
@@ -493,6 +497,44 @@ func (s *store) add(idx uint32, typ string, data []byte) error {
 		}
 	}
 	return nil
+}
+
+// parseEntry parses the entry of tree idx that starts at data[pos:], and
+// returns it and where the next one starts.
+func (s *store) parseEntry(idx uint32, data []byte, pos int) (entry, int, error) {
+	rest := data[pos:]
+	sp := bytes.IndexByte(rest, ' ')
+	nul := bytes.IndexByte(rest, 0)
+	if sp < 0 || nul < sp || nul+1+s.hashLen > len(rest) {
+		return 0, 0, fmt.Errorf("tree %s is corrupt", s.hex(idx))
+	}
+	mode, err := strconv.ParseUint(string(rest[:sp]), 8, 32)
+	if err != nil {
+		return 0, 0, fmt.Errorf("tree %s is corrupt", s.hex(idx))
+	}
+	var m uint8
+	switch {
+	case mode == 0o40000:
+		m = entTree
+	case Mode(mode) == ModeSymlink:
+		m = entSymlink
+	case Mode(mode) == ModeGitlink:
+		m = entGitlink
+	default:
+		m = entBlob
+	}
+	name := s.name(rest[sp+1 : nul])
+	obj := s.intern(rest[nul+1 : nul+1+s.hashLen])
+	if obj >= 1<<30 {
+		return 0, 0, fmt.Errorf("repository has too many objects")
+	}
+	return entry(uint64(name)<<32 | uint64(m)<<30 | uint64(obj)), pos + nul + 1 + s.hashLen, nil
+}
+
+// copiable says whether run r fits the base's entries and the tree: a
+// worker's run is trusted only where the store's own parse has reached.
+func copiable(r reuseRun, baseEntries, size int) bool {
+	return r.k >= 0 && r.n > 0 && int(r.k)+int(r.n) <= baseEntries && r.start < r.end && int(r.end) <= size
 }
 
 // parseCommit reads a commit's tree, parents, author and subject.

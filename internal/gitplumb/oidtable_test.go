@@ -1,8 +1,10 @@
 package gitplumb
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"slices"
 	"testing"
 )
 
@@ -13,8 +15,9 @@ func TestOIDTableFindsEveryIDAfterReserveAndGrowth(t *testing.T) {
 		k := oid(sha256.Sum256(b[:]))
 		return &k
 	}
-	for _, reserve := range []int{0, 10, 5000, 100000} {
-		tab := newOIDTable(0)
+	for _, c := range []struct{ reserve, size int }{{0, 32}, {10, 20}, {5000, 32}, {100000, 20}, {0, 20}} {
+		reserve := c.reserve
+		tab := newOIDTable(0, c.size)
 		tab.reserve(reserve)
 		const n = 20000
 		for i := 0; i < n; i++ {
@@ -26,12 +29,50 @@ func TestOIDTableFindsEveryIDAfterReserveAndGrowth(t *testing.T) {
 			}
 		}
 		for i := 0; i < n; i++ {
+			if got := tab.id(uint32(i)); string(got) != string(id(i)[:c.size]) {
+				t.Fatalf("reserve %d, size %d: id %d reads back as %x", reserve, c.size, i, got)
+			}
 			if idx, seen := tab.lookup(id(i)); !seen || idx != uint32(i) {
 				t.Fatalf("reserve %d: id %d = %d, seen %v; want %d, seen", reserve, i, idx, seen, i)
 			}
 		}
-		if len(tab.ids) != n {
-			t.Fatalf("reserve %d: %d ids, want %d", reserve, len(tab.ids), n)
+		if tab.len() != n {
+			t.Fatalf("reserve %d: %d ids, want %d", reserve, tab.len(), n)
+		}
+	}
+}
+
+// Ids that share their leading bytes share a home slot and a tag: the
+// table must still tell them apart by the whole id, through growth, when
+// filled in sorted order (as from a pack index) and at random.
+func TestOIDTableSharedPrefixes(t *testing.T) {
+	for _, sorted := range []bool{true, false} {
+		tab := newOIDTable(0, 20)
+		var ids []oid
+		for i := range 5000 {
+			var k oid
+			copy(k[:], "\x12\x34\x56\x78\x9a\xbc\xde\xf0\x11\x22\x33\x44") // 12 shared bytes
+			if i%2 == 0 {
+				k[0] = byte(i >> 8) // some spread, so clusters meet
+			}
+			binary.BigEndian.PutUint32(k[16:], uint32(i*7919))
+			ids = append(ids, k)
+		}
+		if sorted {
+			slices.SortFunc(ids, func(a, b oid) int { return bytes.Compare(a[:], b[:]) })
+		}
+		for i := range ids {
+			if idx, seen := tab.lookup(&ids[i]); seen || idx != uint32(i) {
+				t.Fatalf("sorted %v: id %d added as %d, seen %v", sorted, i, idx, seen)
+			}
+		}
+		for i := range ids {
+			if idx, seen := tab.lookup(&ids[i]); !seen || idx != uint32(i) {
+				t.Fatalf("sorted %v: id %d found as %d, seen %v", sorted, i, idx, seen)
+			}
+			if !bytes.Equal(tab.id(uint32(i)), ids[i][:20]) {
+				t.Fatalf("sorted %v: id %d reads back wrong", sorted, i)
+			}
 		}
 	}
 }

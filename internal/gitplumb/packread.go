@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/packfile"
@@ -50,19 +51,22 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 	if dir == "" {
 		return errNoPacks
 	}
+	start := time.Now()
 	repo, err := packfile.Open(dir, st.hashLen)
 	if err != nil {
 		log.Debug("reading objects with git instead", "reason", err)
 		return errNoPacks
 	}
 	defer repo.Close()
+	log.Debug("opened the packs' indexes", "packs", repo.Packs(), "objects", repo.Count(), "elapsed", time.Since(start))
 
 	// Number every object first, so the workers share a read-only map
 	// from the walk's numbers to the store's indexes.
 	table := make([]uint32, repo.Count())
-	st.index.reserve(repo.Count())
+	st.reserve(repo.Count())
 	repo.IDs(func(n int, id []byte) { table[n] = st.intern(id) })
 	claimed := make([]atomic.Bool, st.count())
+	log.Debug("numbered every object", "elapsed", time.Since(start))
 
 	// Commits, trees and tags go to one goroutine, which owns the store.
 	type record struct {

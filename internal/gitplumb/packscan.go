@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,7 +138,7 @@ type store struct {
 }
 
 func newStore(hashLen int) *store {
-	return &store{hashLen: hashLen, index: newOIDTable(1 << 16), nameIndex: map[string]uint32{},
+	return &store{hashLen: hashLen, index: newOIDTable(1<<16, hashLen), nameIndex: map[string]uint32{},
 		found: map[uint32][]detect.Finding{}, shallow: map[uint32]bool{}, unreadable: map[uint32]string{}}
 }
 
@@ -156,6 +157,18 @@ func (s *store) intern(raw []byte) uint32 {
 	return i
 }
 
+// reserve makes room for n more objects, in the id table and in every
+// list indexed like it, so that numbering a pack's objects appends
+// without copying lists of a million entries again and again.
+func (s *store) reserve(n int) {
+	s.index.reserve(n)
+	total := s.index.len() + n + n/64 + 64
+	s.kind = slices.Grow(s.kind, total-len(s.kind))
+	s.a = slices.Grow(s.a, total-len(s.a))
+	s.b = slices.Grow(s.b, total-len(s.b))
+	s.blobState = slices.Grow(s.blobState, total-len(s.blobState))
+}
+
 // internHex interns a hexadecimal id; ok is false if it is not one.
 func (s *store) internHex(h []byte) (uint32, bool) {
 	if len(h) != 2*s.hashLen {
@@ -168,7 +181,7 @@ func (s *store) internHex(h []byte) (uint32, bool) {
 	return s.intern(raw[:s.hashLen]), true
 }
 
-func (s *store) hex(i uint32) string { return hex.EncodeToString(s.index.ids[i][:s.hashLen]) }
+func (s *store) hex(i uint32) string { return hex.EncodeToString(s.index.id(i)) }
 
 // absent says why object i is not in the store: missing (a partial or
 // damaged clone), or present but unreadable.

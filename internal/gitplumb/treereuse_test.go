@@ -304,7 +304,7 @@ func compareStores(t *testing.T, it, hashLen int, base, data []byte, runs []reus
 // smallStore is newStore without its first megabytes of tables, which
 // made thousands of tiny stores slow.
 func smallStore(hashLen int) *store {
-	return &store{hashLen: hashLen, index: newOIDTable(1), nameIndex: map[string]uint32{},
+	return &store{hashLen: hashLen, index: newOIDTable(1, hashLen), nameIndex: map[string]uint32{},
 		chunks: [][]entry{make([]entry, 0, 1024)}, found: map[uint32][]detect.Finding{},
 		shallow: map[uint32]bool{}, unreadable: map[uint32]string{}}
 }

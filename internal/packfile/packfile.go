@@ -203,12 +203,15 @@ func (r *Repo) Count() int { return r.total }
 // Packs is how many packs the repository has, alternates included.
 func (r *Repo) Packs() int { return len(r.packs) }
 
-// IDs calls fn with each object's number and binary id, in numbering
-// order, so a caller can map numbers to its own indexes before Walk.
+// IDs calls fn with each object's number and binary id, so a caller can
+// map numbers to its own indexes before Walk. A pack's objects come in
+// the order of its index, by id: a hash table keyed by ids' leading bits
+// is then filled front to back, as a sorted list would be, not at
+// random places of a table larger than the processor's caches.
 func (r *Repo) IDs(fn func(n int, id []byte)) {
 	for pi, p := range r.packs {
-		for i := range p.count {
-			fn(r.base[pi]+i, p.idAt(int(p.byOffset[i])))
+		for k := range p.count {
+			fn(r.base[pi]+int(p.entryOf[k]), p.idAt(k))
 		}
 	}
 	for i, l := range r.loose {

@@ -262,3 +262,27 @@ func TestOpenRejectsWhatItCannotRead(t *testing.T) {
 		t.Fatalf("want an error naming %s, got %v", idxs[0], err)
 	}
 }
+
+func TestSortByOffset(t *testing.T) {
+	for _, offs := range [][]uint64{
+		{},
+		{12},
+		{500, 12, 90000, 300},
+		{1 << 62, 12, 1 << 40, 7}, // too wide to pack with the position: sorted by comparison
+	} {
+		got := sortByOffset(offs)
+		if len(got) != len(offs) {
+			t.Fatalf("%v: %d positions", offs, len(got))
+		}
+		seen := map[uint32]bool{}
+		for i, k := range got {
+			seen[k] = true
+			if i > 0 && offs[got[i-1]] >= offs[k] {
+				t.Fatalf("%v: order %v", offs, got)
+			}
+		}
+		if len(seen) != len(offs) {
+			t.Fatalf("%v: positions repeat: %v", offs, got)
+		}
+	}
+}

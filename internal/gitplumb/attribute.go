@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/source"
@@ -17,6 +19,8 @@ type attributor struct {
 	ev       source.Events
 	emit     func([]detect.Finding) error
 	progress *Counters
+	// threads is how many goroutines attribute commits (parallel).
+	threads int
 	// memo holds, per object, whether a tree holds anything worth
 	// descending for: 0 unknown, 1 no, 2 yes.
 	memo []uint8
@@ -94,6 +98,9 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 	if a.progress != nil {
 		a.progress.CommitsTotal.Store(int64(len(order)))
 	}
+	if a.threads > 1 && len(order) > commitBlock {
+		return a.parallel(ctx, order)
+	}
 	a.memo = make([]uint8, st.count())
 	a.removedSeen = map[uint32]bool{}
 	for i, c := range order {
@@ -107,6 +114,107 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 			a.progress.Commits.Add(1)
 		}
 	}
+	return nil
+}
+
+// commitBlock is how many commits a worker of parallel takes at a time.
+const commitBlock = 256
+
+// parallel attributes the commits of order on a.threads goroutines, each
+// with its own attributor over the shared, by now read-only, store. What
+// a commit emits and every event it raises are recorded, and replayed on
+// the calling goroutine in the order of the commits: the same calls, in
+// the same order, as the serial loop makes, whatever the thread count.
+func (a *attributor) parallel(ctx context.Context, order []uint32) error {
+	blocks := (len(order) + commitBlock - 1) / commitBlock
+	done := make([]chan []recorded, blocks)
+	for i := range done {
+		done[i] = make(chan []recorded, 1)
+	}
+	var next atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range a.threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := &recording{}
+			w := &attributor{st: a.st, ev: rec, emit: rec.emit, progress: a.progress,
+				memo: make([]uint8, a.st.count()), removedSeen: map[uint32]bool{}}
+			for !stop.Load() {
+				b := int(next.Add(1) - 1)
+				if b >= blocks {
+					return
+				}
+				if ctx.Err() != nil {
+					rec.calls = append(rec.calls, recorded{err: ctx.Err()})
+				}
+				for _, c := range order[b*commitBlock : min((b+1)*commitBlock, len(order))] {
+					if ctx.Err() != nil {
+						break
+					}
+					_ = w.commit(c) // rec.emit does not fail
+					if a.progress != nil {
+						a.progress.Commits.Add(1)
+					}
+				}
+				done[b] <- rec.calls
+				rec.calls = nil
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer stop.Store(true)
+	for b := range blocks {
+		var calls []recorded
+		select {
+		case calls = <-done[b]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, r := range calls {
+			switch {
+			case r.err != nil:
+				return r.err
+			case r.failed != nil:
+				a.ev.Failed(r.path, r.failed)
+			case r.skipped != "":
+				a.ev.Skipped(r.path, r.skipped)
+			default:
+				if err := a.emit(r.found); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// recorded is one call a worker of parallel made: a failure, a skip, the
+// findings of a commit, or the context's error.
+type recorded struct {
+	path    string
+	failed  error
+	skipped source.SkipReason
+	found   []detect.Finding
+	err     error
+}
+
+// recording is the source.Events and emit of a worker of parallel.
+type recording struct{ calls []recorded }
+
+func (r *recording) Skipped(path string, reason source.SkipReason) {
+	r.calls = append(r.calls, recorded{path: path, skipped: reason})
+}
+
+func (r *recording) Failed(path string, err error) {
+	r.calls = append(r.calls, recorded{path: path, failed: err})
+}
+
+func (r *recording) Scanned(string, int64) {}
+
+func (r *recording) emit(found []detect.Finding) error {
+	r.calls = append(r.calls, recorded{found: found})
 	return nil
 }
 
@@ -350,9 +458,14 @@ func (a *attributor) treeInteresting(t uint32) bool {
 		return true
 	}
 	switch a.memo[t] {
-	case 1, 3: // 3: being computed, so a tree that holds itself (a forged pack) ends
+	case 1:
 		return false
-	case 2:
+	case 2, 3:
+		// 3: being computed. A tree that holds itself (only a forged
+		// pack has one) ends here, and counts as interesting: walk then
+		// reports the cycle. Whichever tree of a cycle is met first, and
+		// so whichever worker of parallel asks, every tree on it, and
+		// every tree that leads to one, gets the same answer.
 		return true
 	}
 	a.memo[t] = 3

@@ -275,7 +275,7 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 		}
 	}
 	start = time.Now()
-	a := &attributor{st: st, ev: ev, emit: emit, progress: p.Progress}
+	a := &attributor{st: st, ev: ev, emit: emit, progress: p.Progress, threads: p.Threads}
 	err = a.run(ctx, tips)
 	log.Debug("attributed candidates to commits", "tips", len(tips), "elapsed", time.Since(start))
 	if err != nil || !p.WantFacts {

@@ -314,19 +314,18 @@ func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
 		if p == noObj || st.kind[p] != kindTree {
 			continue
 		}
-		m := make(map[uint32]entry, st.b[p])
-		for _, e := range st.tree(p) {
+		m := make(map[uint32]entry, st.treeLen(p))
+		for e := range st.entries(p) {
 			m[e.name()] = e
 		}
 		pent[i] = m
 	}
 	var newNames map[uint32]bool
 	if t != noObj {
-		ents := st.tree(t)
 		if len(parents) > 0 {
-			newNames = make(map[uint32]bool, len(ents))
+			newNames = make(map[uint32]bool, st.treeLen(t))
 		}
-		for _, e := range ents {
+		for e := range st.entries(t) {
 			if newNames != nil {
 				newNames[e.name()] = true
 			}
@@ -437,7 +436,7 @@ func (a *attributor) removed(pe entry) {
 		// Once per tree and commit: the same tree holds the same blobs,
 		// and a forged tree that holds itself ends here.
 		a.removedSeen[t] = true
-		for _, e := range st.tree(t) {
+		for e := range st.entries(t) {
 			a.removed(e)
 		}
 	}
@@ -470,7 +469,7 @@ func (a *attributor) treeInteresting(t uint32) bool {
 	}
 	a.memo[t] = 3
 	v := false
-	for _, e := range st.tree(t) {
+	for e := range st.entries(t) {
 		switch e.mode() {
 		case entBlob:
 			v = a.blobInteresting(e.obj())

@@ -120,7 +120,7 @@ func (f *Facts) collect(t uint32, prefix string, fn func(path string, blob uint3
 	if st.kind[t] != kindTree || strings.Count(prefix, "/") > maxTreeDepth {
 		return
 	}
-	for _, e := range st.tree(t) {
+	for e := range st.entries(t) {
 		path := prefix + st.names[e.name()]
 		switch e.mode() {
 		case entBlob:
@@ -148,7 +148,7 @@ func (f *Facts) secretsIn(t uint32, memo map[uint32][]string, depth int) []strin
 		return nil
 	}
 	set := map[string]bool{}
-	for _, e := range st.tree(t) {
+	for e := range st.entries(t) {
 		switch e.mode() {
 		case entBlob:
 			for _, c := range st.found[e.obj()] {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -119,14 +120,26 @@ type store struct {
 	a, b    []uint32
 	// blobState is indexed like ids, for blobs.
 	blobState []uint8
-	// Tree entries live in chunks of entryChunk entries, a tree's entries
-	// contiguous in one chunk; a[tree] is chunk<<20 | start, b[tree] the
-	// count. Chunks, unlike one growing slice, are never copied.
-	chunks   [][]entry
+	// Tree entries live in chunks of entryChunk entries (see chunked). A
+	// tree is stored whole, its entries contiguous: a[tree] is their
+	// position, b[tree] their count. Or, when most of it is its delta
+	// base's entries, as segments (b[tree] has the segmented bit): runs of
+	// entries stored for earlier trees or for this one, a[tree] the
+	// position of the first of b[tree]&^segmented segments. Most versions
+	// of a tree differ from their base by an entry or two, so most trees
+	// take a few segments instead of a copy of every entry: symfony's 15
+	// million entries are stored as 3 million.
+	ents     chunked[entry]
+	segs     chunked[seg]
 	nentries int
-	// copied counts the entries taken from a delta base unparsed.
+	// copied counts the entries taken from a delta base unparsed; stored
+	// the entries stored, nsegs the segments.
 	copied    int
+	stored    int
+	nsegs     int
 	tmp       []entry
+	tsegs     []seg
+	baseSegs  []seg
 	names     []string
 	nameIndex map[string]uint32
 	commits   []commitInfo
@@ -263,6 +276,7 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 		return err
 	}
 	log.Debug("read every object", "objects", st.count(), "tree_entries", st.nentries, "tree_entries_copied", st.copied,
+		"tree_entries_stored", st.stored, "tree_segments", st.nsegs,
 		"commits", len(st.commits), "blobs_with_candidates", len(st.found), "elapsed", time.Since(start))
 	r := <-refs
 	if r.err != nil {
@@ -440,10 +454,127 @@ func (p *PackScan) parse(r *bufio.Reader, st *store, scan func(idx uint32, id, d
 
 const entryChunk = 1 << 20
 
-// tree returns tree t's entries.
-func (s *store) tree(t uint32) []entry {
-	c, start := s.a[t]>>20, s.a[t]&(entryChunk-1)
-	return s.chunks[c][start : start+s.b[t]]
+// segmented marks, in b[tree], a tree stored as segments.
+const segmented = 1 << 31
+
+// seg is a run of n tree entries stored at position pos. While a tree is
+// being added, a seg with the pending bit in n is a run of store.tmp.
+type seg struct{ pos, n uint32 }
+
+const pending = 1 << 31
+
+// segWorth: a tree is stored as segments only if it has at least this
+// many entries per segment; a tree fragmented by many versions of edits
+// is stored whole again, which bounds what reading one costs.
+const segWorth = 4
+
+// chunked is an append-only list kept in chunks of entryChunk items, a
+// run added at once contiguous in one chunk: position chunk<<20 | start.
+// Chunks, unlike one growing slice, are never copied.
+type chunked[T any] struct{ chunks [][]T }
+
+// add appends items, contiguous, and returns their position.
+func (c *chunked[T]) add(items []T) (uint32, error) {
+	n := len(items)
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1])+n > cap(c.chunks[len(c.chunks)-1]) {
+		if len(c.chunks) >= 1<<12 {
+			return 0, fmt.Errorf("repository has too many tree entries")
+		}
+		c.chunks = append(c.chunks, make([]T, 0, max(entryChunk, n)))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	start := len(*last)
+	*last = append(*last, items...)
+	return uint32(len(c.chunks)-1)<<20 | uint32(start), nil
+}
+
+// at returns the n items at position pos.
+func (c *chunked[T]) at(pos, n uint32) []T {
+	start := pos & (entryChunk - 1)
+	return c.chunks[pos>>20][start : start+n]
+}
+
+// entries yields tree t's entries, in order.
+func (s *store) entries(t uint32) iter.Seq[entry] {
+	return func(yield func(entry) bool) {
+		if s.b[t]&segmented == 0 {
+			for _, e := range s.ents.at(s.a[t], s.b[t]) {
+				if !yield(e) {
+					return
+				}
+			}
+			return
+		}
+		for _, g := range s.segs.at(s.a[t], s.b[t]&^segmented) {
+			for _, e := range s.ents.at(g.pos, g.n) {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// treeLen returns how many entries tree t has.
+func (s *store) treeLen(t uint32) int {
+	if s.b[t]&segmented == 0 {
+		return int(s.b[t])
+	}
+	n := 0
+	for _, g := range s.segs.at(s.a[t], s.b[t]&^segmented) {
+		n += int(g.n)
+	}
+	return n
+}
+
+// segsOf appends tree t's entries as segments to into, and reports
+// whether entries can be taken from t by position: not from a tree of
+// over entryChunk entries, alone in a chunk, whose positions past 2^20
+// have no address.
+func (s *store) segsOf(t uint32, into []seg) ([]seg, bool) {
+	if s.b[t]&segmented != 0 {
+		return append(into, s.segs.at(s.a[t], s.b[t]&^segmented)...), true
+	}
+	if int(s.a[t]&(entryChunk-1))+int(s.b[t]) > entryChunk {
+		return into, false
+	}
+	return append(into, seg{s.a[t], s.b[t]}), true
+}
+
+// appendSeg appends g to segs, joined to the last segment when it
+// continues it in the same chunk (or both are runs of store.tmp).
+func appendSeg(segs []seg, g seg) []seg {
+	if g.n&^pending == 0 {
+		return segs
+	}
+	if k := len(segs) - 1; k >= 0 {
+		last := segs[k]
+		if last.n&pending == g.n&pending && last.pos+last.n&^pending == g.pos &&
+			(g.n&pending != 0 || last.pos>>20 == g.pos>>20) {
+			segs[k].n += g.n &^ pending
+			return segs
+		}
+	}
+	return append(segs, g)
+}
+
+// pickSegs appends to out the segments that hold entries k to k+n-1 of a
+// tree whose segments are from.
+func pickSegs(out, from []seg, k, n uint32) []seg {
+	for _, g := range from {
+		if n == 0 {
+			break
+		}
+		if k >= g.n {
+			k -= g.n
+			continue
+		}
+		take := min(g.n-k, n)
+		out = appendSeg(out, seg{g.pos + k, take})
+		n -= take
+		k = 0
+	}
+	return out
 }
 
 // add records a commit, tree or tag.
@@ -456,41 +587,7 @@ func (s *store) add(idx uint32, typ string, data []byte) error {
 func (s *store) addReusing(idx uint32, typ string, data []byte, reuse *treeReuse) error {
 	switch typ {
 	case "tree":
-		s.tmp = s.tmp[:0]
-		var from []entry
-		var runs []reuseRun
-		if reuse != nil && s.kind[reuse.base] == kindTree {
-			from, runs = s.tree(reuse.base), reuse.runs
-		}
-		for pos := 0; pos < len(data); {
-			for len(runs) > 0 && int(runs[0].start) < pos {
-				runs = runs[1:]
-			}
-			if len(runs) > 0 && int(runs[0].start) == pos && copiable(runs[0], len(from), len(data)) {
-				s.tmp = append(s.tmp, from[runs[0].k:runs[0].k+runs[0].n]...)
-				s.copied += int(runs[0].n)
-				pos = int(runs[0].end)
-				continue
-			}
-			e, next, err := s.parseEntry(idx, data, pos)
-			if err != nil {
-				return err
-			}
-			s.tmp = append(s.tmp, e)
-			pos = next
-		}
-		n := len(s.tmp)
-		if len(s.chunks) == 0 || len(s.chunks[len(s.chunks)-1])+n > cap(s.chunks[len(s.chunks)-1]) {
-			if len(s.chunks) >= 1<<12 {
-				return fmt.Errorf("repository has too many tree entries")
-			}
-			s.chunks = append(s.chunks, make([]entry, 0, max(entryChunk, n)))
-		}
-		c := &s.chunks[len(s.chunks)-1]
-		start := len(*c)
-		*c = append(*c, s.tmp...)
-		s.nentries += n
-		s.kind[idx], s.a[idx], s.b[idx] = kindTree, uint32(len(s.chunks)-1)<<20|uint32(start), uint32(n)
+		return s.addTree(idx, data, reuse)
 	case "commit":
 		c, err := s.parseCommit(data)
 		if err != nil {
@@ -509,6 +606,104 @@ func (s *store) addReusing(idx uint32, typ string, data []byte, reuse *treeReuse
 			}
 		}
 	}
+	return nil
+}
+
+// addTree records tree idx. The entries its delta copied from its base
+// (reuse, when not nil) are taken as segments of the base's, the others
+// parsed; the tree is then stored as segments, or whole when it has no
+// base, or when too fragmented to be worth it.
+func (s *store) addTree(idx uint32, data []byte, reuse *treeReuse) error {
+	s.tmp, s.tsegs = s.tmp[:0], s.tsegs[:0]
+	var from []seg
+	var runs []reuseRun
+	baseLen := 0
+	if reuse != nil && s.kind[reuse.base] == kindTree {
+		var ok bool
+		if s.baseSegs, ok = s.segsOf(reuse.base, s.baseSegs[:0]); ok {
+			from, runs, baseLen = s.baseSegs, reuse.runs, s.treeLen(reuse.base)
+		}
+	}
+	lit := 0 // s.tmp[lit:] is parsed but in no segment yet
+	total := 0
+	for pos := 0; pos < len(data); {
+		for len(runs) > 0 && int(runs[0].start) < pos {
+			runs = runs[1:]
+		}
+		if len(runs) > 0 && int(runs[0].start) == pos && copiable(runs[0], baseLen, len(data)) {
+			s.tsegs = appendSeg(s.tsegs, seg{uint32(lit), uint32(len(s.tmp)-lit) | pending})
+			lit = len(s.tmp)
+			s.tsegs = pickSegs(s.tsegs, from, uint32(runs[0].k), uint32(runs[0].n))
+			s.copied += int(runs[0].n)
+			total += int(runs[0].n)
+			pos = int(runs[0].end)
+			continue
+		}
+		e, next, err := s.parseEntry(idx, data, pos)
+		if err != nil {
+			return err
+		}
+		s.tmp = append(s.tmp, e)
+		total++
+		pos = next
+	}
+	s.nentries += total
+	if from == nil {
+		return s.storeWhole(idx, s.tmp)
+	}
+	s.tsegs = appendSeg(s.tsegs, seg{uint32(lit), uint32(len(s.tmp)-lit) | pending})
+	if len(s.tsegs) == 0 {
+		return s.storeWhole(idx, nil)
+	}
+	if len(s.tsegs)*segWorth > total {
+		// Too fragmented: gather the entries and store them whole.
+		var whole []entry
+		for _, g := range s.tsegs {
+			if g.n&pending != 0 {
+				whole = append(whole, s.tmp[g.pos:g.pos+g.n&^pending]...)
+			} else {
+				whole = append(whole, s.ents.at(g.pos, g.n)...)
+			}
+		}
+		return s.storeWhole(idx, whole)
+	}
+	var at uint32
+	if len(s.tmp) > 0 {
+		var err error
+		if at, err = s.ents.add(s.tmp); err != nil {
+			return err
+		}
+		s.stored += len(s.tmp)
+	}
+	for i, g := range s.tsegs {
+		if g.n&pending != 0 {
+			s.tsegs[i] = seg{at + g.pos, g.n &^ pending}
+		}
+	}
+	if len(s.tsegs) == 1 {
+		s.kind[idx], s.a[idx], s.b[idx] = kindTree, s.tsegs[0].pos, s.tsegs[0].n
+		return nil
+	}
+	at, err := s.segs.add(s.tsegs)
+	if err != nil {
+		return err
+	}
+	s.nsegs += len(s.tsegs)
+	s.kind[idx], s.a[idx], s.b[idx] = kindTree, at, uint32(len(s.tsegs))|segmented
+	return nil
+}
+
+// storeWhole stores tree idx's entries contiguously.
+func (s *store) storeWhole(idx uint32, ents []entry) error {
+	if len(ents) >= segmented {
+		return fmt.Errorf("tree %s has too many entries", s.hex(idx))
+	}
+	at, err := s.ents.add(ents)
+	if err != nil {
+		return err
+	}
+	s.stored += len(ents)
+	s.kind[idx], s.a[idx], s.b[idx] = kindTree, at, uint32(len(ents))
 	return nil
 }
 

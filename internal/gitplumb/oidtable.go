@@ -90,6 +90,34 @@ func (t *oidTable) lookup(k *oid) (uint32, bool) {
 	}
 }
 
+// extend adds n indexes, len() to len()+n-1, for setAt to give ids. An
+// index it gives no id stays a hole no lookup returns.
+func (t *oidTable) extend(n int) {
+	t.reserve(n)
+	t.ids = t.ids[:len(t.ids)+n*t.size]
+}
+
+// setAt gives id k index idx, one of those extend added, and returns it;
+// or, if k has an index already, returns that. A pack's ids are given
+// the indexes of the objects' places in the pack, where the walk meets
+// them, so that lists indexed by them are read and written mostly in
+// order; but they are set in the order of the pack's index, by id, so
+// that this table is filled front to back.
+func (t *oidTable) setAt(idx uint32, k []byte) uint32 {
+	home, tag := t.home(k)
+	for i := home; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s == 0 {
+			copy(t.ids[int(idx)*t.size:], k[:t.size])
+			t.slots[i] = tag | uint64(idx+1)
+			return idx
+		}
+		if s&^(1<<32-1) == tag && bytes.Equal(t.id(uint32(s)-1), k[:t.size]) {
+			return uint32(s) - 1
+		}
+	}
+}
+
 // reserve makes room for n more ids, so that a table filled from the
 // packs' indexes, whose object count is known, is sized once rather than
 // doubled (and every id copied and rehashed) twenty times: 1.4 s of
@@ -118,12 +146,8 @@ func (t *oidTable) grow() { t.rehash(2 * len(t.slots)) }
 func (t *oidTable) rehash(n int) {
 	t.setSlots(n)
 	for idx, end := 0, t.len(); idx < end; idx++ {
-		home, tag := t.home(t.id(uint32(idx)))
-		for i := home; ; i = (i + 1) & t.mask {
-			if t.slots[i] == 0 {
-				t.slots[i] = tag | uint64(idx+1)
-				break
-			}
-		}
+		// setAt, so that a hole extend left (a copy of an object in a
+		// second pack) takes no slot.
+		t.setAt(uint32(idx), t.id(uint32(idx)))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -73,6 +74,55 @@ func TestOIDTableSharedPrefixes(t *testing.T) {
 			if !bytes.Equal(tab.id(uint32(i)), ids[i][:20]) {
 				t.Fatalf("sorted %v: id %d reads back wrong", sorted, i)
 			}
+		}
+	}
+}
+
+// extend and setAt: ids given the indexes of their places, in another
+// order; an id given twice keeps its first index and leaves a hole that
+// no lookup returns, through growth.
+func TestOIDTableSetAt(t *testing.T) {
+	id := func(i int) []byte {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(i))
+		k := sha256.Sum256(b[:])
+		return k[:20]
+	}
+	tab := newOIDTable(0, 20)
+	const n = 3000
+	tab.extend(n)
+	order := rand.New(rand.NewPCG(1, 1)).Perm(n)
+	for _, i := range order {
+		src := i
+		if i == 7 {
+			src = 5 // a second copy of id 5, at index 7
+		}
+		if got, want := tab.setAt(uint32(i), id(src)), uint32(src); src != 5 && got != want {
+			t.Fatalf("id %d set at %d", src, got)
+		}
+	}
+	five, _ := tab.lookup((*oid)(append(id(5), make([]byte, 12)...)))
+	for i := range 20000 { // growth rehashes, holes included
+		k := oid{}
+		copy(k[:], id(n+i))
+		tab.lookup(&k)
+	}
+	for i := range n {
+		k := oid{}
+		copy(k[:], id(i))
+		got, seen := tab.lookup(&k)
+		switch {
+		case i == 7:
+			// id 7 was never given: it is new now.
+			if seen {
+				t.Fatalf("id 7 found at %d", got)
+			}
+		case i == 5:
+			if !seen || got != five {
+				t.Fatalf("id 5 at %d, seen %v; want %d", got, seen, five)
+			}
+		case !seen || got != uint32(i):
+			t.Fatalf("id %d at %d, seen %v", i, got, seen)
 		}
 	}
 }

@@ -63,8 +63,8 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 	// Number every object first, so the workers share a read-only map
 	// from the walk's numbers to the store's indexes.
 	table := make([]uint32, repo.Count())
-	st.reserve(repo.Count())
-	repo.IDs(func(n int, id []byte) { table[n] = st.intern(id) })
+	first := st.extend(repo.Count())
+	repo.IDs(func(n int, id []byte) { table[n] = st.internAt(first+uint32(n), id) })
 	claimed := make([]atomic.Bool, st.count())
 	log.Debug("numbered every object", "elapsed", time.Since(start))
 

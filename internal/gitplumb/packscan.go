@@ -182,6 +182,26 @@ func (s *store) reserve(n int) {
 	s.blobState = slices.Grow(s.blobState, total-len(s.blobState))
 }
 
+// extend adds n objects to the store, known by index only until
+// internAt gives them ids (see oidTable.extend), and returns the first's
+// index.
+func (s *store) extend(n int) uint32 {
+	first := s.index.len()
+	s.reserve(n)
+	s.index.extend(n)
+	total := first + n
+	s.kind = s.kind[:total]
+	s.a, s.b = s.a[:total], s.b[:total]
+	s.blobState = s.blobState[:total]
+	return uint32(first)
+}
+
+// internAt is intern for an id of an object added by extend, which gets
+// index idx unless it has one already.
+func (s *store) internAt(idx uint32, raw []byte) uint32 {
+	return s.index.setAt(idx, raw)
+}
+
 // internHex interns a hexadecimal id; ok is false if it is not one.
 func (s *store) internHex(h []byte) (uint32, bool) {
 	if len(h) != 2*s.hashLen {

@@ -84,6 +84,18 @@ func (p *pack) close() error {
 	return first
 }
 
+// pageSize is the smallest page size of the platforms leakhound runs on;
+// a release of a range aligned to it drops every page wholly inside.
+const pageSize = 4096
+
+// releaseRange drops the mapped pages of bytes [lo, hi) of the pack, lo
+// a multiple of pageSize, from the resident set.
+func (p *pack) releaseRange(lo, hi int) {
+	if p.mapped && lo < hi && hi <= len(p.data) {
+		release(p.data[lo:hi])
+	}
+}
+
 // release drops the pack's mapped pages from the resident set.
 func (p *pack) release() {
 	if p.mapped {

@@ -98,11 +98,13 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 	if a.progress != nil {
 		a.progress.CommitsTotal.Store(int64(len(order)))
 	}
+	// a's own memo serves the serial loop, and the audit's questions
+	// after either (Facts).
+	a.memo = make([]uint8, st.count())
+	a.removedSeen = map[uint32]bool{}
 	if a.threads > 1 && len(order) > commitBlock {
 		return a.parallel(ctx, order)
 	}
-	a.memo = make([]uint8, st.count())
-	a.removedSeen = map[uint32]bool{}
 	for i, c := range order {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()

@@ -89,15 +89,25 @@ func TestAttributionSameOnEveryThreadCount(t *testing.T) {
 		det := detect.New(testkit.Set(t, testkit.TokRule), nil)
 		ev := &orderedEvents{}
 		var emitted []string
-		p := &PackScan{Git: r.open(), Threads: threads, MaxBytes: 2000, Events: ev}
+		p := &PackScan{Git: r.open(), Threads: threads, MaxBytes: 2000, Events: ev, WantFacts: true}
+		var all []detect.Finding
 		err := p.Find(context.Background(), det.Detect, func(fs []detect.Finding) error {
 			for _, f := range fs {
 				emitted = append(emitted, fmt.Sprintf("%s %s %s:%d %s", f.Commit, f.Fingerprint, f.Path, f.StartLine, f.Secret))
 			}
+			all = append(all, fs...)
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The audit's facts, asked after attribution, for every secret.
+		for _, f := range all {
+			where := fmt.Sprintf("facts of %s: in HEAD at %v", f.Secret, p.Facts.InHead(f.RuleID, f.Secret))
+			if c := p.Facts.Removal(f.RuleID, f.Secret); c != nil {
+				where += fmt.Sprintf(", removed by %+v", *c)
+			}
+			emitted = append(emitted, where)
 		}
 		return emitted, ev.calls
 	}

@@ -62,32 +62,48 @@ func (t *oidTable) id(i uint32) []byte {
 	return t.ids[at : at+t.size : at+t.size]
 }
 
-// lookup returns the index of k (its first size bytes), adding it if it
-// is new.
-func (t *oidTable) lookup(k *oid) (uint32, bool) {
-	home, tag := t.home(k[:])
+// probe returns the slot that holds k (its first size bytes) and k's
+// index, or the empty slot where k belongs.
+func (t *oidTable) probe(k []byte) (slot uint64, idx uint32, found bool) {
+	home, tag := t.home(k)
 	for i := home; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
 		if s == 0 {
-			idx := uint32(t.len())
-			if len(t.ids)+t.size > cap(t.ids) {
-				// Past what reserve made room for: grow by a quarter,
-				// not by append's doubling of a large slice.
-				ids := make([]byte, len(t.ids), cap(t.ids)+cap(t.ids)/4+64*t.size)
-				copy(ids, t.ids)
-				t.ids = ids
-			}
-			t.ids = append(t.ids, k[:t.size]...)
-			t.slots[i] = tag | uint64(idx+1)
-			if uint64(t.len())*2 > t.mask {
-				t.grow()
-			}
-			return idx, false
+			return i, 0, false
 		}
 		if s&^(1<<32-1) == tag && bytes.Equal(t.id(uint32(s)-1), k[:t.size]) {
-			return uint32(s) - 1, true
+			return i, uint32(s) - 1, true
 		}
 	}
+}
+
+// put fills empty slot i with k's tag and index idx.
+func (t *oidTable) put(i uint64, k []byte, idx uint32) {
+	_, tag := t.home(k)
+	t.slots[i] = tag | uint64(idx+1)
+}
+
+// lookup returns the index of k (its first size bytes), adding it if it
+// is new.
+func (t *oidTable) lookup(k *oid) (uint32, bool) {
+	i, idx, found := t.probe(k[:])
+	if found {
+		return idx, true
+	}
+	idx = uint32(t.len())
+	if len(t.ids)+t.size > cap(t.ids) {
+		// Past what reserve made room for: grow by a quarter, not by
+		// append's doubling of a large slice.
+		ids := make([]byte, len(t.ids), cap(t.ids)+cap(t.ids)/4+64*t.size)
+		copy(ids, t.ids)
+		t.ids = ids
+	}
+	t.ids = append(t.ids, k[:t.size]...)
+	t.put(i, k[:], idx)
+	if uint64(t.len())*2 > t.mask {
+		t.grow()
+	}
+	return idx, false
 }
 
 // extend adds n indexes, len() to len()+n-1, for setAt to give ids. An
@@ -104,18 +120,13 @@ func (t *oidTable) extend(n int) {
 // order; but they are set in the order of the pack's index, by id, so
 // that this table is filled front to back.
 func (t *oidTable) setAt(idx uint32, k []byte) uint32 {
-	home, tag := t.home(k)
-	for i := home; ; i = (i + 1) & t.mask {
-		s := t.slots[i]
-		if s == 0 {
-			copy(t.ids[int(idx)*t.size:], k[:t.size])
-			t.slots[i] = tag | uint64(idx+1)
-			return idx
-		}
-		if s&^(1<<32-1) == tag && bytes.Equal(t.id(uint32(s)-1), k[:t.size]) {
-			return uint32(s) - 1
-		}
+	i, have, found := t.probe(k)
+	if found {
+		return have
 	}
+	copy(t.ids[int(idx)*t.size:], k[:t.size])
+	t.put(i, k, idx)
+	return idx
 }
 
 // reserve makes room for n more ids, so that a table filled from the

@@ -127,8 +127,9 @@ type store struct {
 	// entries stored for earlier trees or for this one, a[tree] the
 	// position of the first of b[tree]&^segmented segments. Most versions
 	// of a tree differ from their base by an entry or two, so most trees
-	// take a few segments instead of a copy of every entry: symfony's 15
-	// million entries are stored as 3 million.
+	// take a few segments instead of a copy of every entry: of the 15.2
+	// million entries of symfony's trees, 6.4 million are stored, with
+	// 1.3 million segments.
 	ents     chunked[entry]
 	segs     chunked[seg]
 	nentries int
@@ -170,29 +171,20 @@ func (s *store) intern(raw []byte) uint32 {
 	return i
 }
 
-// reserve makes room for n more objects, in the id table and in every
-// list indexed like it, so that numbering a pack's objects appends
-// without copying lists of a million entries again and again.
-func (s *store) reserve(n int) {
-	s.index.reserve(n)
-	total := s.index.len() + n + n/64 + 64
-	s.kind = slices.Grow(s.kind, total-len(s.kind))
-	s.a = slices.Grow(s.a, total-len(s.a))
-	s.b = slices.Grow(s.b, total-len(s.b))
-	s.blobState = slices.Grow(s.blobState, total-len(s.blobState))
-}
-
 // extend adds n objects to the store, known by index only until
 // internAt gives them ids (see oidTable.extend), and returns the first's
-// index.
+// index. The lists indexed like the ids grow once, with the table's room
+// to spare for ids met later, so that neither numbering a pack nor the
+// trees after it copy lists of a million entries again and again.
 func (s *store) extend(n int) uint32 {
 	first := s.index.len()
-	s.reserve(n)
 	s.index.extend(n)
 	total := first + n
-	s.kind = s.kind[:total]
-	s.a, s.b = s.a[:total], s.b[:total]
-	s.blobState = s.blobState[:total]
+	spare := n/64 + 64
+	s.kind = slices.Grow(s.kind, total+spare-len(s.kind))[:total]
+	s.a = slices.Grow(s.a, total+spare-len(s.a))[:total]
+	s.b = slices.Grow(s.b, total+spare-len(s.b))[:total]
+	s.blobState = slices.Grow(s.blobState, total+spare-len(s.blobState))[:total]
 	return uint32(first)
 }
 

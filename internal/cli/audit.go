@@ -44,6 +44,9 @@ func finishAudit(ctx context.Context, res *pipeline.Result, hf *gitplumb.Facts, 
 	if abs, err := filepath.Abs(repoPath); err == nil {
 		r.Repository = filepath.Base(abs)
 	}
+	if f.repoName != "" {
+		r.Repository = f.repoName
+	}
 	var fx audit.Facts
 	if hf != nil {
 		fx = facts{hf}

@@ -279,6 +279,9 @@ type scanFlags struct {
 	decodeMax     int
 	// repo is the scanned repository, set for git scans.
 	repo *report.Repository
+	// repoName, when set, is how an audit report names its repository
+	// (the entry of --repos) instead of by its folder's name.
+	repoName string
 }
 
 func (f *scanFlags) register(fs *flag.FlagSet) {

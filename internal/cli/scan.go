@@ -61,6 +61,8 @@ repository's own.
 `
 
 const auditUsage = `Usage: leakhound audit [REPO] [flags]
+       leakhound audit --repos FILE [--shard I/N] --report-path DIR [flags]
+       leakhound audit --repos FILE [--shard I/N] --list
 
 Audit a repository's whole history (every ref) for the credentials to
 rotate: one entry per unique secret (rule and value) with who introduced it
@@ -74,6 +76,20 @@ page: summary, timeline, counts per author and rule, a table to filter and
 sort). Secrets are shown as a short prefix unless --no-redact. Reports are
 written whole or not at all (owner-only permissions). Exit codes as for
 scans: 1 when there are secrets to rotate.
+
+--repos FILE audits every repository the file lists (one local path per
+line, relative to the current folder; blank lines and # comments ignored;
+a duplicate is reported and audited once) and writes one report per
+repository into the folder DIR, named after the entry and a hash of it
+(api-1a2b3c4d5e6f.json), stable across runs. The report names the
+repository by its entry. --shard I/N audits only shard I (0-based, as
+Kubernetes' JOB_COMPLETION_INDEX) of N: an entry's shard is a hash of its
+text, so shards are disjoint, cover the list, and adding an entry moves no
+other. --list prints the shard's entries instead (which may be clone URLs:
+a recipe clones just these). A repository that cannot be audited is named
+and makes the exit code 2; the others are still written. Then
+'leakhound audit merge DIR' combines them; recipes for a CI matrix and a
+Kubernetes Indexed Job are in docs/org-audit.
 `
 
 // gitFlags select which history `leakhound git` scans.
@@ -132,15 +148,20 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	var f scanFlags
 	f.register(fs)
 	var g gitFlags
+	var r reposFlags
 	switch kind {
 	case "git":
 		g.register(fs)
 	case "audit":
 		fs.BoolVar(&g.noProgress, "no-progress", false, "no progress bar (it is only ever shown when stderr is a terminal)")
+		r.register(fs)
 	}
 	pos, code, done := parseArgs(fs, usage, args, env)
 	if done {
 		return code
+	}
+	if r.used() {
+		return runRepos(ctx, r, pos, f, g, env)
 	}
 	return scan(ctx, kind, pos, f, g, env)
 }

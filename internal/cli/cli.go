@@ -149,6 +149,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "git":
 		return runScan(ctx, "git", rest, env)
 	case "audit":
+		if len(rest) > 0 && rest[0] == "merge" {
+			return runAuditMerge(ctx, rest[1:], env)
+		}
 		return runScan(ctx, "audit", rest, env)
 	case "mask":
 		return runMask(ctx, rest, env)
@@ -215,6 +218,7 @@ Usage:
   leakhound git [REPO] [flags]        scan a repository's history (all refs; --branch, --range, --since, --until)
   leakhound git --staged [REPO]       scan what the next commit would add (for a pre-commit hook)
   leakhound audit [REPO]              the rotation worklist: every secret in history, grouped, dated, located (text, json, markdown, html)
+  leakhound audit merge FILE|DIR...   merge many repositories' audit JSON into one worklist, by secret, reuse across repositories flagged
   leakhound check [PATH]              check SOPS secrets files: nothing plaintext, every environment complete, the right keys
   leakhound mask                      copy stdin to stdout with every secret replaced by *** (a filter for CI logs)
   leakhound hook pre-push             scan what a push sends (for a pre-push hook; reads git's input)

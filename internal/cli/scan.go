@@ -75,7 +75,8 @@ markdown (for a ticket or $GITHUB_STEP_SUMMARY) or html (one self-contained
 page: summary, timeline, counts per author and rule, a table to filter and
 sort). Secrets are shown as a short prefix unless --no-redact. Reports are
 written whole or not at all (owner-only permissions). Exit codes as for
-scans: 1 when there are secrets to rotate.
+scans: 1 when there are secrets to rotate. 'leakhound audit merge' merges
+many repositories' JSON audits into one worklist (see its --help).
 
 --repos FILE audits every repository the file lists (one local path per
 line, relative to the current folder; blank lines and # comments ignored;

@@ -195,3 +195,105 @@ func TestAuditReposUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditShardsMergeEndToEnd is the organisation-wide audit as the
+// recipes run it: three shards audited into one folder, then `leakhound
+// audit merge` on the folder. The worklist must be the one a single
+// unsharded run over every repository merges to (compared as JSON without
+// the times and the folders the reports were read from), and each key in
+// two repositories must be one entry naming both. The clock is not fixed:
+// the runs are seconds apart, which is what generated_at may differ by.
+func TestAuditShardsMergeEndToEnd(t *testing.T) {
+	o := newOrgRepos(t)
+	sharded, whole := t.TempDir(), t.TempDir()
+	for i := range 3 {
+		runCLI(t, "", "audit", "--repos", o.list, "--shard", shard.Spec{Index: i, Count: 3}.String(), "--config", o.config,
+			"--report-format", "json", "--report-path", sharded)
+	}
+	runCLI(t, "", "audit", "--repos", o.list, "--config", o.config, "--report-format", "json", "--report-path", whole)
+	merged := func(dir string) any {
+		t.Helper()
+		r := runCLI(t, "", "audit", "merge", dir, "--report-format", "json")
+		if r.code != ExitFindings {
+			t.Fatalf("audit merge %s: exit %d, want %d:\n%s", dir, r.code, ExitFindings, r)
+		}
+		var doc any
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("audit merge %s: %v\n%s", dir, err, r.stdout)
+		}
+		return withoutRunFields(doc)
+	}
+	a, b := merged(sharded), merged(whole)
+	ja, _ := json.MarshalIndent(a, "", "  ")
+	jb, _ := json.MarshalIndent(b, "", "  ")
+	if !bytes.Equal(ja, jb) {
+		t.Fatalf("the shards merge to\n%s\nan unsharded run to\n%s", ja, jb)
+	}
+	checkReusedKeys(t, o, ja)
+}
+
+// withoutRunFields drops what differs between two runs of the same audit
+// (generated_at) and the folders the inputs were read from.
+func withoutRunFields(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		delete(v, "generated_at")
+		for k, x := range v {
+			if s, ok := x.(string); ok && (k == "file" || k == "input" || k == "duplicate_of") && s != "" {
+				v[k] = filepath.Base(s)
+				continue
+			}
+			v[k] = withoutRunFields(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = withoutRunFields(x)
+		}
+	}
+	return v
+}
+
+// checkReusedKeys: TokA (api, web) and TokB (web, billing) are one entry
+// each, reused, naming both repositories by their entries.
+func checkReusedKeys(t *testing.T, o orgRepos, merged []byte) {
+	t.Helper()
+	var doc struct {
+		Inputs []struct {
+			State string
+		}
+		Secrets []struct {
+			Reused       bool
+			Count        int `json:"repository_count"`
+			Repositories []struct{ Repository string }
+		}
+	}
+	if err := json.Unmarshal(merged, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Inputs) != len(o.good) {
+		t.Errorf("%d inputs merged, want %d (one per good repository)", len(doc.Inputs), len(o.good))
+	}
+	var got []string
+	for _, s := range doc.Secrets {
+		var repos []string
+		for _, r := range s.Repositories {
+			repos = append(repos, r.Repository)
+		}
+		slices.Sort(repos)
+		if !s.Reused || s.Count != 2 {
+			t.Errorf("secret in %v: reused %v, %d repositories; want reused, 2", repos, s.Reused, s.Count)
+		}
+		got = append(got, strings.Join(repos, "+"))
+	}
+	pair := func(a, b string) string {
+		p := []string{a, b}
+		slices.Sort(p)
+		return strings.Join(p, "+")
+	}
+	want := []string{pair(o.good[0], o.good[1]), pair(o.good[1], o.good[3])}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("merged secrets are in %v, want %v", got, want)
+	}
+}

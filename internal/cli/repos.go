@@ -131,8 +131,10 @@ func auditEach(ctx context.Context, entries []shard.Entry, spec shard.Spec, dir,
 			found = true
 		}
 	}
-	fmt.Fprintf(env.Stderr, "leakhound audit: shard %s: %d repositories, %d audited, %d failed\n",
-		spec, len(entries), len(entries)-len(failed), len(failed))
+	if log.Enabled(ctx, slog.LevelInfo) {
+		fmt.Fprintf(env.Stderr, "leakhound audit: shard %s: %d repositories, %d audited, %d failed\n",
+			spec, len(entries), len(entries)-len(failed), len(failed))
+	}
 	if len(failed) > 0 {
 		fmt.Fprintf(env.Stderr, "leakhound audit: failed: %s\n", strings.Join(failed, ", "))
 		return ExitError

@@ -297,3 +297,13 @@ func checkReusedKeys(t *testing.T, o orgRepos, merged []byte) {
 		t.Errorf("merged secrets are in %v, want %v", got, want)
 	}
 }
+
+// TestAuditReposQuiet: --log-level error drops the progress lines but
+// still names the repositories that failed.
+func TestAuditReposQuiet(t *testing.T) {
+	o := newOrgRepos(t)
+	r := runCLI(t, "", "audit", "--repos", o.list, "--config", o.config, "--report-format", "json", "--report-path", t.TempDir(), "--log-level", "error")
+	if r.code != ExitError || strings.Contains(r.stderr, "[1/") || !strings.Contains(r.stderr, "failed: "+o.bad[0]+", "+o.bad[1]) {
+		t.Errorf("want exit 2, no progress lines, both bad repositories named:\n%s", r)
+	}
+}

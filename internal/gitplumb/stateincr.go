@@ -77,6 +77,9 @@ func (s *StateScan) incremental(ctx context.Context, v repoView, detectFn source
 			sc.Parents = append(sc.Parents, pos[p])
 		}
 	}
+	if err := s.prepareAudit(ctx, v, next, detectFn); err != nil {
+		return err
+	}
 	log.Debug("state: attributed the new commits", "new", len(fresh), "reachable", len(order),
 		"dropped", n+len(fresh)-len(order), "elapsed", time.Since(start))
 	s.Mode, s.Result, s.Changed, s.NewCommits = "incremental", next, true, len(fresh)
@@ -86,7 +89,7 @@ func (s *StateScan) incremental(ctx context.Context, v repoView, detectFn source
 			ev.Skipped(sk.path, sk.skipped)
 		}
 	}
-	return s.replay(ctx, v, next, emit)
+	return s.replay(ctx, next, emit)
 }
 
 // newCommits lists the commits reachable from tips and not from Prior's

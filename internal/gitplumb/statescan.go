@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/leakhound/leakhound/detect"
@@ -61,16 +62,20 @@ func (s *StateScan) Find(ctx context.Context, detectFn source.DetectFunc, emit f
 		return err
 	}
 	if s.Reason = s.unusable(view); s.Reason == "" {
+		var err error
 		if s.Prior.sameAs(view.tips, view.shallow) {
-			s.Mode, s.Result = "unchanged", s.Prior
-			log.Debug("state: refs unchanged, nothing to scan", "commits", len(s.Prior.Commits))
-			return s.replay(ctx, view, s.Prior, emit)
+			if err = s.prepareAudit(ctx, view, s.Prior, detectFn); err == nil {
+				s.Mode, s.Result = "unchanged", s.Prior
+				log.Debug("state: refs unchanged, nothing to scan", "commits", len(s.Prior.Commits))
+				return s.replay(ctx, s.Prior, emit)
+			}
+		} else {
+			err = s.incremental(ctx, view, detectFn, emit, log)
 		}
-		err := s.incremental(ctx, view, detectFn, emit, log)
 		if !errors.Is(err, errFullScan) {
 			return err
 		}
-		s.Reason = err.Error()
+		s.Reason = strings.TrimPrefix(err.Error(), errFullScan.Error()+": ")
 	}
 	log.Debug("state: full scan", "reason", s.Reason)
 	return s.full(ctx, view, detectFn, emit)
@@ -139,7 +144,7 @@ func (s *StateScan) full(ctx context.Context, v repoView, detectFn source.Detect
 	})
 	s.Scan.Facts = p.Facts
 	if err != nil || next == nil || ev.failed.Load() > 0 {
-		s.Reason += "; the scan is incomplete, so no state is saved"
+		s.Reason += "; it is incomplete: no state is saved"
 		return err
 	}
 	next.Key, next.HashLen, next.Shallow = s.Key, v.hashLen, v.shallow
@@ -177,7 +182,7 @@ func stateFromStore(st *store, order []uint32, tips []string, found map[string][
 
 // replay emits the recorded candidates of st's commits, in order: each a
 // copy, as the filter chain works in place.
-func (s *StateScan) replay(ctx context.Context, v repoView, st *ScanState, emit func([]detect.Finding) error) error {
+func (s *StateScan) replay(ctx context.Context, st *ScanState, emit func([]detect.Finding) error) error {
 	for i := range st.Commits {
 		if i%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -187,9 +192,6 @@ func (s *StateScan) replay(ctx context.Context, v repoView, st *ScanState, emit 
 				return err
 			}
 		}
-	}
-	if s.Scan.WantFacts {
-		return s.auditFacts(ctx, v, st)
 	}
 	return nil
 }

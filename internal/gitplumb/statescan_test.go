@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,17 +33,48 @@ func emitted(t *testing.T, find func(context.Context, source.DetectFunc, func([]
 	return b.String()
 }
 
-// fullEmitted is what a full scan with threads emits.
-func fullEmitted(t *testing.T, g *Git, threads int) string {
+// fullEmitted is what a full scan with threads emits, and what its
+// audit facts say (when audit).
+func fullEmitted(t *testing.T, g *Git, threads int, audit bool) string {
 	t.Helper()
-	p := &PackScan{Git: g, Threads: threads}
-	return emitted(t, p.Find)
+	p := &PackScan{Git: g, Threads: threads, WantFacts: audit}
+	return emitted(t, p.Find) + dumpFacts(p.Facts)
+}
+
+// dumpFacts prints what an audit asks of f, for every secret and every
+// commit of the repository, or "" when f is nil.
+func dumpFacts(f *Facts) string {
+	if f == nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "head %s %s\n", f.Head, f.HeadRef)
+	var groups [][]string
+	for _, k := range sortedKeys(f.inHead) {
+		fmt.Fprintf(&b, "in head %q: %v\n", k, f.inHead[k])
+	}
+	for _, k := range sortedKeys(f.removed) {
+		fmt.Fprintf(&b, "removed %q: %+v\n", k, *f.removed[k])
+	}
+	for name, c := range f.refs {
+		groups = append(groups, []string{f.st.hex(c)})
+		_ = name
+	}
+	slices.SortFunc(groups, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	fmt.Fprintf(&b, "refs reaching %v: %v\n", groups, f.RefsReaching(groups))
+	return b.String()
 }
 
 // stateRun runs a StateScan over g from prior (round-tripped through the
 // file format, as a real run reads it) and checks that it emits what a
 // full scan emits, with 1 and 2 threads.
 func stateRun(t *testing.T, g *Git, prior *ScanState, wantMode string) *StateScan {
+	t.Helper()
+	return stateRunAs(t, g, prior, wantMode, false)
+}
+
+// stateRunAs is stateRun for an audit (audit set) or a scan.
+func stateRunAs(t *testing.T, g *Git, prior *ScanState, wantMode string, audit bool) *StateScan {
 	t.Helper()
 	if prior != nil {
 		data, err := EncodeState(prior)
@@ -53,13 +85,13 @@ func stateRun(t *testing.T, g *Git, prior *ScanState, wantMode string) *StateSca
 			t.Fatal(err)
 		}
 	}
-	s := &StateScan{Scan: &PackScan{Git: g, Threads: 2}, Prior: prior, Key: StateKey("test")}
-	got := emitted(t, s.Find)
+	s := &StateScan{Scan: &PackScan{Git: g, Threads: 2, WantFacts: audit}, Prior: prior, Key: StateKey("test")}
+	got := emitted(t, s.Find) + dumpFacts(s.Scan.Facts)
 	if s.Mode != wantMode {
 		t.Errorf("mode %q (%s), want %q; tips %v", s.Mode, s.Reason, wantMode, s.Result.Tips)
 	}
 	for _, threads := range []int{1, 2} {
-		if want := fullEmitted(t, g, threads); got != want {
+		if want := fullEmitted(t, g, threads, audit); got != want {
 			t.Fatalf("%s scan emitted:\n%s\nfull scan (%d threads):\n%s", s.Mode, got, threads, want)
 		}
 	}
@@ -173,7 +205,7 @@ func TestStateScanFallsBack(t *testing.T) {
 	l.r.write("f.txt", "f = "+tokG+"\n")
 	l.r.commit("two")
 	st := &StateScan{Scan: &PackScan{Git: g}, Prior: s.Result, Key: StateKey("test"), MaxNew: 1}
-	if got, want := emitted(t, st.Find), fullEmitted(t, g, 2); got != want || st.Mode != "full" || !strings.Contains(st.Reason, "2 new commits") {
+	if got, want := emitted(t, st.Find), fullEmitted(t, g, 2, false); got != want || st.Mode != "full" || !strings.Contains(st.Reason, "2 new commits") {
 		t.Errorf("mode %q reason %q, same as full %v", st.Mode, st.Reason, got == want)
 	}
 	// An audit's state is not a scan's.
@@ -218,5 +250,39 @@ func TestStateRecordsEveryField(t *testing.T) {
 	}
 	if n := reflect.TypeFor[detect.Provenance]().NumField(); n != 8 {
 		t.Errorf("detect.Provenance has %d fields: update stateEnc.finding and this test", n)
+	}
+}
+
+// TestStateScanAudit: the audit's facts (in HEAD, removed by, refs
+// reaching) after incremental runs are a full scan's.
+func TestStateScanAudit(t *testing.T) {
+	l := buildLeakRepo(t)
+	r := l.r
+	g := r.open()
+	s := stateRunAs(t, g, nil, "full", true)
+	s = stateRunAs(t, g, s.Result, "unchanged", true)
+	// The default branch moves on: a secret removed, one added, one
+	// moved to another line, a side branch merged (first parent: main).
+	r.remove("notes.txt")
+	r.write("b.txt", "zero\nb = "+testkit.TokB+"\none\ntwo\nthree\n")
+	r.write("new.txt", "n = "+tokF+"\n")
+	r.commit("main moves on")
+	r.git("checkout", "-q", "-b", "merged", "main~1")
+	r.write("side.txt", "s = "+tokG+"\n")
+	r.commit("side secret")
+	r.git("checkout", "-q", "main")
+	r.git("merge", "-q", "--no-ff", "--no-edit", "merged")
+	r.remove("new.txt")
+	r.commit("drop new")
+	s = stateRunAs(t, g, s.Result, "incremental", true)
+	// A new ref at an existing commit: the refs reaching change, nothing
+	// else does.
+	r.git("branch", "again", "main")
+	s = stateRunAs(t, g, s.Result, "unchanged", true)
+	// HEAD moves to a branch that does not descend from it: a full scan.
+	r.git("checkout", "-q", "y")
+	s = stateRunAs(t, g, s.Result, "full", true)
+	if !strings.Contains(s.Reason, "first-parent") {
+		t.Errorf("reason %q", s.Reason)
 	}
 }

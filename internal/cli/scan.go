@@ -81,6 +81,9 @@ type gitFlags struct {
 	branch, since, until, rng string
 	noProgress                bool
 	staged                    bool
+	// state is --state: the file an every-ref scan keeps what it
+	// scanned in, to scan only what is new next time.
+	state string
 	// revs, when set, are the rev-list arguments to scan instead of the
 	// flags' (leakhound hook pre-push); never set from a flag.
 	revs []string
@@ -93,6 +96,11 @@ func (g *gitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.rng, "range", "", "only commits in this range, e.g. origin/main..HEAD (reachable from the right, not the left)")
 	fs.BoolVar(&g.staged, "staged", false, "scan what the index adds to HEAD (for a pre-commit hook) instead of history")
 	fs.BoolVar(&g.noProgress, "no-progress", false, "no progress bar (it is only ever shown when stderr is a terminal, and not with --log-level debug)")
+	g.registerState(fs)
+}
+
+func (g *gitFlags) registerState(fs *flag.FlagSet) {
+	fs.StringVar(&g.state, "state", "", "keep what was scanned in this file (it holds secrets: owner-only permissions) and next time scan only new commits, reporting the same as a full scan (docs/incremental.md)")
 }
 
 // revArgs turns the flags into rev-list arguments; none means every ref.
@@ -137,6 +145,7 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 		g.register(fs)
 	case "audit":
 		fs.BoolVar(&g.noProgress, "no-progress", false, "no progress bar (it is only ever shown when stderr is a terminal)")
+		g.registerState(fs)
 	}
 	pos, code, done := parseArgs(fs, usage, args, env)
 	if done {
@@ -303,7 +312,15 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound audit: %s has rules that depend on the path, which the audit's one-pass history scan cannot apply; use leakhound git with it\n", set.Source)
 		return ExitError
 	}
-	if (kind == "git" || kind == "audit") && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent() {
+	everyRef := (kind == "git" || kind == "audit") && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent()
+	var ss *gitplumb.StateScan
+	if g.state != "" {
+		if ss, err = openState(g, everyRef, kind, set, f, log); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound %s: %v\n", kind, err)
+			return ExitError
+		}
+	}
+	if everyRef {
 		// Every ref: read each object once, in pack order (DESIGN §3).
 		// Its long-lived heap is the repository's trees; collecting when
 		// the heap grows 40% rather than 100% over them keeps the whole
@@ -316,6 +333,10 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		res = sc.RunFinder(ctx, func(ev source.Events) source.Finder {
 			ps = &gitplumb.PackScan{Git: repo, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, Events: ev, Logger: log,
 				Progress: prog.Counters(), WantFacts: kind == "audit", Incremental: sc.Detector}
+			if ss != nil {
+				ss.Scan = ps
+				return ss
+			}
 			return ps
 		})
 		prog.stop()
@@ -323,10 +344,18 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 			return ExitError
 		}
-		if kind == "audit" {
-			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), state.notes(res)...)
+		notes := state.notes(res)
+		if ss != nil {
+			if err := closeState(g.state, ss, res); err != nil {
+				fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+				return ExitError
+			}
+			notes = append(notes, stateNote(ss))
 		}
-		return finish(ctx, res, rep, f, env, log, time.Since(start), kind, state.notes(res)...)
+		if kind == "audit" {
+			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), notes...)
+		}
+		return finish(ctx, res, rep, f, env, log, time.Since(start), kind, notes...)
 	}
 	res = sc.Run(ctx, func(ev source.Events) source.Source {
 		switch kind {

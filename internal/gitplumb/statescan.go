@@ -110,7 +110,7 @@ func (s *StateScan) unusable(v repoView) string {
 	case p == nil:
 		return "no state yet"
 	case p.Key != s.Key:
-		return "the state was made with another leakhound version, rule set or detection flags"
+		return "the state was made by another leakhound version or command, or with other rules or detection flags"
 	case p.HashLen != v.hashLen:
 		return "the state is of a repository with another object format"
 	case s.Scan.WantFacts != (p.Audit != nil):

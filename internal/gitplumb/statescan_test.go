@@ -196,7 +196,7 @@ func TestStateScanFallsBack(t *testing.T) {
 	other := *s.Result
 	other.Key = StateKey("other rules")
 	s2 := stateRun(t, g, &other, "full")
-	if !strings.Contains(s2.Reason, "rule set") {
+	if !strings.Contains(s2.Reason, "other rules") {
 		t.Errorf("reason %q", s2.Reason)
 	}
 	// More new commits than MaxNew: a full scan.

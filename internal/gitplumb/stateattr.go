@@ -25,6 +25,7 @@ func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string
 	if len(fresh) == 0 {
 		return nil, nil, nil
 	}
+	s.scanned = [2]int64{}
 	cf, err := s.Scan.Git.CatFile(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -65,6 +66,7 @@ func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string
 		}
 		rec.calls = rec.calls[:0]
 	}
+	s.scanned = [2]int64{l.scanned, l.bytes}
 	return found, skips, nil
 }
 
@@ -77,6 +79,8 @@ type loader struct {
 	blobs map[uint32]bool
 	whole map[uint32]bool
 	depth int
+	// scanned counts the blobs scanned and their bytes.
+	scanned, bytes int64
 }
 
 // object loads object idx (a commit or a tree) into the store, once.
@@ -256,6 +260,7 @@ func (l *loader) scanBlobs(ctx context.Context, maxBytes int64, detectFn source.
 		case bytes.IndexByte(obj.Data[:min(len(obj.Data), binarySniff)], 0) >= 0:
 			st.blobState[b] = blobBinary
 		default:
+			l.scanned, l.bytes = l.scanned+1, l.bytes+int64(len(obj.Data))
 			f := detect.Fragment{Content: obj.Data, StartLine: 1, Provenance: detect.Provenance{Kind: detect.KindHistory}}
 			cands, err := detectFn(&f)
 			if err != nil {

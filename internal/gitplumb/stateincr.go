@@ -83,10 +83,16 @@ func (s *StateScan) incremental(ctx context.Context, v repoView, detectFn source
 	log.Debug("state: attributed the new commits", "new", len(fresh), "reachable", len(order),
 		"dropped", n+len(fresh)-len(order), "elapsed", time.Since(start))
 	s.Mode, s.Result, s.Changed, s.NewCommits = "incremental", next, true, len(fresh)
-	ev := s.Scan.Events
-	for _, sk := range skips {
-		if ev != nil {
+	if ev := s.Scan.Events; ev != nil {
+		for _, sk := range skips {
 			ev.Skipped(sk.path, sk.skipped)
+		}
+		// Counted now, not as read: a run that fell back to a full scan
+		// must not count them twice.
+		n := s.scanned[1] // all the bytes on the first
+		for range s.scanned[0] {
+			ev.Scanned("", n)
+			n = 0
 		}
 	}
 	return s.replay(ctx, next, emit)

@@ -43,6 +43,8 @@ type StateScan struct {
 	Mode       string
 	Reason     string
 	NewCommits int
+	// scanned counts the blobs an incremental run read, and their bytes.
+	scanned [2]int64
 }
 
 var _ source.Finder = (*StateScan)(nil)

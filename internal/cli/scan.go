@@ -58,6 +58,11 @@ files, symbolic links, submodules and files over --max-target-megabytes
 are skipped and counted. It reads the index git names in GIT_INDEX_FILE
 (set for hooks of 'git commit -a' and 'git commit PATH'), else the
 repository's own.
+
+--state FILE (every ref only) keeps what the scan found per commit in
+FILE, and the next run with it scans only the new commits and reports
+exactly what a full scan would (history no ref reaches drops out). FILE
+holds secrets (owner-only); a damaged one means a full scan and a warning.
 `
 
 const auditUsage = `Usage: leakhound audit [REPO] [flags]
@@ -73,7 +78,8 @@ markdown (for a ticket or $GITHUB_STEP_SUMMARY) or html (one self-contained
 page: summary, timeline, counts per author and rule, a table to filter and
 sort). Secrets are shown as a short prefix unless --no-redact. Reports are
 written whole or not at all (owner-only permissions). Exit codes as for
-scans: 1 when there are secrets to rotate.
+scans: 1 when there are secrets to rotate. --state FILE as for leakhound
+git: only new commits are scanned, the facts are the repository's now.
 `
 
 // gitFlags select which history `leakhound git` scans.

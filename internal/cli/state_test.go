@@ -110,6 +110,7 @@ const (
 )
 
 func TestStateFileProblems(t *testing.T) {
+	fixAuditNow(t)
 	r := newStateRepo(t)
 	cfg := writeConfig(t, tokRuleNamed("test-token"))
 	state := filepath.Join(t.TempDir(), "leakhound.state")
@@ -146,9 +147,15 @@ func TestStateFileProblems(t *testing.T) {
 	}
 }
 
-func TestAuditState(t *testing.T) {
+// fixAuditNow fixes the audit's generated_at, so that reports compare
+// byte for byte.
+func fixAuditNow(t *testing.T) {
 	auditNow = func() time.Time { return time.Date(2024, 4, 10, 10, 0, 0, 0, time.UTC) }
 	t.Cleanup(func() { auditNow = time.Now })
+}
+
+func TestAuditState(t *testing.T) {
+	fixAuditNow(t)
 	r := newStateRepo(t)
 	cfg := writeConfig(t, tokRuleNamed("test-token"))
 	state := filepath.Join(t.TempDir(), "audit.state")

@@ -18,8 +18,7 @@ import (
 // instead.
 func (s *StateScan) incremental(ctx context.Context, v repoView, detectFn source.DetectFunc, emit func([]detect.Finding) error, log *slog.Logger) error {
 	start := time.Now()
-	prior := s.Prior
-	index := prior.index()
+	index := s.Prior.index()
 	fresh, parents, err := s.newCommits(ctx, v.tips, index)
 	if err != nil {
 		return err
@@ -31,28 +30,11 @@ func (s *StateScan) incremental(ctx context.Context, v repoView, detectFn source
 	if len(fresh) > maxNew {
 		return fullScan("%d new commits, more than %d: reading every object is cheaper", len(fresh), maxNew)
 	}
-	// The graph now: Prior's commits, then the new ones.
-	n := len(prior.Commits)
-	for i, id := range fresh {
-		index[id] = int32(n + i)
+	g, err := newGraph(s.Prior, index, fresh, parents)
+	if err != nil {
+		return err
 	}
-	newParents := make([][]int32, len(fresh))
-	for i, ps := range parents {
-		for _, p := range ps {
-			j, ok := index[p]
-			if !ok {
-				return fullScan("parent %s of new commit %s is in neither the state nor the new commits", p, fresh[i])
-			}
-			newParents[i] = append(newParents[i], j)
-		}
-	}
-	parentsOf := func(c int32) []int32 {
-		if int(c) < n {
-			return prior.Commits[c].Parents
-		}
-		return newParents[int(c)-n]
-	}
-	order, ok := walkOrder(v.tips, index, parentsOf, n+len(fresh))
+	order, ok := walkOrder(v.tips, index, g.parents, len(g.ids))
 	if !ok {
 		return fullScan("a ref points to something other than a commit")
 	}
@@ -60,42 +42,94 @@ func (s *StateScan) incremental(ctx context.Context, v repoView, detectFn source
 	if err != nil {
 		return err
 	}
-	next := &ScanState{Key: s.Key, HashLen: v.hashLen, Tips: v.tips, Shallow: v.shallow, Commits: make([]StateCommit, len(order))}
-	pos := make([]int32, n+len(fresh))
-	for i, c := range order {
-		pos[c] = int32(i)
-	}
-	for i, c := range order {
-		sc := &next.Commits[i]
-		if int(c) < n {
-			sc.ID, sc.Found = prior.Commits[c].ID, prior.Commits[c].Found
-		} else {
-			sc.ID = fresh[int(c)-n]
-			sc.Found = found[sc.ID]
-		}
-		for _, p := range parentsOf(c) {
-			sc.Parents = append(sc.Parents, pos[p])
-		}
-	}
+	next := &ScanState{Key: s.Key, HashLen: v.hashLen, Tips: v.tips, Shallow: v.shallow}
+	next.Commits = g.commits(order, found)
 	if err := s.prepareAudit(ctx, v, next, detectFn); err != nil {
 		return err
 	}
 	log.Debug("state: attributed the new commits", "new", len(fresh), "reachable", len(order),
-		"dropped", n+len(fresh)-len(order), "elapsed", time.Since(start))
+		"dropped", len(g.ids)-len(order), "elapsed", time.Since(start))
 	s.Mode, s.Result, s.Changed, s.NewCommits = "incremental", next, true, len(fresh)
-	if ev := s.Scan.Events; ev != nil {
-		for _, sk := range skips {
-			ev.Skipped(sk.path, sk.skipped)
-		}
-		// Counted now, not as read: a run that fell back to a full scan
-		// must not count them twice.
-		n := s.scanned[1] // all the bytes on the first
-		for range s.scanned[0] {
-			ev.Scanned("", n)
-			n = 0
+	s.report(skips)
+	return s.replay(ctx, next, emit)
+}
+
+// report passes on the events of the commits attributed: the skipped
+// items, and the blobs read, counted now rather than as read so that a
+// run that fell back to a full scan does not count them twice.
+func (s *StateScan) report(skips []recorded) {
+	ev := s.Scan.Events
+	if ev == nil {
+		return
+	}
+	for _, sk := range skips {
+		ev.Skipped(sk.path, sk.skipped)
+	}
+	n := s.scanned[1] // all the bytes on the first
+	for range s.scanned[0] {
+		ev.Scanned("", n)
+		n = 0
+	}
+}
+
+// graph is the history now: Prior's commits, then the new ones.
+type graph struct {
+	prior      *ScanState
+	ids        []string
+	newParents [][]int32
+}
+
+// newGraph adds the new commits fresh, with their parents, to index.
+func newGraph(prior *ScanState, index map[string]int32, fresh []string, parents [][]string) (*graph, error) {
+	n := len(prior.Commits)
+	g := &graph{prior: prior, ids: make([]string, 0, n+len(fresh)), newParents: make([][]int32, len(fresh))}
+	for i := range prior.Commits {
+		g.ids = append(g.ids, prior.Commits[i].ID)
+	}
+	for i, id := range fresh {
+		index[id] = int32(n + i)
+		g.ids = append(g.ids, id)
+	}
+	for i, ps := range parents {
+		for _, p := range ps {
+			j, ok := index[p]
+			if !ok {
+				return nil, fullScan("parent %s of new commit %s is in neither the state nor the new commits", p, fresh[i])
+			}
+			g.newParents[i] = append(g.newParents[i], j)
 		}
 	}
-	return s.replay(ctx, next, emit)
+	return g, nil
+}
+
+func (g *graph) parents(c int32) []int32 {
+	if n := len(g.prior.Commits); int(c) >= n {
+		return g.newParents[int(c)-n]
+	}
+	return g.prior.Commits[c].Parents
+}
+
+// commits returns the commits of order, their parents renumbered, with
+// what attribution emitted for each (Prior's, or found for new ones).
+func (g *graph) commits(order []int32, found map[string][][]detect.Finding) []StateCommit {
+	out := make([]StateCommit, len(order))
+	pos := make([]int32, len(g.ids))
+	for i, c := range order {
+		pos[c] = int32(i)
+	}
+	for i, c := range order {
+		sc := &out[i]
+		sc.ID = g.ids[c]
+		if n := len(g.prior.Commits); int(c) < n {
+			sc.Found = g.prior.Commits[c].Found
+		} else {
+			sc.Found = found[sc.ID]
+		}
+		for _, p := range g.parents(c) {
+			sc.Parents = append(sc.Parents, pos[p])
+		}
+	}
+	return out
 }
 
 // newCommits lists the commits reachable from tips and not from Prior's

@@ -286,3 +286,20 @@ func TestStateScanAudit(t *testing.T) {
 		t.Errorf("reason %q", s.Reason)
 	}
 }
+
+// TestStateScanShallow: a shallow clone's state is used while its
+// boundary stays; deepening it moves the boundary, and a full scan runs.
+func TestStateScanShallow(t *testing.T) {
+	l := buildLeakRepo(t)
+	g := shallowClone(t, l.r)
+	s := stateRun(t, g, nil, "full")
+	if len(s.Result.Shallow) == 0 {
+		t.Fatal("no shallow boundary recorded")
+	}
+	s = stateRun(t, g, s.Result, "unchanged")
+	runGit(t, g.Dir, l.r.env(), "fetch", "-q", "--deepen", "2")
+	s = stateRun(t, g, s.Result, "full")
+	if !strings.Contains(s.Reason, "boundary") {
+		t.Errorf("reason %q", s.Reason)
+	}
+}

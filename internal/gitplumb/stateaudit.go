@@ -16,6 +16,9 @@ import (
 // auditFromFacts records what a later audit needs of f: its head, the
 // files of the head's tree that hold candidates, and the removals.
 func auditFromFacts(f *Facts) *AuditState {
+	if f == nil {
+		return &AuditState{}
+	}
 	a := &AuditState{Head: f.Head, Removed: maps.Clone(f.removed)}
 	if f.Head == "" {
 		return a

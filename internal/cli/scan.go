@@ -58,6 +58,11 @@ files, symbolic links, submodules and files over --max-target-megabytes
 are skipped and counted. It reads the index git names in GIT_INDEX_FILE
 (set for hooks of 'git commit -a' and 'git commit PATH'), else the
 repository's own.
+
+--state FILE (every ref only) keeps what the scan found per commit in
+FILE, and the next run with it scans only the new commits and reports
+exactly what a full scan would (history no ref reaches drops out). FILE
+holds secrets (owner-only); a damaged one means a full scan and a warning.
 `
 
 const auditUsage = `Usage: leakhound audit [REPO] [flags]
@@ -75,8 +80,10 @@ markdown (for a ticket or $GITHUB_STEP_SUMMARY) or html (one self-contained
 page: summary, timeline, counts per author and rule, a table to filter and
 sort). Secrets are shown as a short prefix unless --no-redact. Reports are
 written whole or not at all (owner-only permissions). Exit codes as for
-scans: 1 when there are secrets to rotate. 'leakhound audit merge' merges
-many repositories' JSON audits into one worklist (see its --help).
+scans: 1 when there are secrets to rotate. --state FILE as for leakhound
+git: only new commits are scanned, the facts are the repository's now.
+'leakhound audit merge' merges many repositories' JSON audits into one
+worklist (see its --help).
 
 --repos FILE audits every repository the file lists (one local path per
 line, relative to the current folder; blank lines and # comments ignored;
@@ -98,6 +105,9 @@ type gitFlags struct {
 	branch, since, until, rng string
 	noProgress                bool
 	staged                    bool
+	// state is --state: the file an every-ref scan keeps what it
+	// scanned in, to scan only what is new next time.
+	state string
 	// revs, when set, are the rev-list arguments to scan instead of the
 	// flags' (leakhound hook pre-push); never set from a flag.
 	revs []string
@@ -110,6 +120,11 @@ func (g *gitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.rng, "range", "", "only commits in this range, e.g. origin/main..HEAD (reachable from the right, not the left)")
 	fs.BoolVar(&g.staged, "staged", false, "scan what the index adds to HEAD (for a pre-commit hook) instead of history")
 	fs.BoolVar(&g.noProgress, "no-progress", false, "no progress bar (it is only ever shown when stderr is a terminal, and not with --log-level debug)")
+	g.registerState(fs)
+}
+
+func (g *gitFlags) registerState(fs *flag.FlagSet) {
+	fs.StringVar(&g.state, "state", "", "keep what was scanned in this file (it holds secrets: owner-only permissions) and next time scan only new commits, reporting the same as a full scan (docs/incremental.md)")
 }
 
 // revArgs turns the flags into rev-list arguments; none means every ref.
@@ -156,6 +171,7 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	case "audit":
 		fs.BoolVar(&g.noProgress, "no-progress", false, "no progress bar (it is only ever shown when stderr is a terminal)")
 		r.register(fs)
+		g.registerState(fs)
 	}
 	pos, code, done := parseArgs(fs, usage, args, env)
 	if done {
@@ -325,7 +341,15 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		fmt.Fprintf(env.Stderr, "leakhound audit: %s has rules that depend on the path, which the audit's one-pass history scan cannot apply; use leakhound git with it\n", set.Source)
 		return ExitError
 	}
-	if (kind == "git" || kind == "audit") && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent() {
+	everyRef := (kind == "git" || kind == "audit") && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent()
+	var ss *gitplumb.StateScan
+	if g.state != "" {
+		if ss, err = openState(g, everyRef, kind, set, f, log); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound %s: %v\n", kind, err)
+			return ExitError
+		}
+	}
+	if everyRef {
 		// Every ref: read each object once, in pack order (DESIGN §3).
 		// Its long-lived heap is the repository's trees; collecting when
 		// the heap grows 40% rather than 100% over them keeps the whole
@@ -338,6 +362,10 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		res = sc.RunFinder(ctx, func(ev source.Events) source.Finder {
 			ps = &gitplumb.PackScan{Git: repo, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, Events: ev, Logger: log,
 				Progress: prog.Counters(), WantFacts: kind == "audit", Incremental: sc.Detector}
+			if ss != nil {
+				ss.Scan = ps
+				return ss
+			}
 			return ps
 		})
 		prog.stop()
@@ -345,10 +373,18 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 			return ExitError
 		}
-		if kind == "audit" {
-			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), state.notes(res)...)
+		notes := state.notes(res)
+		if ss != nil {
+			if err := closeState(g.state, ss, res); err != nil {
+				fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+				return ExitError
+			}
+			notes = append(notes, stateNote(ss))
 		}
-		return finish(ctx, res, rep, f, env, log, time.Since(start), kind, state.notes(res)...)
+		if kind == "audit" {
+			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), notes...)
+		}
+		return finish(ctx, res, rep, f, env, log, time.Since(start), kind, notes...)
 	}
 	res = sc.Run(ctx, func(ev source.Events) source.Source {
 		switch kind {

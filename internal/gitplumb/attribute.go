@@ -32,6 +32,9 @@ type attributor struct {
 	// removedSeen the parent trees whose blobs this commit collected.
 	stack       []uint32
 	removedSeen map[uint32]bool
+	// order is every commit reachable from the tips, in the order run
+	// attributes them.
+	order []uint32
 }
 
 // change is a path whose new version holds candidates (or could not be
@@ -95,6 +98,7 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 			}
 		}
 	}
+	a.order = order
 	if a.progress != nil {
 		a.progress.CommitsTotal.Store(int64(len(order)))
 	}

@@ -40,37 +40,7 @@ func SecretKey(rule, secret string) string { return rule + "\x00" + secret }
 // buildFacts gathers the facts after attribution.
 func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*Facts, error) {
 	f := &Facts{st: st, a: a, refs: map[string]uint32{}, inHead: map[string][]Location{}, removed: map[string]*Commit{}}
-	out, err := p.Git.Command(ctx, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname)").Output()
-	if err == nil {
-		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			fs := strings.Fields(line)
-			if len(fs) < 2 {
-				continue
-			}
-			id, name := fs[0], fs[len(fs)-1]
-			if len(fs) == 3 {
-				id = fs[1] // an annotated tag: the commit it names
-			}
-			if c, ok := st.internHex([]byte(id)); ok && st.kind[c] == kindCommit {
-				f.refs[name] = c
-			}
-		}
-	}
-	// The default branch: the remote's (origin/HEAD, as a clone records
-	// it), so that a feature branch checked out does not stand for it;
-	// else HEAD, which in a bare repository or a mirror names it.
-	head := "HEAD"
-	if out, err := p.Git.Command(ctx, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").Output(); err == nil {
-		head = strings.TrimSpace(string(out))
-	}
-	if out, err := p.Git.Command(ctx, "rev-parse", "--verify", "--quiet", head+"^{commit}").Output(); err == nil {
-		f.Head = strings.TrimSpace(string(out))
-	}
-	if head != "HEAD" {
-		f.HeadRef = head
-	} else if out, err := p.Git.Command(ctx, "symbolic-ref", "--quiet", "HEAD").Output(); err == nil {
-		f.HeadRef = strings.TrimSpace(string(out))
-	}
+	f.readRefs(ctx, p.Git)
 	hc, ok := st.internHex([]byte(f.Head))
 	if f.Head == "" || !ok || st.kind[hc] != kindCommit {
 		f.Head = ""
@@ -117,6 +87,43 @@ func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*F
 		prev = now
 	}
 	return f, nil
+}
+
+// readRefs sets f.refs to the refs that name commits in the store, and
+// Head and HeadRef to the default branch.
+func (f *Facts) readRefs(ctx context.Context, g *Git) {
+	st := f.st
+	out, err := g.Command(ctx, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname)").Output()
+	if err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			fs := strings.Fields(line)
+			if len(fs) < 2 {
+				continue
+			}
+			id, name := fs[0], fs[len(fs)-1]
+			if len(fs) == 3 {
+				id = fs[1] // an annotated tag: the commit it names
+			}
+			if c, ok := st.internHex([]byte(id)); ok && st.kind[c] == kindCommit {
+				f.refs[name] = c
+			}
+		}
+	}
+	// The default branch: the remote's (origin/HEAD, as a clone records
+	// it), so that a feature branch checked out does not stand for it;
+	// else HEAD, which in a bare repository or a mirror names it.
+	head := "HEAD"
+	if out, err := g.Command(ctx, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").Output(); err == nil {
+		head = strings.TrimSpace(string(out))
+	}
+	if out, err := g.Command(ctx, "rev-parse", "--verify", "--quiet", head+"^{commit}").Output(); err == nil {
+		f.Head = strings.TrimSpace(string(out))
+	}
+	if head != "HEAD" {
+		f.HeadRef = head
+	} else if out, err := g.Command(ctx, "symbolic-ref", "--quiet", "HEAD").Output(); err == nil {
+		f.HeadRef = strings.TrimSpace(string(out))
+	}
 }
 
 // collect calls fn for every interesting blob under tree t.

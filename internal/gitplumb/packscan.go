@@ -62,6 +62,9 @@ type PackScan struct {
 	// noTreeReuse makes every tree be parsed whole, for tests that check
 	// that taking entries from a delta's base changes nothing.
 	noTreeReuse bool
+	// attributed, when set, is called once every commit is attributed,
+	// with the commits in the order they were (StateScan records them).
+	attributed func(st *store, order []uint32, tips []string) error
 }
 
 var _ source.Finder = (*PackScan)(nil)
@@ -304,6 +307,9 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 	a := &attributor{st: st, ev: ev, emit: emit, progress: p.Progress, threads: p.Threads}
 	err = a.run(ctx, tips)
 	log.Debug("attributed candidates to commits", "tips", len(tips), "elapsed", time.Since(start))
+	if err == nil && p.attributed != nil {
+		err = p.attributed(st, a.order, tips)
+	}
 	if err != nil || !p.WantFacts {
 		return err
 	}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"regexp"
+	"strconv"
+
+	"github.com/leakhound/leakhound/internal/pipeline"
+
+	"github.com/leakhound/leakhound/internal/gitplumb"
+	"github.com/leakhound/leakhound/rules"
+)
+
+// memoAddr matches what %+v prints of an unexported memo pointer.
+var memoAddr = regexp.MustCompile(`memo:0x[0-9a-f]+`)
+
+// stateKey is what, besides the history, decides the candidates a state
+// records (docs/incremental.md): a state made with another key is not
+// used. In it: leakhound's version (a release may detect differently),
+// the command (an audit's state holds more), every rule as loaded and
+// narrowed by --enable-rule (regexes, keywords, entropy, rule allowlists
+// and adjustments: printed whole, patterns as their expressions),
+// --max-decode-depth and --max-target-megabytes. Not in it, because they
+// are applied again to the recorded candidates on every run: the global
+// allowlists, [[confidence]] caps, --min-confidence, the ignore files,
+// --baseline-path, gitleaks:allow handling, and everything about output.
+func stateKey(kind string, set *rules.Set, f scanFlags) [32]byte {
+	parts := []string{"leakhound state key 1", toolVersion(), kind,
+		strconv.Itoa(f.decodeMax), strconv.Itoa(f.maxMB), strconv.Itoa(len(set.Rules))}
+	for _, r := range set.Rules {
+		// An allowlist's memo of recent verdicts is printed as its
+		// address, which changes from run to run.
+		parts = append(parts, memoAddr.ReplaceAllString(fmt.Sprintf("%+v", *r), "memo:"))
+	}
+	return gitplumb.StateKey(parts...)
+}
+
+// loadState reads the state file at path. A file that does not exist
+// yet is no state (the first run). One that is not a state this version
+// reads (another format, truncated, damaged: a broken CI cache) is
+// warned about and ignored: the scan then reads everything, and the file
+// is written anew. A file that cannot be read at all is an error, as it
+// could not be written either.
+func loadState(path string, log *slog.Logger) (*gitplumb.ScanState, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		log.Debug("state: no state file yet", "path", path)
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("state file: %w", err)
+	}
+	s, err := gitplumb.DecodeState(data)
+	if err != nil {
+		log.Warn("state file is not usable; scanning the whole history and writing it anew", "path", path, "error", err.Error())
+		return nil, nil
+	}
+	return s, nil
+}
+
+// saveState writes s to path whole or not at all (a temporary file
+// renamed over it), readable by its owner only: it holds secrets.
+func saveState(path string, s *gitplumb.ScanState) error {
+	data, err := gitplumb.EncodeState(s)
+	if err != nil {
+		return fmt.Errorf("state file %s: %w", path, err)
+	}
+	if err := writeReport(path, nil, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}); err != nil {
+		return fmt.Errorf("state file: %w", err)
+	}
+	return nil
+}
+
+// stateNote says, for the summary, what the state made the scan do.
+func stateNote(s *gitplumb.StateScan) string {
+	switch s.Mode {
+	case "unchanged":
+		return fmt.Sprintf("state: the refs have not moved: %d commit(s) answered from the state, nothing scanned", len(s.Result.Commits))
+	case "incremental":
+		return fmt.Sprintf("state: %d new commit(s) scanned, %d answered from the state", s.NewCommits, len(s.Result.Commits)-s.NewCommits)
+	}
+	return "state: whole history scanned (" + s.Reason + ")"
+}
+
+// openState checks that --state goes with a scan of every ref and reads
+// the state file, for a StateScan whose Scan is still to be set.
+func openState(g gitFlags, everyRef bool, kind string, set *rules.Set, f scanFlags, log *slog.Logger) (*gitplumb.StateScan, error) {
+	switch {
+	case g.state == "-":
+		return nil, errors.New("--state needs a file name")
+	case !everyRef && len(g.revs) == 0 && (g.rng != "" || g.branch != "" || g.since != "" || g.until != "" || g.staged):
+		return nil, errors.New("--state records a scan of every ref: it cannot be combined with --range, --branch, --since, --until or --staged")
+	case !everyRef:
+		return nil, errors.New("--state cannot be used with rules that depend on the path (they need the per-commit history scan)")
+	}
+	prior, err := loadState(g.state, log)
+	if err != nil {
+		return nil, err
+	}
+	return &gitplumb.StateScan{Prior: prior, Key: stateKey(kind, set, f)}, nil
+}
+
+// closeState writes the scan's new state, unless nothing changed or the
+// scan was stopped or incomplete (a state must never hide what a scan
+// missed: the next run then scans everything again).
+func closeState(path string, s *gitplumb.StateScan, res *pipeline.Result) error {
+	if s.Result == nil || !s.Changed || res.Incomplete() {
+		return nil
+	}
+	return saveState(path, s.Result)
+}

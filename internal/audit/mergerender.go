@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -181,26 +182,57 @@ func toJSONRepoSecret(r *RepoSecret) jsonRepoSecret {
 	return j
 }
 
+// writeMergedJSON writes the document one secret at a time: a worklist
+// of a thousand repositories is tens of megabytes of JSON, which is not
+// held whole. The bytes are those of one indented Encode of the document.
 func writeMergedJSON(w io.Writer, m *Merged, opt Options) error {
 	out := jsonMerged{Schema: MergeSchema, Version: m.ToolVersion, GeneratedAt: isoDate(m.GeneratedAt), Incomplete: m.Failed(),
 		Summary: SummarizeMerged(m), Notes: nonNil(m.Notes), Inputs: []jsonInput{}, Secrets: []jsonMergedSecret{}}
 	for i := range m.Inputs {
 		out.Inputs = append(out.Inputs, toJSONInput(&m.Inputs[i]))
 	}
-	for i := range m.Secrets {
-		s := &m.Secrets[i]
-		j := jsonMergedSecret{ID: s.ID, RuleID: s.RuleID, Description: s.Description, Severity: s.Severity.String(),
-			Confidence: s.Confidence.String(), Tags: nonNil(s.Tags), Secret: opt.shown(s), StillPresent: s.StillPresent(),
-			Reused: s.Reused(), Repositories: len(s.Repos), DaysExposed: s.DaysExposed()}
-		for k := range s.Repos {
-			j.Repos = append(j.Repos, toJSONRepoSecret(&s.Repos[k]))
-		}
-		out.Secrets = append(out.Secrets, j)
+	var buf bytes.Buffer
+	if err := encodeIndented(&buf, "", out); err != nil {
+		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	const tail = "[]\n}\n"
+	if len(m.Secrets) == 0 || !bytes.HasSuffix(buf.Bytes(), []byte(tail)) {
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(buf.Bytes()[:buf.Len()-len(tail)])
+	bw.WriteString("[\n")
+	for i := range m.Secrets {
+		if i > 0 {
+			bw.WriteString(",\n")
+		}
+		buf.Reset()
+		if err := encodeIndented(&buf, "    ", toJSONMergedSecret(&m.Secrets[i], opt)); err != nil {
+			return err
+		}
+		bw.WriteString("    ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+func encodeIndented(buf *bytes.Buffer, prefix string, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return enc.Encode(v)
+}
+
+func toJSONMergedSecret(s *MergedSecret, opt Options) jsonMergedSecret {
+	j := jsonMergedSecret{ID: s.ID, RuleID: s.RuleID, Description: s.Description, Severity: s.Severity.String(),
+		Confidence: s.Confidence.String(), Tags: nonNil(s.Tags), Secret: opt.shown(s), StillPresent: s.StillPresent(),
+		Reused: s.Reused(), Repositories: len(s.Repos), DaysExposed: s.DaysExposed()}
+	for k := range s.Repos {
+		j.Repos = append(j.Repos, toJSONRepoSecret(&s.Repos[k]))
+	}
+	return j
 }
 
 // problems lists the inputs that were not merged whole, one line each.

@@ -363,7 +363,7 @@ func headNotes(inputs []Input) []string {
 	for _, n := range names {
 		if files := heads[n]; len(files) > 1 {
 			notes = append(notes, fmt.Sprintf("repository %q was merged at %d different heads (%s): two audits of it at different times, or two repositories of that name; each counts as a repository",
-				printable(n), len(files), fileList(files)))
+				Printable(n), len(files), fileList(files)))
 		}
 	}
 	return notes

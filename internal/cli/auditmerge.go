@@ -176,12 +176,12 @@ func finishMerge(ctx context.Context, r *audit.Merged, f mergeFlags, env Env, lo
 		fmt.Fprintf(env.Stderr, "leakhound: %d unique secret(s) across %d repositories from %d input(s): %d reused across repositories, %d still in some HEAD, in %s\n",
 			sum.Secrets, sum.Repositories, sum.Inputs, sum.Reused, sum.StillPresent, time.Since(start).Round(time.Millisecond))
 		for _, n := range r.Notes {
-			fmt.Fprintf(env.Stderr, "leakhound: note: %s\n", printableLine(n))
+			fmt.Fprintf(env.Stderr, "leakhound: note: %s\n", audit.Printable(n))
 		}
 	}
 	for i := range r.Inputs {
 		if in := &r.Inputs[i]; in.State != audit.InputMerged && (in.Failed() || log.Enabled(ctx, slog.LevelWarn)) {
-			fmt.Fprintf(env.Stderr, "leakhound: %s: %s: %s\n", printableLine(in.File), in.State, printableLine(in.Problem))
+			fmt.Fprintf(env.Stderr, "leakhound: %s: %s: %s\n", audit.Printable(in.File), in.State, audit.Printable(in.Problem))
 		}
 	}
 	switch {
@@ -192,14 +192,4 @@ func finishMerge(ctx context.Context, r *audit.Merged, f mergeFlags, env Env, lo
 		return f.exitCode
 	}
 	return ExitClean
-}
-
-// printableLine keeps a file name or note on one terminal line.
-func printableLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
 }

@@ -28,6 +28,19 @@ func browser(t *testing.T) string {
 	return ""
 }
 
+// chrome starts a headless Chromium with its profile in dir, stopped when
+// the test ends, and returns its context (90 s at most).
+func chrome(t *testing.T, exe, dir string) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
+		chromedp.Flag("user-data-dir", filepath.Join(dir, "profile")))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
 // TestHTMLReportInChromium opens the audit page in headless Chromium, as a
 // person would open the file: the table shows every secret, the filter
 // box, the severity and status selects narrow it, a column header sorts
@@ -43,15 +56,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	if err := os.WriteFile(page, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
-		chromedp.Flag("user-data-dir", filepath.Join(dir, "profile")))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := chrome(t, exe, dir)
 
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	do := func(steps ...chromedp.Action[chromedp.Void]) {

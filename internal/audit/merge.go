@@ -139,11 +139,14 @@ type Merger struct {
 	inputs []Input
 	repos  map[repoKey]string // → the file first seen for it
 	byID   map[string]*MergedSecret
+	// strs holds one copy of each string kept: authors, paths, commits
+	// and refs repeat across secrets and inputs.
+	strs map[string]string
 }
 
 // NewMerger returns an empty Merger.
 func NewMerger() *Merger {
-	return &Merger{repos: map[repoKey]string{}, byID: map[string]*MergedSecret{}}
+	return &Merger{repos: map[repoKey]string{}, byID: map[string]*MergedSecret{}, strs: map[string]string{}}
 }
 
 // Add reads one audit report (leakhound-audit/v1) from r and merges it.
@@ -199,7 +202,7 @@ func (m *Merger) fold(row *Input, secrets []inputSecret) {
 		} else if s.Value == "" && s.Shown == "" {
 			s.Shown = in.secret
 		}
-		rs := in.repo
+		rs := m.internRepo(in.repo)
 		rs.Repository, rs.Input, rs.Head, rs.HeadRef = row.Repository, row.File, row.Head, row.HeadRef
 		rs.LastIntroduced = rs.Introduced
 		for _, l := range rs.Locations {
@@ -209,6 +212,43 @@ func (m *Merger) fold(row *Input, secrets []inputSecret) {
 		}
 		s.Repos = append(s.Repos, rs)
 	}
+}
+
+func (m *Merger) intern(s string) string {
+	if c, ok := m.strs[s]; ok {
+		return c
+	}
+	m.strs[s] = s
+	return s
+}
+
+func (m *Merger) internCommit(c Commit) Commit {
+	return Commit{ID: m.intern(c.ID), Author: m.intern(c.Author), Email: m.intern(c.Email), Date: c.Date, Message: m.intern(c.Message)}
+}
+
+func (m *Merger) internLocation(l Location) Location {
+	return Location{Commit: m.internCommit(l.Commit), Place: Place{Path: m.intern(l.Path), Line: l.Line}}
+}
+
+// internRepo keeps one copy of each of r's strings.
+func (m *Merger) internRepo(r RepoSecret) RepoSecret {
+	r.Introduced = m.internLocation(r.Introduced)
+	for i := range r.Locations {
+		r.Locations[i] = m.internLocation(r.Locations[i])
+	}
+	if r.Removed != nil {
+		c := m.internCommit(*r.Removed)
+		r.Removed = &c
+	}
+	for i := range r.HeadPlaces {
+		r.HeadPlaces[i].Path = m.intern(r.HeadPlaces[i].Path)
+	}
+	for _, ss := range [][]string{r.Refs, r.ReusedAt} {
+		for i := range ss {
+			ss[i] = m.intern(ss[i])
+		}
+	}
+	return r
 }
 
 // Result returns the worklist: secrets in the order to rotate them
@@ -323,7 +363,7 @@ func headNotes(inputs []Input) []string {
 	for _, n := range names {
 		if files := heads[n]; len(files) > 1 {
 			notes = append(notes, fmt.Sprintf("repository %q was merged at %d different heads (%s): two audits of it at different times, or two repositories of that name; each counts as a repository",
-				printable(n), len(files), fileList(files)))
+				Printable(n), len(files), fileList(files)))
 		}
 	}
 	return notes

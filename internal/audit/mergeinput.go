@@ -43,9 +43,6 @@ type inputSecret struct {
 	repo                    RepoSecret
 }
 
-// Required top-level fields of leakhound-audit/v1.
-var requiredFields = []string{"schema", "repository", "head", "incomplete", "secrets"}
-
 // readInput reads one audit report (docs/audit.md, schema v1) from r,
 // decoding one secret at a time. Its errors describe the problem by field
 // and byte offset and never quote the input: an input holds secrets.
@@ -76,7 +73,7 @@ func readInput(r io.Reader) (*auditInput, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("data after the report's end, at byte %d", dec.InputOffset())
 	}
-	for _, k := range requiredFields {
+	for _, k := range []string{"schema", "repository", "head", "incomplete", "secrets"} { // required in v1
 		if !seen[k] {
 			return nil, fmt.Errorf("required field %q is missing", k)
 		}

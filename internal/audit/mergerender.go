@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -181,26 +182,57 @@ func toJSONRepoSecret(r *RepoSecret) jsonRepoSecret {
 	return j
 }
 
+// writeMergedJSON writes the document one secret at a time: a worklist
+// of a thousand repositories is tens of megabytes of JSON, which is not
+// held whole. The bytes are those of one indented Encode of the document.
 func writeMergedJSON(w io.Writer, m *Merged, opt Options) error {
 	out := jsonMerged{Schema: MergeSchema, Version: m.ToolVersion, GeneratedAt: isoDate(m.GeneratedAt), Incomplete: m.Failed(),
 		Summary: SummarizeMerged(m), Notes: nonNil(m.Notes), Inputs: []jsonInput{}, Secrets: []jsonMergedSecret{}}
 	for i := range m.Inputs {
 		out.Inputs = append(out.Inputs, toJSONInput(&m.Inputs[i]))
 	}
-	for i := range m.Secrets {
-		s := &m.Secrets[i]
-		j := jsonMergedSecret{ID: s.ID, RuleID: s.RuleID, Description: s.Description, Severity: s.Severity.String(),
-			Confidence: s.Confidence.String(), Tags: nonNil(s.Tags), Secret: opt.shown(s), StillPresent: s.StillPresent(),
-			Reused: s.Reused(), Repositories: len(s.Repos), DaysExposed: s.DaysExposed()}
-		for k := range s.Repos {
-			j.Repos = append(j.Repos, toJSONRepoSecret(&s.Repos[k]))
-		}
-		out.Secrets = append(out.Secrets, j)
+	var buf bytes.Buffer
+	if err := encodeIndented(&buf, "", out); err != nil {
+		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	const tail = "[]\n}\n"
+	if len(m.Secrets) == 0 || !bytes.HasSuffix(buf.Bytes(), []byte(tail)) {
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(buf.Bytes()[:buf.Len()-len(tail)])
+	bw.WriteString("[\n")
+	for i := range m.Secrets {
+		if i > 0 {
+			bw.WriteString(",\n")
+		}
+		buf.Reset()
+		if err := encodeIndented(&buf, "    ", toJSONMergedSecret(&m.Secrets[i], opt)); err != nil {
+			return err
+		}
+		bw.WriteString("    ")
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+func encodeIndented(buf *bytes.Buffer, prefix string, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return enc.Encode(v)
+}
+
+func toJSONMergedSecret(s *MergedSecret, opt Options) jsonMergedSecret {
+	j := jsonMergedSecret{ID: s.ID, RuleID: s.RuleID, Description: s.Description, Severity: s.Severity.String(),
+		Confidence: s.Confidence.String(), Tags: nonNil(s.Tags), Secret: opt.shown(s), StillPresent: s.StillPresent(),
+		Reused: s.Reused(), Repositories: len(s.Repos), DaysExposed: s.DaysExposed()}
+	for k := range s.Repos {
+		j.Repos = append(j.Repos, toJSONRepoSecret(&s.Repos[k]))
+	}
+	return j
 }
 
 // problems lists the inputs that were not merged whole, one line each.
@@ -235,12 +267,12 @@ func writeMergedText(w io.Writer, m *Merged, opt Options) error {
 		sum.Inputs, sum.Repositories, sum.Failed, sum.Duplicates)
 	fmt.Fprintf(bw, "%d secret(s) to rotate: %d still in some HEAD, %d reused across repositories\n\n", sum.Secrets, sum.StillPresent, sum.Reused)
 	for _, n := range m.Notes {
-		fmt.Fprintf(bw, "NOTE: %s\n\n", printable(n))
+		fmt.Fprintf(bw, "NOTE: %s\n\n", Printable(n))
 	}
 	if ps := problems(m); len(ps) > 0 {
 		fmt.Fprintln(bw, "Inputs not merged whole:")
 		for _, p := range ps {
-			fmt.Fprintf(bw, "  %s\n", printable(p))
+			fmt.Fprintf(bw, "  %s\n", Printable(p))
 		}
 		fmt.Fprintln(bw)
 	}
@@ -250,8 +282,8 @@ func writeMergedText(w io.Writer, m *Merged, opt Options) error {
 	fmt.Fprintln(bw, "Inputs:")
 	for i := range m.Inputs {
 		in := &m.Inputs[i]
-		fmt.Fprintf(bw, "  %s  %s  %s %s  %s  %s, %d secret(s)\n", printable(in.File), printable(in.Repository), printable(short(in.Head)),
-			printable(in.HeadRef), printable(in.ToolVersion), in.State, in.Secrets)
+		fmt.Fprintf(bw, "  %s  %s  %s %s  %s  %s, %d secret(s)\n", Printable(in.File), Printable(in.Repository), Printable(short(in.Head)),
+			Printable(in.HeadRef), Printable(in.ToolVersion), in.State, in.Secrets)
 	}
 	return bw.Flush()
 }
@@ -261,23 +293,23 @@ func writeMergedSecretText(bw *bufio.Writer, s *MergedSecret, opt Options) {
 	if s.Reused() {
 		reuse = fmt.Sprintf("  REUSED in %d repositories", len(s.Repos))
 	}
-	fmt.Fprintf(bw, "%s %s %s  %s  [%s]%s\n", strings.ToUpper(s.Severity.String()), printable(s.RuleID), printable(s.ID), printable(opt.shown(s)), mergedStatus(s), reuse)
+	fmt.Fprintf(bw, "%s %s %s  %s  [%s]%s\n", strings.ToUpper(s.Severity.String()), Printable(s.RuleID), Printable(s.ID), Printable(opt.shown(s)), mergedStatus(s), reuse)
 	for k := range s.Repos {
 		r := &s.Repos[k]
 		in, last := r.Introduced, r.LastIntroduced
-		fmt.Fprintf(bw, "  %s (%s)  %s\n", printable(r.Repository), printable(r.Input), r.Status)
-		fmt.Fprintf(bw, "    introduced  %s %s by %s: %s:%d\n", day(in.Date), short(in.ID), printable(author(in.Commit)), printable(in.Path), in.Line)
+		fmt.Fprintf(bw, "  %s (%s)  %s\n", Printable(r.Repository), Printable(r.Input), r.Status)
+		fmt.Fprintf(bw, "    introduced  %s %s by %s: %s:%d\n", day(in.Date), short(in.ID), Printable(author(in.Commit)), Printable(in.Path), in.Line)
 		if last.ID != in.ID || last.Path != in.Path {
-			fmt.Fprintf(bw, "    last        %s %s by %s: %s:%d\n", day(last.Date), short(last.ID), printable(author(last.Commit)), printable(last.Path), last.Line)
+			fmt.Fprintf(bw, "    last        %s %s by %s: %s:%d\n", day(last.Date), short(last.ID), Printable(author(last.Commit)), Printable(last.Path), last.Line)
 		}
 		if r.Removed != nil {
-			fmt.Fprintf(bw, "    removed     %s %s by %s\n", day(r.Removed.Date), short(r.Removed.ID), printable(author(*r.Removed)))
+			fmt.Fprintf(bw, "    removed     %s %s by %s\n", day(r.Removed.Date), short(r.Removed.ID), Printable(author(*r.Removed)))
 		}
 		for _, p := range r.HeadPlaces {
-			fmt.Fprintf(bw, "    in HEAD     %s:%d\n", printable(p.Path), p.Line)
+			fmt.Fprintf(bw, "    in HEAD     %s:%d\n", Printable(p.Path), p.Line)
 		}
-		fmt.Fprintf(bw, "    paths       %s\n", printable(strings.Join(r.paths(), ", ")))
-		fmt.Fprintf(bw, "    exposed     %d day(s), %d occurrence(s), refs: %s\n", r.DaysExposed, r.Occurrences, printable(strings.Join(r.Refs, ", ")))
+		fmt.Fprintf(bw, "    paths       %s\n", Printable(strings.Join(r.paths(), ", ")))
+		fmt.Fprintf(bw, "    exposed     %d day(s), %d occurrence(s), refs: %s\n", r.DaysExposed, r.Occurrences, Printable(strings.Join(r.Refs, ", ")))
 	}
 	fmt.Fprintln(bw)
 }

@@ -227,23 +227,23 @@ func writeText(w io.Writer, r *Report, opt Options) error {
 	if r.Head != "" {
 		head = "HEAD " + short(r.Head) + " " + r.HeadRef
 	}
-	fmt.Fprintf(bw, "leakhound audit of %s (%s)\n", printable(r.Repository), printable(head))
+	fmt.Fprintf(bw, "leakhound audit of %s (%s)\n", Printable(r.Repository), Printable(head))
 	fmt.Fprintf(bw, "%d secret(s) to rotate: %d still in HEAD, %d removed, %d reused in several places\n\n",
 		sum.Secrets, sum.StillPresent, sum.Removed, sum.Reused)
 	for i := range r.Secrets {
 		s := &r.Secrets[i]
-		fmt.Fprintf(bw, "%s %s  %s  [%s]\n", strings.ToUpper(s.Severity.String()), s.RuleID, printable(opt.value(s.Value)), status(s))
+		fmt.Fprintf(bw, "%s %s  %s  [%s]\n", strings.ToUpper(s.Severity.String()), s.RuleID, Printable(opt.value(s.Value)), status(s))
 		in := s.Introduced
-		fmt.Fprintf(bw, "  introduced  %s %s by %s: %s:%d\n", day(in.Date), short(in.ID), printable(author(in.Commit)), printable(in.Path), in.Line)
+		fmt.Fprintf(bw, "  introduced  %s %s by %s: %s:%d\n", day(in.Date), short(in.ID), Printable(author(in.Commit)), Printable(in.Path), in.Line)
 		if s.Removed != nil {
-			fmt.Fprintf(bw, "  removed     %s %s by %s\n", day(s.Removed.Date), short(s.Removed.ID), printable(author(*s.Removed)))
+			fmt.Fprintf(bw, "  removed     %s %s by %s\n", day(s.Removed.Date), short(s.Removed.ID), Printable(author(*s.Removed)))
 		}
 		for _, p := range s.HeadPlaces {
-			fmt.Fprintf(bw, "  in HEAD     %s:%d\n", printable(p.Path), p.Line)
+			fmt.Fprintf(bw, "  in HEAD     %s:%d\n", Printable(p.Path), p.Line)
 		}
-		fmt.Fprintf(bw, "  exposed     %d day(s), %d occurrence(s), refs: %s\n", s.DaysExposed, len(s.Locations), printable(strings.Join(s.Refs, ", ")))
+		fmt.Fprintf(bw, "  exposed     %d day(s), %d occurrence(s), refs: %s\n", s.DaysExposed, len(s.Locations), Printable(strings.Join(s.Refs, ", ")))
 		if len(s.ReusedAt) > 0 {
-			fmt.Fprintf(bw, "  REUSED at   %s\n", printable(strings.Join(s.ReusedAt, ", ")))
+			fmt.Fprintf(bw, "  REUSED at   %s\n", Printable(strings.Join(s.ReusedAt, ", ")))
 		}
 		fmt.Fprintln(bw)
 	}
@@ -253,9 +253,9 @@ func writeText(w io.Writer, r *Report, opt Options) error {
 	return bw.Flush()
 }
 
-// printable escapes control characters, as the findings' text report
+// Printable escapes control characters, as the findings' text report
 // does: a path or author name must not move a terminal's cursor.
-func printable(s string) string {
+func Printable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
 			return '?'
@@ -265,7 +265,7 @@ func printable(s string) string {
 }
 
 func mdCell(s string) string {
-	s = printable(s)
+	s = Printable(s)
 	s = strings.ReplaceAll(s, "|", "\\|")
 	return strings.ReplaceAll(s, "`", "'")
 }

@@ -90,7 +90,7 @@ func runAuditMerge(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "leakhound audit merge: no audit reports in %s\n", strings.Join(pos, ", "))
 		return ExitError
 	}
-	return finishMerge(ctx, m.Result(toolVersion()), f, env, log, time.Since(start))
+	return finishMerge(ctx, m.Result(toolVersion()), f, env, log, start)
 }
 
 // addMergeInputs merges each input file in turn, a folder standing for
@@ -164,7 +164,7 @@ func addMergeFile(m *audit.Merger, file string) {
 // finishMerge writes the worklist (whole or not at all), lists the failed
 // inputs on stderr and picks the exit code: 2 when an input failed, else
 // as an audit does.
-func finishMerge(ctx context.Context, r *audit.Merged, f mergeFlags, env Env, log *slog.Logger, elapsed time.Duration) int {
+func finishMerge(ctx context.Context, r *audit.Merged, f mergeFlags, env Env, log *slog.Logger, start time.Time) int {
 	if err := writeReport(f.reportPath, env.Stdout, func(w io.Writer) error {
 		return audit.WriteMerged(w, f.format, r, audit.Options{NoRedact: f.noRedact})
 	}); err != nil {
@@ -174,14 +174,14 @@ func finishMerge(ctx context.Context, r *audit.Merged, f mergeFlags, env Env, lo
 	sum := audit.SummarizeMerged(r)
 	if log.Enabled(ctx, slog.LevelInfo) {
 		fmt.Fprintf(env.Stderr, "leakhound: %d unique secret(s) across %d repositories from %d input(s): %d reused across repositories, %d still in some HEAD, in %s\n",
-			sum.Secrets, sum.Repositories, sum.Inputs, sum.Reused, sum.StillPresent, elapsed.Round(time.Millisecond))
+			sum.Secrets, sum.Repositories, sum.Inputs, sum.Reused, sum.StillPresent, time.Since(start).Round(time.Millisecond))
 		for _, n := range r.Notes {
-			fmt.Fprintf(env.Stderr, "leakhound: note: %s\n", printableLine(n))
+			fmt.Fprintf(env.Stderr, "leakhound: note: %s\n", audit.Printable(n))
 		}
 	}
 	for i := range r.Inputs {
 		if in := &r.Inputs[i]; in.State != audit.InputMerged && (in.Failed() || log.Enabled(ctx, slog.LevelWarn)) {
-			fmt.Fprintf(env.Stderr, "leakhound: %s: %s: %s\n", printableLine(in.File), in.State, printableLine(in.Problem))
+			fmt.Fprintf(env.Stderr, "leakhound: %s: %s: %s\n", audit.Printable(in.File), in.State, audit.Printable(in.Problem))
 		}
 	}
 	switch {
@@ -192,14 +192,4 @@ func finishMerge(ctx context.Context, r *audit.Merged, f mergeFlags, env Env, lo
 		return f.exitCode
 	}
 	return ExitClean
-}
-
-// printableLine keeps a file name or note on one terminal line.
-func printableLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
 }

@@ -44,14 +44,28 @@ echo "repository: $src ($(git -C "$repo" rev-list --all --count) commits, $(git 
 echo "full, no state:      $(run full)s"
 echo "full, writing state: $(run first --state "$state")s (state file $(stat -c %s "$state") bytes)"
 same full first
+# listing: the time git takes to list the refs and their commits, what
+# an unchanged re-run is measured against.
+listing() {
+	local start
+	start="$(date +%s.%N)"
+	git -C "$repo" for-each-ref >/dev/null
+	git -C "$repo" rev-list --no-walk --all >/dev/null
+	awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", e - s }'
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+again=() lists=()
 for ((i = 1; i <= runs; i++)); do
-	echo "unchanged re-run $i:  $(run again --state "$state")s ($(tail -n 1 "$tmp/again.log"))"
+	again+=("$(run again --state "$state")")
+	lists+=("$(listing)")
+	echo "unchanged re-run $i:  ${again[-1]}s, listing the refs ${lists[-1]}s ($(tail -n 1 "$tmp/again.log"))"
 	same full again
 done
-start="$(date +%s.%N)"
-git -C "$repo" for-each-ref >/dev/null
-git -C "$repo" rev-list --no-walk --all >/dev/null
-echo "for scale, git for-each-ref + rev-list --no-walk --all: $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')s"
+a="$(printf '%s\n' "${again[@]}" | median)"
+l="$(printf '%s\n' "${lists[@]}" | median)"
+echo "unchanged re-run, median of $runs: ${a}s; git for-each-ref + rev-list --no-walk --all, median: ${l}s; ratio $(awk -v a="$a" -v l="$l" 'BEGIN { printf "%.1f", (l > 0) ? a / l : 0 }')x"
 
 # One new commit on HEAD's branch, built with plumbing (a bare repository).
 head="$(git -C "$repo" symbolic-ref HEAD)"

@@ -344,7 +344,7 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	everyRef := (kind == "git" || kind == "audit") && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent()
 	var ss *gitplumb.StateScan
 	if g.state != "" {
-		if ss, err = openState(g, everyRef, kind, set, f, log); err != nil {
+		if ss, err = openState(g, everyRef, kind, set, sc, f, log); err != nil {
 			fmt.Fprintf(env.Stderr, "leakhound %s: %v\n", kind, err)
 			return ExitError
 		}
@@ -375,6 +375,7 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 		}
 		notes := state.notes(res)
 		if ss != nil {
+			keptResult(ss, res)
 			if err := closeState(g.state, ss, res); err != nil {
 				fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 				return ExitError

@@ -7,17 +7,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"regexp"
 	"strconv"
 
+	"github.com/leakhound/leakhound/internal/filter"
 	"github.com/leakhound/leakhound/internal/pipeline"
 
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/rules"
 )
-
-// memoAddr matches what %+v prints of an unexported memo pointer.
-var memoAddr = regexp.MustCompile(`memo:0x[0-9a-f]+`)
 
 // stateKey is what, besides the history, decides the candidates a state
 // records (docs/incremental.md): a state made with another key is not
@@ -33,9 +30,7 @@ func stateKey(kind string, set *rules.Set, f scanFlags) [32]byte {
 	parts := []string{"leakhound state key 1", toolVersion(), kind,
 		strconv.Itoa(f.decodeMax), strconv.Itoa(f.maxMB), strconv.Itoa(len(set.Rules))}
 	for _, r := range set.Rules {
-		// An allowlist's memo of recent verdicts is printed as its
-		// address, which changes from run to run.
-		parts = append(parts, memoAddr.ReplaceAllString(fmt.Sprintf("%+v", *r), "memo:"))
+		parts = append(parts, rules.Describe(*r))
 	}
 	return gitplumb.StateKey(parts...)
 }
@@ -83,7 +78,10 @@ func saveState(path string, s *gitplumb.ScanState) error {
 func stateNote(s *gitplumb.StateScan) string {
 	switch s.Mode {
 	case "unchanged":
-		return fmt.Sprintf("state: the refs have not moved: %d commit(s) answered from the state, nothing scanned", len(s.Result.Commits))
+		if s.Answer != nil {
+			return fmt.Sprintf("state: the refs and the filters have not changed: %d commit(s) and what the filters kept answered from the state, nothing scanned", s.Result.NumCommits())
+		}
+		return fmt.Sprintf("state: the refs have not moved: %d commit(s) answered from the state, nothing scanned", s.Result.NumCommits())
 	case "incremental":
 		return fmt.Sprintf("state: %d new commit(s) scanned, %d answered from the state", s.NewCommits, len(s.Result.Commits)-s.NewCommits)
 	}
@@ -92,7 +90,7 @@ func stateNote(s *gitplumb.StateScan) string {
 
 // openState checks that --state goes with a scan of every ref and reads
 // the state file, for a StateScan whose Scan is still to be set.
-func openState(g gitFlags, everyRef bool, kind string, set *rules.Set, f scanFlags, log *slog.Logger) (*gitplumb.StateScan, error) {
+func openState(g gitFlags, everyRef bool, kind string, set *rules.Set, sc *pipeline.Scanner, f scanFlags, log *slog.Logger) (*gitplumb.StateScan, error) {
 	switch {
 	case g.state == "-":
 		return nil, errors.New("--state needs a file name")
@@ -105,7 +103,41 @@ func openState(g gitFlags, everyRef bool, kind string, set *rules.Set, f scanFla
 	if err != nil {
 		return nil, err
 	}
-	return &gitplumb.StateScan{Prior: prior, Key: stateKey(kind, set, f)}, nil
+	ss := &gitplumb.StateScan{Prior: prior, Key: stateKey(kind, set, f)}
+	if key, ok := sc.FilterKey(); ok {
+		ss.FilterKey = &key
+	}
+	return ss, nil
+}
+
+// keptResult brings the scan's result and the state's record of it
+// together. When Find answered from the state (refs unchanged, the same
+// filters), the record is the result. Otherwise the result is recorded
+// in the state to save, under the filter chain's key, so that the next
+// unchanged run need not run the chain again; a new record makes the
+// state worth saving even when the refs have not moved.
+func keptResult(s *gitplumb.StateScan, res *pipeline.Result) {
+	if k := s.Answer; k != nil {
+		res.Findings = k.Findings
+		res.Stats.Candidates = k.Candidates
+		res.Filtered = make([]filter.Count, len(k.Dropped))
+		for i, c := range k.Dropped {
+			res.Filtered[i] = filter.Count{Stage: c.Stage, Dropped: c.Dropped}
+		}
+		return
+	}
+	if s.Result == nil || s.FilterKey == nil || res.Incomplete() {
+		return
+	}
+	k := &gitplumb.KeptResult{Key: *s.FilterKey, Candidates: res.Stats.Candidates, Findings: res.Findings,
+		Dropped: make([]gitplumb.StageCount, len(res.Filtered))}
+	for i, c := range res.Filtered {
+		k.Dropped[i] = gitplumb.StageCount{Stage: c.Stage, Dropped: c.Dropped}
+	}
+	if old := s.Result.Kept; old == nil || old.Key != k.Key {
+		s.Changed = true
+	}
+	s.Result.Kept = k
 }
 
 // closeState writes the scan's new state, unless nothing changed or the

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -163,5 +164,79 @@ func TestAuditState(t *testing.T) {
 	r.git("branch", "later", "HEAD~1")
 	if log := r.same("audit", state, cfg); !strings.Contains(log, "2 new commit(s) scanned") {
 		t.Errorf("audit after two commits:\n%s", log)
+	}
+}
+
+// TestStateRecordsWhatTheFiltersKept: a state records what the filter
+// chain kept, and an unchanged re-run answers from that record only while
+// every input of the chain is the same. An ignore file, a baseline,
+// --min-confidence and a global allowlist (which changes no rule, so the
+// state's key stays) each give the full scan's report, and the record is
+// made anew for the next run.
+func TestStateRecordsWhatTheFiltersKept(t *testing.T) {
+	r := newStateRepo(t)
+	cfg := writeConfig(t, tokRuleNamed("test-token"))
+	allowA := writeConfig(t, tokRuleNamed("test-token")+"\n[[allowlists]]\ndescription = \"a is fake\"\nregexes = ['''"+testkit.TokA+"''']\n")
+	state := filepath.Join(t.TempDir(), "leakhound.state")
+	check := func(what string, wantAnswered bool, args ...string) result {
+		t.Helper()
+		args = append([]string{"git", r.dir, "--report-format", "json", "--no-progress"}, args...)
+		got := runCLI(t, "", append(args, "--state", state)...)
+		for _, threads := range []string{"1", "2"} {
+			if full := runCLI(t, "", append(args, "--threads", threads)...); full.stdout != got.stdout || full.code != got.code {
+				t.Fatalf("%s: with --state:\n%s\nwithout (%s threads):\n%s", what, got, threads, full)
+			}
+		}
+		if answered := strings.Contains(got.stderr, "what the filters kept answered from the state"); answered != wantAnswered {
+			t.Errorf("%s: answered from the record %v, want %v:\n%s", what, answered, wantAnswered, got.stderr)
+		}
+		return got
+	}
+	first := check("first run", false, "--config", cfg)
+	check("unchanged", true, "--config", cfg)
+
+	fp := regexp.MustCompile(`"fingerprint": "([^"]+)"`).FindStringSubmatch(first.stdout)
+	if fp == nil {
+		t.Fatalf("no fingerprint in:\n%s", first.stdout)
+	}
+	ignore := filepath.Join(t.TempDir(), "ignore")
+	if err := os.WriteFile(ignore, []byte(fp[1]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check("an ignore file", false, "--config", cfg, "--ignore-path", ignore)
+	check("the same ignore file", true, "--config", cfg, "--ignore-path", ignore)
+	if err := os.WriteFile(ignore, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check("the ignore file emptied", false, "--config", cfg, "--ignore-path", ignore)
+
+	base := filepath.Join(t.TempDir(), "base.json")
+	runCLI(t, "", "git", r.dir, "--config", cfg, "--report-format", "json", "--report-path", base)
+	check("a baseline", false, "--config", cfg, "--baseline-path", base)
+	check("the same baseline", true, "--config", cfg, "--baseline-path", base)
+
+	check("--min-confidence high", false, "--config", cfg, "--min-confidence", "high")
+	if got := check("a global allowlist", false, "--config", allowA); strings.Contains(got.stdout, testkit.TokA) {
+		t.Errorf("the allowlisted token is reported:\n%s", got.stdout)
+	}
+	check("the same allowlist", true, "--config", allowA)
+	check("back to the first config", false, "--config", cfg)
+	// The audit records and answers alike, its facts asked again.
+	fixAuditNow(t)
+	astate := filepath.Join(t.TempDir(), "audit.state")
+	for _, want := range []bool{false, true} {
+		args := []string{"audit", r.dir, "--config", cfg, "--report-format", "json", "--no-progress"}
+		got, full := runCLI(t, "", append(args, "--state", astate)...), runCLI(t, "", args...)
+		if got.stdout != full.stdout || got.code != full.code {
+			t.Fatalf("audit with --state:\n%s\nwithout:\n%s", got, full)
+		}
+		if answered := strings.Contains(got.stderr, "what the filters kept answered from the state"); answered != want {
+			t.Errorf("audit: answered from the record %v, want %v:\n%s", answered, want, got.stderr)
+		}
+	}
+	// Debug logging explains every drop, which a record cannot.
+	got := runCLI(t, "", "git", r.dir, "--config", cfg, "--report-format", "json", "--no-progress", "--state", state, "--log-level", "debug")
+	if !strings.Contains(got.stderr, "refs unchanged, nothing to scan") {
+		t.Errorf("debug run:\n%s", got.stderr)
 	}
 }

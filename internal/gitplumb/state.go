@@ -42,6 +42,33 @@ type ScanState struct {
 	// Audit holds what an audit needs beyond the findings; nil in a
 	// state of leakhound git.
 	Audit *AuditState
+	// Kept is the filtered result of the scan that wrote the state, for
+	// the filter chain it ran; nil when none was recorded.
+	Kept *KeptResult
+	// lazy, in a state DecodeState returns, holds Commits still encoded,
+	// until LoadCommits.
+	lazy *lazyCommits
+}
+
+// KeptResult is what the filter chain (with the confidence caps) made
+// of every candidate a ScanState records: the findings that survived,
+// sorted as a report lists them, how many candidates there were and how
+// many each stage dropped. Its Key is a digest of everything the chain's
+// verdicts depend on (pipeline.Scanner.FilterKey); while the refs have
+// not moved and a run's chain has the same key, the candidates and the
+// chain are the same, so this is the answer again and the chain need not
+// run: that is most of what an unchanged re-run would cost.
+type KeptResult struct {
+	Key        [32]byte
+	Candidates int64
+	Dropped    []StageCount
+	Findings   []detect.Finding
+}
+
+// StageCount is how many candidates one filter stage dropped.
+type StageCount struct {
+	Stage   string
+	Dropped int64
 }
 
 // StateCommit is one commit of a ScanState.

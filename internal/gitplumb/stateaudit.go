@@ -77,15 +77,29 @@ func (s *StateScan) prepareAudit(ctx context.Context, v repoView, st *ScanState,
 // graphStore is a store of st's commits and their parents only: what
 // RefsReaching asks.
 func graphStore(hashLen int, st *ScanState) *store {
+	// Sized once for every commit (an unchanged audit re-run's largest
+	// cost was growing these tables commit by commit), the parents of all
+	// in one list.
+	n := len(st.Commits)
 	gs := newStore(hashLen)
-	idx := make([]uint32, len(st.Commits))
+	gs.index.reserve(n)
+	gs.kind, gs.a, gs.b, gs.blobState = make([]uint8, 0, n), make([]uint32, 0, n), make([]uint32, 0, n), make([]uint8, 0, n)
+	gs.commits = make([]commitInfo, 0, n)
+	idx := make([]uint32, n)
+	links := 0
 	for i := range st.Commits {
 		idx[i], _ = gs.internHex([]byte(st.Commits[i].ID))
+		links += len(st.Commits[i].Parents)
 	}
+	parents := make([]uint32, 0, links)
 	for i := range st.Commits {
-		c := commitInfo{}
+		from := len(parents)
 		for _, p := range st.Commits[i].Parents {
-			c.parents = append(c.parents, idx[p])
+			parents = append(parents, idx[p])
+		}
+		c := commitInfo{}
+		if len(parents) > from {
+			c.parents = parents[from:len(parents):len(parents)]
 		}
 		gs.kind[idx[i]], gs.a[idx[i]] = kindCommit, uint32(len(gs.commits))
 		gs.commits = append(gs.commits, c)

@@ -17,7 +17,7 @@ import (
 // The state file's format (docs/incremental.md): a magic line, the format
 // version, the key, then varint-encoded sections (a table of the distinct
 // strings, the tips, the shallow boundary, the commits with their
-// candidates, the audit's part), and a CRC-32C of everything before it.
+// candidates, the audit's part, the filtered result), and a CRC-32C of everything before it.
 // Binary rather than JSON: a large repository's state is mostly commit
 // ids (symfony: 72 thousand), which JSON would write as hex strings and
 // decode at a fraction of the speed, and an unchanged re-run is meant to
@@ -25,7 +25,7 @@ import (
 // or damaged file (a broken CI cache) an error, never a wrong answer.
 const (
 	stateMagic   = "leakhound-state\n"
-	stateVersion = 1
+	stateVersion = 2
 )
 
 // ErrStateFormat is matched (errors.Is) by DecodeState's errors for a
@@ -117,7 +117,14 @@ func (e *stateEnc) state(s *ScanState) error {
 	e.hashLen = s.HashLen
 	e.ids(s.Tips)
 	e.ids(s.Shallow)
-	e.uint(uint64(len(s.Commits)))
+	if err := s.LoadCommits(); err != nil {
+		return err
+	}
+	// The commits go into a section of their own, its length first, so
+	// that a reader can pass over them (an unchanged re-run answered by
+	// Kept needs none of them).
+	out := e.b
+	e.b = nil
 	for i := range s.Commits {
 		c := &s.Commits[i]
 		e.id(c.ID)
@@ -133,8 +140,32 @@ func (e *stateEnc) state(s *ScanState) error {
 			}
 		}
 	}
+	section := e.b
+	e.b = binary.AppendUvarint(out, uint64(len(s.Commits)))
+	e.uint(uint64(len(section)))
+	e.b = append(e.b, section...)
 	e.audit(s.Audit)
+	e.kept(s.Kept)
 	return e.err
+}
+
+func (e *stateEnc) kept(k *KeptResult) {
+	if k == nil {
+		e.uint(0)
+		return
+	}
+	e.uint(1)
+	e.b = append(e.b, k.Key[:]...)
+	e.uint(uint64(k.Candidates))
+	e.uint(uint64(len(k.Dropped)))
+	for _, c := range k.Dropped {
+		e.str(c.Stage)
+		e.uint(uint64(c.Dropped))
+	}
+	e.uint(uint64(len(k.Findings)))
+	for i := range k.Findings {
+		e.finding(&k.Findings[i])
+	}
 }
 
 // finding writes every field of a finding (stateFields in the tests
@@ -213,10 +244,7 @@ func DecodeState(data []byte) (*ScanState, error) {
 		return nil, fmt.Errorf("%w: object ids of %d bytes", ErrStateFormat, s.HashLen)
 	}
 	d.hashLen = s.HashLen
-	n := d.count(1)
-	for range n {
-		d.table = append(d.table, string(d.take(int(d.count(1)))))
-	}
+	d.strings()
 	d.state(s)
 	if d.err == nil && len(d.b) > 0 {
 		d.err = errors.New("data after the end")
@@ -293,6 +321,32 @@ func (d *stateDec) str() string {
 	return d.table[i]
 }
 
+// strings reads the string table. Its strings are cut from one copy of
+// the table's bytes: one allocation rather than one per string.
+func (d *stateDec) strings() {
+	n := d.count(1)
+	start := d.b
+	ends := make([]int, n)
+	for i := range ends {
+		d.take(int(d.count(1)))
+		ends[i] = len(start) - len(d.b)
+	}
+	if d.err != nil {
+		return
+	}
+	all := string(start[:len(start)-len(d.b)])
+	d.table = make([]string, n)
+	for i, end := range ends {
+		// Each string's bytes end at end, after their uvarint length.
+		var lenAt int
+		if i > 0 {
+			lenAt = ends[i-1]
+		}
+		_, w := binary.Uvarint(start[lenAt:])
+		d.table[i] = all[lenAt+w : end]
+	}
+}
+
 func (d *stateDec) id() string { return hex.EncodeToString(d.take(d.hashLen)) }
 
 func (d *stateDec) ids() []string {
@@ -324,17 +378,68 @@ func (d *stateDec) state(s *ScanState) {
 	s.Tips = d.ids()
 	s.Shallow = d.ids()
 	n := d.count(d.hashLen + 2)
+	s.lazy = &lazyCommits{n: n, raw: d.take(int(d.count(1))), table: d.table, hashLen: d.hashLen}
+	d.audit(s)
+	d.kept(s)
+}
+
+// lazyCommits is a decoded state's commits section, not read yet.
+type lazyCommits struct {
+	n       uint64
+	raw     []byte
+	table   []string
+	hashLen int
+}
+
+// NumCommits returns how many commits s records.
+func (s *ScanState) NumCommits() int {
+	if s.lazy != nil {
+		return int(s.lazy.n)
+	}
+	return len(s.Commits)
+}
+
+// LoadCommits reads the commits of a decoded state (DecodeState leaves
+// them for when they are needed); its errors match ErrStateFormat.
+func (s *ScanState) LoadCommits() error {
+	if s.lazy == nil {
+		return nil
+	}
+	l := s.lazy
+	d := &stateDec{b: l.raw, table: l.table, hashLen: l.hashLen}
+	d.commits(s, l.n)
+	if d.err == nil && len(d.b) > 0 {
+		d.err = errors.New("data after the commits")
+	}
+	if d.err != nil {
+		s.Commits = nil
+		return fmt.Errorf("%w: %v", ErrStateFormat, d.err)
+	}
+	s.lazy = nil
+	return nil
+}
+
+// commits reads the n commits of a commits section.
+func (d *stateDec) commits(s *ScanState, n uint64) {
 	s.Commits = make([]StateCommit, n)
+	// The commits' ids and parents, tens of thousands, share one string
+	// and one slice: decoding each into its own allocation was most of an
+	// unchanged re-run's time.
+	hexLen := 2 * d.hashLen
+	ids := make([]byte, int(n)*hexLen)
+	var parents []int32
+	ends := make([]int, n)
 	for i := range s.Commits {
 		c := &s.Commits[i]
-		c.ID = d.id()
+		hex.Encode(ids[i*hexLen:], d.take(d.hashLen))
 		for range d.count(1) {
 			p := d.uint()
 			if p >= n {
 				d.fail("bad parent")
 			}
-			c.Parents = append(c.Parents, int32(p))
+			parents = append(parents, int32(p))
 		}
+		ends[i] = len(parents)
 		for range d.count(1) {
 			batch := make([]detect.Finding, d.count(1))
 			for j := range batch {
@@ -343,7 +448,33 @@ func (d *stateDec) state(s *ScanState) {
 			c.Found = append(c.Found, batch)
 		}
 	}
-	d.audit(s)
+	all := string(ids)
+	from := 0
+	for i := range s.Commits {
+		c := &s.Commits[i]
+		c.ID = all[i*hexLen : (i+1)*hexLen]
+		if ends[i] > from {
+			c.Parents = parents[from:ends[i]:ends[i]]
+		}
+		from = ends[i]
+	}
+}
+
+func (d *stateDec) kept(s *ScanState) {
+	if d.uint() == 0 {
+		return
+	}
+	k := &KeptResult{}
+	copy(k.Key[:], d.take(32))
+	k.Candidates = int64(d.uint())
+	for range d.count(2) {
+		k.Dropped = append(k.Dropped, StageCount{Stage: d.str(), Dropped: int64(d.uint())})
+	}
+	k.Findings = make([]detect.Finding, d.count(20))
+	for i := range k.Findings {
+		d.finding(&k.Findings[i])
+	}
+	s.Kept = k
 }
 
 func (d *stateDec) finding(f *detect.Finding) {

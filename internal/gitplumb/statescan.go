@@ -33,6 +33,9 @@ type StateScan struct {
 	Key [32]byte
 	// MaxNew is DefaultMaxNewCommits when 0.
 	MaxNew int
+	// FilterKey is the key of the filter chain this run's candidates go
+	// through (pipeline.Scanner.FilterKey); nil when it has none.
+	FilterKey *[32]byte
 	// After Find: Result is the state to save (nil after an incomplete
 	// scan, whose state would hide what it missed), Changed whether it
 	// differs from Prior, Mode what Find did ("full", "incremental",
@@ -43,6 +46,10 @@ type StateScan struct {
 	Mode       string
 	Reason     string
 	NewCommits int
+	// Answer, after Find, is Prior's filtered result when the refs have
+	// not moved and Prior recorded it under FilterKey: Find then emitted
+	// nothing, and Answer is the scan's result.
+	Answer *KeptResult
 	// scanned counts the blobs an incremental run read, and their bytes.
 	scanned [2]int64
 }
@@ -64,14 +71,30 @@ func (s *StateScan) Find(ctx context.Context, detectFn source.DetectFunc, emit f
 		return err
 	}
 	if s.Reason = s.unusable(view); s.Reason == "" {
-		var err error
-		if s.Prior.sameAs(view.tips, view.shallow) {
+		unchanged := s.Prior.sameAs(view.tips, view.shallow)
+		if k := s.Prior.Kept; unchanged && !s.Scan.WantFacts && k != nil && s.FilterKey != nil && k.Key == *s.FilterKey {
+			// The same candidates through the same filters: the
+			// recorded result is the answer, and the commits need not
+			// even be read.
+			s.Mode, s.Result, s.Answer = "unchanged", s.Prior, k
+			log.Debug("state: refs and filters unchanged, nothing to scan or filter", "commits", s.Prior.NumCommits())
+			return nil
+		}
+		err := s.Prior.LoadCommits()
+		switch {
+		case err != nil:
+			err = fullScan("%v", err)
+		case unchanged:
 			if err = s.prepareAudit(ctx, view, s.Prior, detectFn); err == nil {
 				s.Mode, s.Result = "unchanged", s.Prior
+				if k := s.Prior.Kept; k != nil && s.FilterKey != nil && k.Key == *s.FilterKey {
+					s.Answer = k
+					return nil
+				}
 				log.Debug("state: refs unchanged, nothing to scan", "commits", len(s.Prior.Commits))
 				return s.replay(ctx, s.Prior, emit)
 			}
-		} else {
+		default:
 			err = s.incremental(ctx, view, detectFn, emit, log)
 		}
 		if !errors.Is(err, errFullScan) {

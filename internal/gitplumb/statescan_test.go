@@ -224,6 +224,9 @@ func TestStateFileDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	back, err := DecodeState(data)
+	if err == nil {
+		err = back.LoadCommits()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"io"
 	"log/slog"
 	"sort"
 	"sync"
@@ -243,4 +245,23 @@ func (e *events) sortedFailures() []Failure {
 	defer e.mu.Unlock()
 	sort.Slice(e.failures, func(i, j int) bool { return e.failures[i].Path < e.failures[j].Path })
 	return e.failures
+}
+
+// FilterKey returns a digest of everything that decides which of a
+// scan's candidates survive, and how they are counted: the confidence
+// caps and the filter chain (see filter.Chain.Key). A scan's Findings,
+// Candidates and Filtered recorded under one key are what running the
+// same candidates through a scanner with that key gives again. ok is
+// false when the chain cannot say (a stage without a description, or
+// drops explained one by one at debug level).
+func (s *Scanner) FilterKey() (key [32]byte, ok bool) {
+	chain, ok := s.Chain.Key()
+	if !ok {
+		return key, false
+	}
+	h := sha256.New()
+	h.Write(chain[:])
+	io.WriteString(h, rules.Describe(s.Caps))
+	h.Sum(key[:0])
+	return key, true
 }

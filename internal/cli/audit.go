@@ -39,7 +39,7 @@ var auditNow = time.Now
 
 // finishAudit groups a history scan's findings into the audit report,
 // writes it (whole or not at all) and picks the exit code as a scan does.
-func finishAudit(ctx context.Context, res *pipeline.Result, hf *gitplumb.Facts, repoPath string, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, notes ...string) int {
+func finishAudit(ctx context.Context, res *pipeline.Result, hf *gitplumb.Facts, repoPath string, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, save func() error, notes ...string) int {
 	r := &audit.Report{Repository: repoPath, GeneratedAt: auditNow(), Incomplete: res.Incomplete(), ToolVersion: toolVersion()}
 	if abs, err := filepath.Abs(repoPath); err == nil {
 		r.Repository = filepath.Base(abs)
@@ -53,6 +53,14 @@ func finishAudit(ctx context.Context, res *pipeline.Result, hf *gitplumb.Facts, 
 		r.Head, r.HeadRef = hf.Head, hf.HeadRef
 	}
 	r.Secrets = audit.Build(res.Findings, fx, r.GeneratedAt)
+	if hf != nil && hf.Err() != nil {
+		fmt.Fprintf(env.Stderr, "leakhound: %v (delete the state file and run again)\n", hf.Err())
+		return ExitError
+	}
+	if err := save(); err != nil {
+		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+		return ExitError
+	}
 	if err := writeReport(f.reportPath, env.Stdout, func(w io.Writer) error {
 		return audit.Write(w, f.format, r, audit.Options{NoRedact: f.noRedact})
 	}); err != nil {

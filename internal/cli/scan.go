@@ -374,16 +374,20 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 			return ExitError
 		}
 		notes := state.notes(res)
+		save := func() error { return nil }
 		if ss != nil {
 			keptResult(ss, res)
-			if err := closeState(g.state, ss, res); err != nil {
-				fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-				return ExitError
-			}
 			notes = append(notes, stateNote(ss))
+			// An audit's state also records what the worklist asked of
+			// the refs: saved once the worklist is built.
+			save = func() error { return closeState(g.state, ss, res) }
 		}
 		if kind == "audit" {
-			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), notes...)
+			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), save, notes...)
+		}
+		if err := save(); err != nil {
+			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+			return ExitError
 		}
 		return finish(ctx, res, rep, f, env, log, time.Since(start), kind, notes...)
 	}

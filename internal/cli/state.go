@@ -144,6 +144,12 @@ func keptResult(s *gitplumb.StateScan, res *pipeline.Result) {
 // scan was stopped or incomplete (a state must never hide what a scan
 // missed: the next run then scans everything again).
 func closeState(path string, s *gitplumb.StateScan, res *pipeline.Result) error {
+	if f := s.Scan.Facts; f != nil && s.Result != nil && s.Result.Audit != nil && f.Reached != nil {
+		if old := s.Result.Audit.Reach; old == nil || old.Key != f.Reached.Key {
+			s.Changed = true
+		}
+		s.Result.Audit.Reach = f.Reached
+	}
 	if s.Result == nil || !s.Changed || res.Incomplete() {
 		return nil
 	}

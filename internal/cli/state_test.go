@@ -224,6 +224,7 @@ func TestStateRecordsWhatTheFiltersKept(t *testing.T) {
 	// The audit records and answers alike, its facts asked again.
 	fixAuditNow(t)
 	astate := filepath.Join(t.TempDir(), "audit.state")
+	var recorded []byte
 	for _, want := range []bool{false, true} {
 		args := []string{"audit", r.dir, "--config", cfg, "--report-format", "json", "--no-progress"}
 		got, full := runCLI(t, "", append(args, "--state", astate)...), runCLI(t, "", args...)
@@ -233,6 +234,15 @@ func TestStateRecordsWhatTheFiltersKept(t *testing.T) {
 		if answered := strings.Contains(got.stderr, "what the filters kept answered from the state"); answered != want {
 			t.Errorf("audit: answered from the record %v, want %v:\n%s", answered, want, got.stderr)
 		}
+		// The answered run had nothing new to record: the file stays.
+		data, err := os.ReadFile(astate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want && string(data) != string(recorded) {
+			t.Error("an answered audit rewrote its state")
+		}
+		recorded = data
 	}
 	// Debug logging explains every drop, which a record cannot.
 	got := runCLI(t, "", "git", r.dir, "--config", cfg, "--report-format", "json", "--no-progress", "--state", state, "--log-level", "debug")

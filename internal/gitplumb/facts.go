@@ -2,6 +2,8 @@ package gitplumb
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -26,7 +28,43 @@ type Facts struct {
 	inHead map[string][]Location
 	// removed: secret key → the first-parent commit that removed it last.
 	removed map[string]*Commit
+	// refsOut is what git for-each-ref listed: the refs and their commits.
+	refsOut []byte
+	// graph, when st is nil (an unchanged --state audit), builds the
+	// commit graph RefsReaching needs, if the recorded answer will not do.
+	graph func() (*store, error)
+	// recorded is the answer a state recorded (nil: none); Reached is the
+	// last one RefsReaching gave, for the state to record.
+	recorded, Reached *ReachRecord
+	err               error
 }
+
+// ReachRecord is an answer of Facts.RefsReaching, under a key of what it
+// depends on besides the commit graph: the refs and their commits as git
+// for-each-ref lists them, and the question. A state records it: with
+// the refs and the graph unchanged, the same question has the same
+// answer, and an unchanged audit re-run need not build the graph.
+type ReachRecord struct {
+	Key    [32]byte
+	Answer [][]string
+}
+
+// reachKey is ReachRecord's key for refs (for-each-ref's output) and groups.
+func reachKey(refs []byte, groups [][]string) [32]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "refs reaching 1\n%d:%s\n%d\n", len(refs), refs, len(groups))
+	for _, g := range groups {
+		fmt.Fprintf(h, "%d:%s\n", len(g), strings.Join(g, " "))
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// Err returns why RefsReaching could not answer (a state whose commits
+// turned out damaged), or nil. An answer given with an error is empty:
+// the audit cannot be trusted.
+func (f *Facts) Err() error { return f.err }
 
 // Location is where a secret is: a path and the 1-based line.
 type Location struct {
@@ -41,6 +79,7 @@ func SecretKey(rule, secret string) string { return rule + "\x00" + secret }
 func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*Facts, error) {
 	f := &Facts{st: st, a: a, refs: map[string]uint32{}, inHead: map[string][]Location{}, removed: map[string]*Commit{}}
 	f.readRefs(ctx, p.Git)
+	f.resolveRefs()
 	hc, ok := st.internHex([]byte(f.Head))
 	if f.Head == "" || !ok || st.kind[hc] != kindCommit {
 		f.Head = ""
@@ -89,25 +128,11 @@ func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*F
 	return f, nil
 }
 
-// readRefs sets f.refs to the refs that name commits in the store, and
-// Head and HeadRef to the default branch.
+// readRefs lists the refs, and sets Head and HeadRef to the default
+// branch; resolveRefs then keeps the refs that name commits in the store.
 func (f *Facts) readRefs(ctx context.Context, g *Git) {
-	st := f.st
-	out, err := g.Command(ctx, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname)").Output()
-	if err == nil {
-		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			fs := strings.Fields(line)
-			if len(fs) < 2 {
-				continue
-			}
-			id, name := fs[0], fs[len(fs)-1]
-			if len(fs) == 3 {
-				id = fs[1] // an annotated tag: the commit it names
-			}
-			if c, ok := st.internHex([]byte(id)); ok && st.kind[c] == kindCommit {
-				f.refs[name] = c
-			}
-		}
+	if out, err := g.Command(ctx, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname)").Output(); err == nil {
+		f.refsOut = out
 	}
 	// The default branch: the remote's (origin/HEAD, as a clone records
 	// it), so that a feature branch checked out does not stand for it;
@@ -123,6 +148,25 @@ func (f *Facts) readRefs(ctx context.Context, g *Git) {
 		f.HeadRef = head
 	} else if out, err := g.Command(ctx, "symbolic-ref", "--quiet", "HEAD").Output(); err == nil {
 		f.HeadRef = strings.TrimSpace(string(out))
+	}
+}
+
+// resolveRefs sets f.refs to the listed refs that name commits in the
+// store.
+func (f *Facts) resolveRefs() {
+	st := f.st
+	for _, line := range strings.Split(strings.TrimSpace(string(f.refsOut)), "\n") {
+		fs := strings.Fields(line)
+		if len(fs) < 2 {
+			continue
+		}
+		id, name := fs[0], fs[len(fs)-1]
+		if len(fs) == 3 {
+			id = fs[1] // an annotated tag: the commit it names
+		}
+		if c, ok := st.internHex([]byte(id)); ok && st.kind[c] == kindCommit {
+			f.refs[name] = c
+		}
 	}
 }
 
@@ -229,6 +273,35 @@ func (f *Facts) Removal(rule, secret string) *Commit {
 // every group: each commit carries the set of groups whose commits are
 // its ancestors (or itself), a bitset OR-ed from its parents.
 func (f *Facts) RefsReaching(groups [][]string) [][]string {
+	key := reachKey(f.refsOut, groups)
+	if r := f.recorded; r != nil && r.Key == key && len(r.Answer) == len(groups) {
+		f.Reached = r
+		out := make([][]string, len(groups))
+		for g, names := range r.Answer {
+			out[g] = slices.Clone(names)
+		}
+		return out
+	}
+	if f.st == nil {
+		st, err := f.graph()
+		if err != nil {
+			f.err = err
+			return make([][]string, len(groups))
+		}
+		f.st = st
+		f.resolveRefs()
+	}
+	out := f.reaching(groups)
+	r := &ReachRecord{Key: key, Answer: make([][]string, len(out))}
+	for g, names := range out {
+		r.Answer[g] = slices.Clone(names)
+	}
+	f.Reached = r
+	return out
+}
+
+// reaching is RefsReaching, asked of the commit graph.
+func (f *Facts) reaching(groups [][]string) [][]string {
 	st := f.st
 	words := (len(groups) + 63) / 64
 	out := make([][]string, len(groups))

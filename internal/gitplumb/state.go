@@ -91,6 +91,9 @@ type AuditState struct {
 	Head    string
 	InHead  map[string][]Location
 	Removed map[string]*Commit
+	// Reach is the answer Facts.RefsReaching gave the audit that wrote
+	// the state; nil when none.
+	Reach *ReachRecord
 	// Paths is, for the head commit's tree, every file that holds a
 	// candidate and its candidates (rule, secret, line), in tree order:
 	// the start from which the next head's facts are computed.

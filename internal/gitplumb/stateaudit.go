@@ -44,17 +44,36 @@ func lineSecrets(found []detect.Finding) []LineSecret {
 // again; the head's facts are st's (Prior's) if the head has not moved,
 // else carried along the first-parent line from the old head to the new
 // one. A head that moved anywhere else needs a full scan.
-func (s *StateScan) prepareAudit(ctx context.Context, v repoView, st *ScanState, detectFn source.DetectFunc) error {
+//
+// With lazy (the refs unchanged since st was recorded, st's commits maybe
+// not read yet), the commit graph is built only if the default branch
+// moved or RefsReaching is asked what st did not record.
+func (s *StateScan) prepareAudit(ctx context.Context, v repoView, st *ScanState, detectFn source.DetectFunc, lazy bool) error {
 	if !s.Scan.WantFacts {
 		return nil
 	}
-	gs := graphStore(v.hashLen, st)
-	f := &Facts{st: gs, refs: map[string]uint32{}, inHead: map[string][]Location{}}
-	f.readRefs(ctx, s.Scan.Git)
-	if hc, ok := gs.internHex([]byte(f.Head)); !ok || gs.kind[hc] != kindCommit {
-		f.Head = ""
-	}
 	prior := s.Prior.Audit
+	f := &Facts{refs: map[string]uint32{}, inHead: map[string][]Location{}}
+	f.readRefs(ctx, s.Scan.Git)
+	if lazy && f.Head == prior.Head {
+		// The head recorded was a commit of this same graph.
+		f.recorded = prior.Reach
+		f.graph = func() (*store, error) {
+			if err := st.LoadCommits(); err != nil {
+				return nil, err
+			}
+			return graphStore(v.hashLen, st), nil
+		}
+	} else {
+		if err := st.LoadCommits(); err != nil {
+			return fullScan("%v", err)
+		}
+		f.st = graphStore(v.hashLen, st)
+		f.resolveRefs()
+		if hc, ok := f.st.internHex([]byte(f.Head)); !ok || f.st.kind[hc] != kindCommit {
+			f.Head = ""
+		}
+	}
 	a, err := s.moveHead(ctx, v, prior, f.Head, st, detectFn)
 	if err != nil {
 		return err

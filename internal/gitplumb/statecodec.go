@@ -220,6 +220,19 @@ func (e *stateEnc) audit(a *AuditState) {
 		e.str(c.Subject)
 		e.when(c.Date)
 	}
+	if a.Reach == nil {
+		e.uint(0)
+		return
+	}
+	e.uint(1)
+	e.b = append(e.b, a.Reach.Key[:]...)
+	e.uint(uint64(len(a.Reach.Answer)))
+	for _, names := range a.Reach.Answer {
+		e.uint(uint64(len(names)))
+		for _, n := range names {
+			e.str(n)
+		}
+	}
 }
 
 // DecodeState reads a state file's content. Its errors match
@@ -518,6 +531,17 @@ func (d *stateDec) audit(s *ScanState) {
 	for range d.count(6) {
 		k := d.str()
 		a.Removed[k] = &Commit{ID: d.str(), Author: d.str(), Email: d.str(), Subject: d.str(), Date: d.when()}
+	}
+	if d.uint() == 1 {
+		r := &ReachRecord{}
+		copy(r.Key[:], d.take(32))
+		r.Answer = make([][]string, d.count(1))
+		for g := range r.Answer {
+			for range d.count(1) {
+				r.Answer[g] = append(r.Answer[g], d.str())
+			}
+		}
+		a.Reach = r
 	}
 	s.Audit = a
 }

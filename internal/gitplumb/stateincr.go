@@ -44,7 +44,7 @@ func (s *StateScan) incremental(ctx context.Context, v repoView, detectFn source
 	}
 	next := &ScanState{Key: s.Key, HashLen: v.hashLen, Tips: v.tips, Shallow: v.shallow}
 	next.Commits = g.commits(order, found)
-	if err := s.prepareAudit(ctx, v, next, detectFn); err != nil {
+	if err := s.prepareAudit(ctx, v, next, detectFn, false); err != nil {
 		return err
 	}
 	log.Debug("state: attributed the new commits", "new", len(fresh), "reachable", len(order),

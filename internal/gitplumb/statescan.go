@@ -72,20 +72,26 @@ func (s *StateScan) Find(ctx context.Context, detectFn source.DetectFunc, emit f
 	}
 	if s.Reason = s.unusable(view); s.Reason == "" {
 		unchanged := s.Prior.sameAs(view.tips, view.shallow)
-		if k := s.Prior.Kept; unchanged && !s.Scan.WantFacts && k != nil && s.FilterKey != nil && k.Key == *s.FilterKey {
+		if k := s.Prior.Kept; unchanged && k != nil && s.FilterKey != nil && k.Key == *s.FilterKey {
 			// The same candidates through the same filters: the
 			// recorded result is the answer, and the commits need not
 			// even be read.
-			s.Mode, s.Result, s.Answer = "unchanged", s.Prior, k
-			log.Debug("state: refs and filters unchanged, nothing to scan or filter", "commits", s.Prior.NumCommits())
-			return nil
+			err := s.prepareAudit(ctx, view, s.Prior, detectFn, true)
+			if err == nil {
+				s.Mode, s.Result, s.Answer = "unchanged", s.Prior, k
+				log.Debug("state: refs and filters unchanged, nothing to scan or filter", "commits", s.Prior.NumCommits())
+				return nil
+			}
+			if !errors.Is(err, errFullScan) {
+				return err
+			}
 		}
 		err := s.Prior.LoadCommits()
 		switch {
 		case err != nil:
 			err = fullScan("%v", err)
 		case unchanged:
-			if err = s.prepareAudit(ctx, view, s.Prior, detectFn); err == nil {
+			if err = s.prepareAudit(ctx, view, s.Prior, detectFn, false); err == nil {
 				s.Mode, s.Result = "unchanged", s.Prior
 				if k := s.Prior.Kept; k != nil && s.FilterKey != nil && k.Key == *s.FilterKey {
 					s.Answer = k

@@ -306,3 +306,63 @@ func TestStateScanShallow(t *testing.T) {
 		t.Errorf("reason %q", s.Reason)
 	}
 }
+
+// TestStateAuditAnswersReachFromTheRecord: an unchanged audit re-run
+// whose filters kept the same (the state's Kept under FilterKey) answers
+// RefsReaching from what the state recorded, without reading the
+// state's commits or building the graph; a state that recorded no answer
+// builds the graph then, and both answers are the full scan's.
+func TestStateAuditAnswersReachFromTheRecord(t *testing.T) {
+	l := buildLeakRepo(t)
+	g := l.r.open()
+	full := &PackScan{Git: g, Threads: 2, WantFacts: true}
+	emitted(t, full.Find)
+	var groups [][]string
+	for _, c := range full.Facts.refs {
+		groups = append(groups, []string{full.Facts.st.hex(c)})
+	}
+	groups = append(groups, []string{full.Facts.Head})
+	want := full.Facts.RefsReaching(groups)
+
+	key := [32]byte{1}
+	run := func(prior *ScanState) *StateScan {
+		t.Helper()
+		data, err := EncodeState(prior)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prior, err = DecodeState(data); err != nil {
+			t.Fatal(err)
+		}
+		s := &StateScan{Scan: &PackScan{Git: g, Threads: 2, WantFacts: true}, Prior: prior, Key: StateKey("test"), FilterKey: &key}
+		if out := emitted(t, s.Find); out != "" {
+			t.Errorf("an answered run emitted:\n%s", out)
+		}
+		if s.Mode != "unchanged" || s.Answer == nil {
+			t.Fatalf("mode %q (%s), answer %v: want unchanged and answered", s.Mode, s.Reason, s.Answer)
+		}
+		return s
+	}
+	first := &StateScan{Scan: &PackScan{Git: g, Threads: 2, WantFacts: true}, Key: StateKey("test"), FilterKey: &key}
+	emitted(t, first.Find)
+	first.Result.Kept = &KeptResult{Key: key}
+	first.Scan.Facts.RefsReaching(groups)
+	first.Result.Audit.Reach = first.Scan.Facts.Reached
+
+	s := run(first.Result)
+	if got := s.Scan.Facts.RefsReaching(groups); !reflect.DeepEqual(got, want) {
+		t.Errorf("answered from the record: %v, want %v", got, want)
+	}
+	if s.Scan.Facts.st != nil || s.Scan.Facts.Err() != nil {
+		t.Errorf("the graph was built (%v) for a recorded answer", s.Scan.Facts.Err())
+	}
+
+	first.Result.Audit.Reach = nil
+	s = run(first.Result)
+	if got := s.Scan.Facts.RefsReaching(groups); !reflect.DeepEqual(got, want) || s.Scan.Facts.st == nil {
+		t.Errorf("nothing recorded: %v (graph built %v), want %v", got, s.Scan.Facts.st != nil, want)
+	}
+	if s.Scan.Facts.Reached == nil {
+		t.Error("no answer for the state to record")
+	}
+}

@@ -213,21 +213,16 @@ func (ix *keywordIndex) scan(b []byte, hit func(end int, kw int32) bool) {
 	i := 0
 	if wide := ix.wide; wide != nil && len(b) >= 8 {
 		p := unsafe.Pointer(unsafe.SliceData(b))
-		for last := len(b) - 8; i <= last; i += 4 {
-			// In bounds: i+8 <= len(b).
-			x := *(*uint64)(unsafe.Add(p, i)) | 0x2020202020202020
-			x = littleEndian(x)
-			h0 := (uint32(x) * 0x9E3779B1) >> (32 - wideBits)
-			h1 := (uint32(x>>8) * 0x9E3779B1) >> (32 - wideBits)
-			h2 := (uint32(x>>16) * 0x9E3779B1) >> (32 - wideBits)
-			h3 := (uint32(x>>24) * 0x9E3779B1) >> (32 - wideBits)
-			m0, m1, m2, m3 := wide[h0>>6]>>(h0&63), wide[h1>>6]>>(h1&63), wide[h2>>6]>>(h2&63), wide[h3>>6]>>(h3&63)
-			if (m0|m1|m2|m3)&1 == 0 {
-				continue
+		for last := len(b) - 8; ; i += 4 {
+			if i = wideNext(wide, p, i, last); i > last {
+				break
 			}
-			if (m0&1 != 0 && !ix.confirm(b, i, hit)) || (m1&1 != 0 && !ix.confirm(b, i+1, hit)) ||
-				(m2&1 != 0 && !ix.confirm(b, i+2, hit)) || (m3&1 != 0 && !ix.confirm(b, i+3, hit)) {
-				return
+			x := load64(p, i) | 0x2020202020202020
+			for k := range 4 {
+				h := hashWide(uint32(x >> (8 * k)))
+				if wide[h>>6]&(1<<(h&63)) != 0 && !ix.confirm(b, i+k, hit) {
+					return
+				}
 			}
 		}
 	}
@@ -250,6 +245,25 @@ func (ix *keywordIndex) scan(b []byte, hit func(end int, kw int32) bool) {
 			return
 		}
 	}
+}
+
+// wideNext returns the first position from i, a multiple of four from
+// it, at most last, whose group of four positions holds a candidate of
+// the wide table, or a position past last. It makes no calls, so that
+// its loop keeps everything in registers.
+func wideNext(wide *[1 << wideBits / 64]uint64, p unsafe.Pointer, i, last int) int {
+	for ; i <= last; i += 4 {
+		// In bounds: i+8 <= len(b).
+		x := load64(p, i) | 0x2020202020202020
+		h0 := (uint32(x) * 0x9E3779B1) >> (32 - wideBits)
+		h1 := (uint32(x>>8) * 0x9E3779B1) >> (32 - wideBits)
+		h2 := (uint32(x>>16) * 0x9E3779B1) >> (32 - wideBits)
+		h3 := (uint32(x>>24) * 0x9E3779B1) >> (32 - wideBits)
+		if (wide[h0>>6]>>(h0&63)|wide[h1>>6]>>(h1&63)|wide[h2>>6]>>(h2&63)|wide[h3>>6]>>(h3&63))&1 != 0 {
+			return i
+		}
+	}
+	return i
 }
 
 // confirm walks the trie from b[i] and reports every keyword starting there.
@@ -279,18 +293,3 @@ func (ix *keywordIndex) confirm(b []byte, i int, hit func(end int, kw int32) boo
 	}
 	return true
 }
-
-// littleEndian converts a word loaded in native order to little-endian
-// order: a no-op on the little-endian machines leakhound runs on.
-func littleEndian(x uint64) uint64 {
-	if nativeBigEndian {
-		return x>>56 | x>>40&0xFF00 | x>>24&0xFF0000 | x>>8&0xFF000000 |
-			x<<8&0xFF00000000 | x<<24&0xFF0000000000 | x<<40&0xFF000000000000 | x<<56
-	}
-	return x
-}
-
-var nativeBigEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 0
-}()

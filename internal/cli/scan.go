@@ -307,7 +307,7 @@ func (j *scanJob) load(ld rules.Loader, warmed func(*rules.Set) *detect.Detector
 		DecodeDepth: &j.f.decodeMax, IgnoreGitleaksAllow: j.f.noGLAllow, Detector: warmed(set)})
 	if !builtin {
 		if err := j.sc.Detector.Compile(userRules); err != nil {
-			return fmt.Errorf("%s: %w", set.Source, err)
+			return fmt.Errorf("%s: %s", set.Source, errLine(err))
 		}
 	}
 	return nil
@@ -444,11 +444,33 @@ func incomplete(res *pipeline.Result) string {
 	case errors.Is(res.Err, context.Canceled):
 		return fmt.Sprintf("interrupted: the report holds the %d finding(s) made before the signal", len(res.Findings))
 	case res.Err != nil:
-		return "stopped: " + res.Err.Error()
+		return "stopped: " + errLine(res.Err)
 	case len(res.Failures) > 0:
 		return fmt.Sprintf("%d item(s) could not be read", len(res.Failures))
 	}
 	return ""
+}
+
+// errLine is err's text on one line. The detector joins the errors of
+// several rules with errors.Join, one per line; they are printed, as they
+// always were, separated by "; ". Other errors print as they are.
+func errLine(err error) string {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return err.Error()
+	}
+	errs := j.Unwrap()
+	parts := make([]string, len(errs))
+	for i, e := range errs {
+		parts[i] = e.Error()
+	}
+	if strings.Join(parts, "\n") != err.Error() {
+		return err.Error() // not a join: fmt.Errorf with several %w, say
+	}
+	for i, e := range errs {
+		parts[i] = errLine(e)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // exitCode says how a scan (or an audit: what) ended: 2 when it stopped or
@@ -467,7 +489,7 @@ func exitCode(ctx context.Context, res *pipeline.Result, found int, f scanFlags,
 		fmt.Fprintf(env.Stderr, "leakhound: %s %s\n", what, incomplete(res))
 		return ExitError
 	case res.Err != nil:
-		fmt.Fprintf(env.Stderr, "leakhound: %s stopped: %v\n", what, res.Err)
+		fmt.Fprintf(env.Stderr, "leakhound: %s stopped: %s\n", what, errLine(res.Err))
 		return ExitError
 	case len(res.Failures) > 0:
 		fmt.Fprintf(env.Stderr, "leakhound: %s incomplete: %d item(s) could not be read\n", what, len(res.Failures))

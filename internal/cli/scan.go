@@ -198,19 +198,17 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	// on another goroutine while this one opens what is scanned: for
 	// `git --staged` these two are most of leakhound's time.
 	ld, warmed := warmLoader(f.config, env, g.staged)
-	t, err := j.open(ctx)
+	run, done, err := j.open(ctx)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
 	}
-	if c, ok := t.(interface{ Close() }); ok {
-		defer c.Close()
-	}
+	defer done()
 	if err := j.load(ld, warmed); err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
 	}
-	return t.run(ctx, j)
+	return run(ctx, j)
 }
 
 // scanJob is a scan whose flags are checked: what its stages and its

@@ -65,23 +65,68 @@ func (d *Detector) DetectMemo(f *Fragment) ([]Finding, Memo, error) {
 // covering f.
 func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copies []Copy, prior Memo) ([]Finding, []Span, Memo, error) {
 	content := f.Content
-	whole := func() ([]Finding, []Span, Memo, error) {
-		out, memo, err := d.DetectMemo(f)
-		return out, []Span{{0, len(content)}}, memo, err
-	}
-	if d.composite || len(d.unkeyed) > 0 || len(d.pathOnly) > 0 || prior.Secret || f.OwnedStart != 0 || f.OwnedEnd != 0 {
-		return whole()
-	}
 	// A change every few bytes (a delta against a distant version) is
 	// cheaper to scan whole than line by line.
-	if len(changed)*wholeEvery > len(content) {
-		return whole()
+	if d.scansWhole(f, prior) || len(changed)*wholeEvery > len(content) {
+		return d.detectWhole(f)
 	}
-	// The changed lines. Two copied stretches that meet at a line start
-	// change no line, only which lines neighbour each other: that point
-	// matters to a multi-line window over it.
-	var lines []span
-	var points []int
+	// Most changes are a line or two: their spans and points stay on the
+	// stack, in buffers the size the compiler would give them there.
+	var lineBuf [2]span
+	var pointBuf [4]int
+	lines, points := changedLines(lineBuf[:0], pointBuf[:0], content, changed)
+	if len(lines) == 0 {
+		// As before these buffers: with only seams changed, run is given
+		// nil ranges, which it reads as all of f.
+		lines = nil
+	}
+	if len(lines) == 0 && len(points) == 0 {
+		if len(prior.Anchors) == 0 {
+			return nil, nil, Memo{}, nil
+		}
+		return nil, nil, Memo{Anchors: d.moveAnchors(nil, content, prior.Anchors, newCopyIndex(copies), nil)}, nil
+	}
+	// The changed lines are scanned first; that finds the anchors in
+	// them, and whether the content became a Kubernetes Secret.
+	var fresh Memo
+	found, err := d.run(f, lines, &fresh)
+	if fresh.Secret {
+		return d.detectWhole(f)
+	}
+	core, anchors := d.changedCore(content, base, copies, lines, prior.Anchors, fresh.Anchors)
+	owned, far := ownedSpans(content, core, points, anchors)
+	if far {
+		return d.detectWhole(f)
+	}
+	if extra := subtract(scanRanges(content, owned, anchors), lines); len(extra) > 0 {
+		// Scanned again as one, so that windows merge as in a whole
+		// scan: a regex run over two merged windows may match
+		// differently than over each.
+		found, err = d.run(f, union(lines, extra), nil)
+	}
+	return startingIn(found, owned), exported(owned), Memo{Anchors: anchors}, err
+}
+
+// scansWhole reports whether f cannot be scanned in parts: rule sets
+// with composite rules, rules with no keyword or path rules, Kubernetes
+// Secrets, and fragments that own only part of their content.
+func (d *Detector) scansWhole(f *Fragment, prior Memo) bool {
+	return d.composite || len(d.unkeyed) > 0 || len(d.pathOnly) > 0 || prior.Secret || f.OwnedStart != 0 || f.OwnedEnd != 0
+}
+
+// detectWhole is DetectChanged's answer when f is scanned whole: it owns
+// all of f.
+func (d *Detector) detectWhole(f *Fragment) ([]Finding, []Span, Memo, error) {
+	out, memo, err := d.DetectMemo(f)
+	return out, []Span{{0, len(f.Content)}}, memo, err
+}
+
+// changedLines appends to lines the whole lines of content that changed
+// says are new, sorted and disjoint, and to points the points where two
+// copied stretches meet at a line start: those change no line, only
+// which lines neighbour each other, which matters to a multi-line window
+// over them.
+func changedLines(lines []span, points []int, content []byte, changed []Span) ([]span, []int) {
 	for _, c := range changed {
 		lo, hi := min(max(c.Lo, 0), len(content)), min(max(c.Hi, c.Lo), len(content))
 		if lo == hi {
@@ -99,42 +144,43 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 		}
 		lines = addSpan(lines, span{lineStart(content, lo), lineEndAt(content, hi)})
 	}
-	if len(lines) == 0 && len(points) == 0 {
-		if len(prior.Anchors) == 0 {
-			return nil, nil, Memo{}, nil
-		}
-		return nil, nil, Memo{Anchors: d.moveAnchors(nil, content, prior.Anchors, newCopyIndex(copies), nil)}, nil
-	}
-	// The changed lines are scanned first; that finds the anchors in
-	// them, and whether the content became a Kubernetes Secret.
-	var fresh Memo
-	found, err := d.run(f, lines, &fresh)
-	if fresh.Secret {
-		return whole()
-	}
-	// Anchors of f: the old ones that were copied, outside the changed
-	// lines, and those in the changed lines. An old anchor's window that
-	// was not copied whole, with its keyword, is a change wherever its
-	// text went: what the old version found there may be gone.
+	return lines, points
+}
+
+// changedCore returns the core of a change, the lines whose candidates
+// must be found again, and the anchors of the new version content. The
+// anchors are the old ones (prior, in base) that were copied, outside the
+// changed lines, and those found in them (fresh). The core is the changed
+// lines and, for each old anchor whose window was not copied whole with
+// its keyword, the lines its text went to: what the old version found
+// there may be gone.
+func (d *Detector) changedCore(content, base []byte, copies []Copy, lines []span, prior, fresh []Anchor) ([]span, []Anchor) {
 	core := slices.Clone(lines)
-	anchors := fresh.Anchors
-	if len(prior.Anchors) > 0 {
-		idx := newCopyIndex(copies)
-		anchors = mergeAnchors(d.moveAnchors(nil, content, prior.Anchors, idx, lines), fresh.Anchors)
-		for _, a := range prior.Anchors {
-			wl := lineStart(base, min(a.At, len(base)))
-			if idx.holds(wl, a.End) {
-				continue
-			}
-			idx.each(wl, a.End, func(c Copy) {
-				lo, hi := max(wl, c.From), min(a.End, c.From+c.Len)
-				to := c.To + lo - c.From
-				core = addSpanSorted(core, span{lineStart(content, to), lineEndAt(content, c.To+hi-c.From)})
-			})
-		}
+	if len(prior) == 0 {
+		return core, fresh
 	}
-	// Owned: the core, and the windows that reach into it.
-	owned := slices.Clone(core)
+	idx := newCopyIndex(copies)
+	anchors := mergeAnchors(d.moveAnchors(nil, content, prior, idx, lines), fresh)
+	for _, a := range prior {
+		wl := lineStart(base, min(a.At, len(base)))
+		if idx.holds(wl, a.End) {
+			continue
+		}
+		idx.each(wl, a.End, func(c Copy) {
+			lo, hi := max(wl, c.From), min(a.End, c.From+c.Len)
+			to := c.To + lo - c.From
+			core = addSpanSorted(core, span{lineStart(content, to), lineEndAt(content, c.To+hi-c.From)})
+		})
+	}
+	return core, anchors
+}
+
+// ownedSpans returns the spans a partial scan owns: the core, and the
+// windows of the anchors that reach into it or over a point where copies
+// meet, in whole lines. far is set when one of those windows is a far
+// reaching rule's: the content is then scanned whole.
+func ownedSpans(content []byte, core []span, points []int, anchors []Anchor) (owned []span, far bool) {
+	owned = slices.Clone(core)
 	for _, a := range anchors {
 		// A window starts at most maxLineReach before its keyword.
 		if !overlaps(core, span{a.At - maxLineReach, a.End}) && !crosses(points, span{a.At - maxLineReach, a.End}) {
@@ -145,37 +191,45 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 			continue
 		}
 		if a.Window > farWindow {
-			return whole()
+			return nil, true
 		}
 		owned = addSpanSorted(owned, span{w.lo, lineEndAt(content, w.hi)})
 	}
-	// Scanned besides: the rest of the owned lines, and the lines of
-	// every keyword whose window reaches into them, so the matches
-	// starting in owned lines are all found.
+	return owned, false
+}
+
+// scanRanges returns what is scanned to find every match starting in
+// the owned lines: those lines, and the lines of every keyword whose
+// window reaches into them.
+func scanRanges(content []byte, owned []span, anchors []Anchor) []span {
 	ranges := slices.Clone(owned)
 	for _, a := range anchors {
 		if overlaps(owned, span{a.At - maxLineReach, a.End}) && overlaps(owned, span{lineStart(content, a.At), a.End}) {
 			ranges = addSpanSorted(ranges, span{lineStart(content, a.At), lineEndAt(content, a.At+1)})
 		}
 	}
-	extra := subtract(ranges, lines)
-	if len(extra) > 0 {
-		// Scanned again as one, so that windows merge as in a whole
-		// scan: a regex run over two merged windows may match
-		// differently than over each.
-		found, err = d.run(f, union(lines, extra), nil)
-	}
+	return ranges
+}
+
+// startingIn keeps, in place, the candidates that start in one of the
+// sorted, disjoint owned spans.
+func startingIn(found []Finding, owned []span) []Finding {
 	out := found[:0]
 	for _, g := range found {
 		if i := firstEndingAfter(owned, g.Start); i < len(owned) && owned[i].lo <= g.Start {
 			out = append(out, g)
 		}
 	}
-	spans := make([]Span, len(owned))
-	for i, o := range owned {
-		spans[i] = Span{o.lo, o.hi}
+	return out
+}
+
+// exported returns spans as Spans.
+func exported(spans []span) []Span {
+	out := make([]Span, len(spans))
+	for i, o := range spans {
+		out[i] = Span{o.lo, o.hi}
 	}
-	return out, spans, Memo{Anchors: anchors}, err
+	return out
 }
 
 // wholeEvery: a content with a change for every wholeEvery bytes is

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"sync"
 	"unicode/utf8"
 )
@@ -145,7 +146,7 @@ func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, dept
 			out = append(out, g)
 		}
 	}
-	return out, joinErrors(errs)
+	return out, errors.Join(errs...)
 }
 
 func hasDecodedTag(tags []string) bool {

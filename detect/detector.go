@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"regexp/syntax"
@@ -186,10 +187,7 @@ func (d *Detector) Compile(want func(*rules.Rule) bool) error {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return joinErrors(errs)
+	return errors.Join(errs...)
 }
 
 type span struct{ lo, hi int }
@@ -327,7 +325,7 @@ func (d *Detector) detectIn(f *Fragment, lines *lineSpans, ranges []span, memo *
 			out = append(out, d.pathFinding(c, f))
 		}
 	}
-	return out, joinErrors(errs)
+	return out, errors.Join(errs...)
 }
 
 func (d *Detector) release(sc *scratch) {
@@ -643,25 +641,6 @@ func lineWithin(content []byte, lo, hi, reach int) (int, int) {
 
 func chars(b []byte) int {
 	return utf8.RuneCount(b)
-}
-
-type multiError []error
-
-func (m multiError) Error() string {
-	s := m[0].Error()
-	for _, e := range m[1:] {
-		s += "; " + e.Error()
-	}
-	return s
-}
-
-func (m multiError) Unwrap() []error { return m }
-
-func joinErrors(errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	return multiError(errs)
 }
 
 // PathDependent reports whether any rule looks at the path (a path

@@ -474,23 +474,44 @@ func (d *decoder) decodeExtend(v any) *extension {
 	return ext
 }
 
+// decodeRule decodes rule table i, m. Each step adds what is wrong with
+// its keys to d.errs and goes on, so that one run reports every problem.
 func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	line := func(k string) int { return d.lines.rule(i, k) }
 	d.normalize(m)
 	r := &Rule{File: d.file, Line: line(""), Severity: Medium}
+	r.ID = d.ruleID(i, m, r.Line, line)
+	d.unknown(m, ruleKeys, line, r.ID, "")
+	d.decodeMatch(r, m, line)
+	d.decodeKinds(r, m, line)
+	d.decodeReport(r, m, line)
+	d.decodeRequired(r, i, m, line)
+	d.checkRegex(r, m, line)
+	d.decodeRuleAllowlists(r, m, line)
+	return r
+}
+
+// ruleID reads rule i's id; a rule without a usable one is named by its
+// number, so that its other problems can still be reported.
+func (d *decoder) ruleID(i int, m map[string]any, ruleLine int, line func(string) int) string {
 	id, ok := d.str(m, "id", line("id"), "")
 	_, present := m["id"]
 	switch {
 	case !ok || id == "":
 		if ok || !present { // a wrong type is already reported
-			d.errs.Add(d.file, r.Line, "", "rule #%d has no id", i+1)
+			d.errs.Add(d.file, ruleLine, "", "rule #%d has no id", i+1)
 		}
 		id = fmt.Sprintf("#%d", i+1)
 	case !validID(id):
 		d.errs.Add(d.file, line("id"), id, "id may contain only letters, digits, '.', '_' and '-'")
 	}
-	r.ID = id
-	d.unknown(m, ruleKeys, line, id, "")
+	return id
+}
+
+// decodeMatch reads what decides a match: the pattern, its keywords and
+// the entropy a secret needs.
+func (d *decoder) decodeMatch(r *Rule, m map[string]any, line func(string) int) {
+	id := r.ID
 	r.Description, _ = d.str(m, "description", line("description"), id)
 	r.Regex, _ = d.str(m, "regex", line("regex"), id)
 	r.Keywords = d.strs(m, "keywords", line("keywords"), id)
@@ -515,6 +536,12 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	if r.LowEntropy != "" && r.MinBits <= 0 {
 		d.errs.Add(d.file, line("low_entropy"), id, "low_entropy needs min_bits: an exempt rule is judged by total bits")
 	}
+}
+
+// decodeKinds reads the keys whose values are one of a fixed list
+// (confidence, checksum, validate) and the path pattern.
+func (d *decoder) decodeKinds(r *Rule, m map[string]any, line func(string) int) {
+	id := r.ID
 	if s, ok := d.str(m, "confidence", line("confidence"), id); ok {
 		if c, ok := ParseConfidence(s); ok {
 			r.Confidence = c
@@ -537,6 +564,12 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	if p, ok := d.str(m, "path", line("path"), id); ok && p != "" {
 		r.Path = d.regexp(p, line("path"), id, "path")
 	}
+}
+
+// decodeReport reads how findings are reported (tags, severity), the
+// window around a keyword, and the rule's examples.
+func (d *decoder) decodeReport(r *Rule, m map[string]any, line func(string) int) {
+	id := r.ID
 	r.Tags = d.strs(m, "tags", line("tags"), id)
 	if s, ok := d.str(m, "severity", line("severity"), id); ok {
 		if sev, ok := ParseSeverity(s); ok {
@@ -556,30 +589,43 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	r.Negatives = d.strs(m, "negatives", line("negatives"), id)
 	r.ExamplePath, _ = d.str(m, "example_path", line("example_path"), id)
 	r.SkipReport, _ = d.boolean(m, "skip_report", line("skip_report"), id)
-	if v, ok := m["required"]; ok {
-		tables, ok := tableArray(v)
-		if !ok {
-			d.errs.Add(d.file, line("required"), id, "required must be an array of tables ([[rules.required]])")
-		}
-		for j, rm := range tables {
-			rline := func(k string) int { return d.lines.key(fmt.Sprintf("rules.%d.required.%d", i, j), k) }
-			d.normalize(rm)
-			d.unknown(rm, requiredKeys, rline, id, "required: ")
-			req := Required{WithinLines: -1, WithinColumns: -1}
-			req.ID, _ = d.str(rm, "id", rline("id"), id)
-			if req.ID == "" {
-				d.errs.Add(d.file, rline(""), id, "required entry %d names no rule", j+1)
-			}
-			if n, ok := d.integer(rm, "within_lines", rline("within_lines"), id); ok {
-				req.WithinLines = int(n)
-			}
-			if n, ok := d.integer(rm, "within_columns", rline("within_columns"), id); ok {
-				req.WithinColumns = int(n)
-			}
-			r.Required = append(r.Required, req)
-		}
+}
+
+// decodeRequired reads rule i's [[rules.required]] tables: the rules
+// that must match near it (a composite rule).
+func (d *decoder) decodeRequired(r *Rule, i int, m map[string]any, line func(string) int) {
+	v, ok := m["required"]
+	if !ok {
+		return
 	}
-	d.checkRegex(r, m, line)
+	id := r.ID
+	tables, ok := tableArray(v)
+	if !ok {
+		d.errs.Add(d.file, line("required"), id, "required must be an array of tables ([[rules.required]])")
+	}
+	for j, rm := range tables {
+		rline := func(k string) int { return d.lines.key(fmt.Sprintf("rules.%d.required.%d", i, j), k) }
+		d.normalize(rm)
+		d.unknown(rm, requiredKeys, rline, id, "required: ")
+		req := Required{WithinLines: -1, WithinColumns: -1}
+		req.ID, _ = d.str(rm, "id", rline("id"), id)
+		if req.ID == "" {
+			d.errs.Add(d.file, rline(""), id, "required entry %d names no rule", j+1)
+		}
+		if n, ok := d.integer(rm, "within_lines", rline("within_lines"), id); ok {
+			req.WithinLines = int(n)
+		}
+		if n, ok := d.integer(rm, "within_columns", rline("within_columns"), id); ok {
+			req.WithinColumns = int(n)
+		}
+		r.Required = append(r.Required, req)
+	}
+}
+
+// decodeRuleAllowlists reads the rule's own allowlists (gitleaks'
+// [rules.allowlist] and [[rules.allowlists]]) and its adjustments.
+func (d *decoder) decodeRuleAllowlists(r *Rule, m map[string]any, line func(string) int) {
+	id := r.ID
 	if v, ok := m["allowlist"]; ok {
 		if am, ok := v.(map[string]any); ok {
 			r.Allowlists = append(r.Allowlists, d.decodeAllowlist(am, id, func(k string) int { return line("allowlist." + k) }))
@@ -593,7 +639,6 @@ func (d *decoder) decodeRule(i int, m map[string]any) *Rule {
 	d.eachTable(m, "adjust", "rules.adjust", id, line, func(am map[string]any, line func(string) int) {
 		r.Adjusts = append(r.Adjusts, d.decodeAdjust(am, id, line))
 	})
-	return r
 }
 
 // checkRegex validates the detection pattern's syntax (cheaply, with the

@@ -355,21 +355,26 @@ func parseArgs(fs *flag.FlagSet, usage string, args []string, env Env) ([]string
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
-	var l slog.Level
+	l, err := parseLogLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(newHumanHandler(w, l)), nil
+}
+
+// parseLogLevel reads --log-level.
+func parseLogLevel(level string) (slog.Level, error) {
 	switch strings.ToLower(level) {
 	case "debug", "trace":
-		l = slog.LevelDebug
+		return slog.LevelDebug, nil
 	case "info", "":
-		l = slog.LevelInfo
+		return slog.LevelInfo, nil
 	case "warn", "warning":
-		l = slog.LevelWarn
+		return slog.LevelWarn, nil
 	case "error", "fatal":
-		l = slog.LevelError
-	default:
-		return nil, fmt.Errorf("unknown --log-level %q (want debug, info, warn or error)", level)
+		return slog.LevelError, nil
 	}
-	h := newHumanHandler(w, l)
-	return slog.New(h), nil
+	return 0, fmt.Errorf("unknown --log-level %q (want debug, info, warn or error)", level)
 }
 
 // fileIsTerminal is the default Env.IsTerminal for *os.File writers.

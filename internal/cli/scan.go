@@ -5,24 +5,21 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/leakhound/leakhound/rules"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/audit"
 	"github.com/leakhound/leakhound/internal/filter"
-	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/pipeline"
-	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/report"
+	"github.com/leakhound/leakhound/rules"
 )
 
 const dirUsage = `Usage: leakhound dir [PATH...] [flags]
@@ -183,110 +180,152 @@ func runScan(ctx context.Context, kind string, args []string, env Env) int {
 	return scan(ctx, kind, pos, f, g, env)
 }
 
-// scan runs a scan whose flags are parsed; pos are its arguments.
+// scan runs a scan whose flags are parsed; pos are its arguments. Its
+// stages, in order: the flags are checked (nothing is started before
+// that), what is scanned is opened while the rules are built, the rules
+// and suppressions are loaded, and the target runs.
 func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlags, env Env) int {
-	if f.noRedact && f.redactSet {
-		fmt.Fprintf(env.Stderr, "leakhound %s: --no-redact and --redact contradict each other\n", kind)
-		return ExitError
-	}
-	if kind == "stdin" && len(pos) > 0 {
-		fmt.Fprintf(env.Stderr, "leakhound stdin: takes no arguments (got %q); pipe content to it\n", pos[0])
-		return ExitError
-	}
-	if (kind == "git" || kind == "audit") && len(pos) > 1 {
-		fmt.Fprintf(env.Stderr, "leakhound %s: takes one repository (got %d arguments)\n", kind, len(pos))
-		return ExitError
-	}
-	if kind != "stdin" && len(pos) == 0 {
-		pos = []string{"."}
-	}
-	revs, err := g.revArgs()
+	j, err := checkScan(kind, pos, f, g)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound git: %v\n", err)
+		fmt.Fprintln(env.Stderr, err)
 		return ExitError
 	}
-	prog := newProgress(kind, f, g.noProgress || g.staged, env)
-	log, err := newLogger(f.logLevel, prog.logTo(env.Stderr))
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
-	}
+	j.env = env
+	j.prog = newProgress(kind, j.f, g.noProgress || g.staged, env)
+	defer j.prog.stop()
+	j.log = slog.New(newHumanHandler(j.prog.logTo(env.Stderr), j.level))
 	// The built-in rules, and for a hook their detector too, are built
 	// on another goroutine while this one opens what is scanned: for
 	// `git --staged` these two are most of leakhound's time.
 	ld, warmed := warmLoader(f.config, env, g.staged)
-	var rep report.Reporter
-	if kind == "audit" {
-		if !slices.Contains(audit.Formats, f.format) {
-			fmt.Fprintf(env.Stderr, "leakhound audit: unknown report format %q (want one of %s)\n", f.format, strings.Join(audit.Formats, ", "))
-			return ExitError
-		}
-	} else if rep, err = report.New(f.format); err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
-	}
-	if f.threads < 1 {
-		f.threads = 1
-	}
-	root := "."
-	if kind != "stdin" {
-		root = configRoot(pos[0])
-	}
-	var repo *gitplumb.Git
-	var state repoState
-	// Whether the repository is shallow or partial is only needed for the
-	// summary, so git is asked while the scan runs.
-	stateDone := func() error { return nil }
-	var staged *stagedTarget
-	if kind == "git" && g.staged {
-		if staged, err = openStaged(ctx, pos[0], env, log); err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-			return ExitError
-		}
-		defer staged.Close()
-		if strings.EqualFold(f.format, "sarif") {
-			uri, rev, branch := staged.Origin(ctx)
-			f.repo = &report.Repository{URI: uri, Revision: rev, Branch: branch}
-		}
-	} else if kind == "git" || kind == "audit" {
-		if repo, err = gitplumb.Open(ctx, pos[0], ""); err == nil {
-			done := make(chan error, 1)
-			go func() {
-				var err error
-				state, err = inspectRepo(ctx, repo)
-				done <- err
-			}()
-			stateDone = sync.OnceValue(func() error { return <-done })
-		}
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-			return ExitError
-		}
-		if strings.EqualFold(f.format, "sarif") {
-			uri, rev, branch := repo.Origin(ctx)
-			f.repo = &report.Repository{URI: uri, Revision: rev, Branch: branch}
-		}
-	}
-	set, builtin, err := loadConfigFrom(ld, f.config, root, env, log)
+	run, done, err := j.open(ctx)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
 		return ExitError
 	}
+	defer done()
+	if err := j.load(ld, warmed); err != nil {
+		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
+		return ExitError
+	}
+	return run(ctx, j)
+}
+
+// scanJob is a scan whose flags are checked: what its stages and its
+// target read.
+type scanJob struct {
+	kind    string
+	pos     []string // what is scanned: one path at least, none for stdin
+	revs    []string // a history scan's rev-list arguments; none: every ref
+	f       scanFlags
+	g       gitFlags
+	level   slog.Level
+	minConf rules.Confidence
+	rep     report.Reporter // nil for an audit, which writes its own report
+
+	env  Env
+	log  *slog.Logger
+	prog *progress
+
+	// Built by load.
+	set *rules.Set
+	sc  *pipeline.Scanner
+
+	start time.Time // when the scan proper started
+}
+
+// checkScan checks a scan's flags and arguments, and starts nothing. An
+// error is the whole line to print.
+func checkScan(kind string, pos []string, f scanFlags, g gitFlags) (*scanJob, error) {
+	j := &scanJob{kind: kind, pos: pos, f: f, g: g}
+	switch {
+	case f.noRedact && f.redactSet:
+		return nil, fmt.Errorf("leakhound %s: --no-redact and --redact contradict each other", kind)
+	case kind == "stdin" && len(pos) > 0:
+		return nil, fmt.Errorf("leakhound stdin: takes no arguments (got %q); pipe content to it", pos[0])
+	case (kind == "git" || kind == "audit") && len(pos) > 1:
+		return nil, fmt.Errorf("leakhound %s: takes one repository (got %d arguments)", kind, len(pos))
+	case kind != "stdin" && len(pos) == 0:
+		j.pos = []string{"."}
+	}
+	var err error
+	if j.revs, err = g.revArgs(); err != nil {
+		return nil, fmt.Errorf("leakhound git: %v", err)
+	}
+	if j.level, err = parseLogLevel(f.logLevel); err != nil {
+		return nil, fmt.Errorf("leakhound: %v", err)
+	}
+	if kind == "audit" {
+		if !slices.Contains(audit.Formats, f.format) {
+			return nil, fmt.Errorf("leakhound audit: unknown report format %q (want one of %s)", f.format, strings.Join(audit.Formats, ", "))
+		}
+	} else if j.rep, err = report.New(f.format); err != nil {
+		return nil, fmt.Errorf("leakhound: %v", err)
+	}
+	j.f.threads = max(f.threads, 1)
+	var ok bool
+	if j.minConf, ok = rules.ParseConfidence(f.minConf); !ok {
+		return nil, fmt.Errorf("leakhound: --min-confidence %q is not one of low, medium, high", f.minConf)
+	}
+	if f.decodeMax < 0 || f.decodeMax > 16 {
+		return nil, fmt.Errorf("leakhound: --max-decode-depth %d is outside 0..16", f.decodeMax)
+	}
+	if err := g.checkState(); err != nil {
+		return nil, fmt.Errorf("leakhound %s: %v", kind, err)
+	}
+	return j, nil
+}
+
+// load reads the rules and the suppressions (ignore files, baseline) and
+// builds the pipeline. An error is printed after "leakhound: ".
+func (j *scanJob) load(ld rules.Loader, warmed func(*rules.Set) *detect.Detector) error {
+	root := "."
+	if j.kind != "stdin" {
+		root = configRoot(j.pos[0])
+	}
+	set, builtin, err := loadConfigFrom(ld, j.f.config, root, j.env, j.log)
+	if err != nil {
+		return err
+	}
+	ignore, err := loadIgnores(j.f, root)
+	if err != nil {
+		return err
+	}
+	baseline, err := loadBaseline(j.f.baseline, j.log)
+	if err != nil {
+		return err
+	}
+	if len(j.f.enableRules) > 0 {
+		if set, err = enableOnly(set, j.f.enableRules); err != nil {
+			return fmt.Errorf("--enable-rule: %w", err)
+		}
+	}
+	j.set = set
+	j.sc = pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: j.log, MinConfidence: j.minConf,
+		DecodeDepth: &j.f.decodeMax, IgnoreGitleaksAllow: j.f.noGLAllow, Detector: warmed(set)})
+	if !builtin {
+		if err := j.sc.Detector.Compile(userRules); err != nil {
+			return fmt.Errorf("%s: %s", set.Source, errLine(err))
+		}
+	}
+	return nil
+}
+
+// loadIgnores reads the fingerprint ignore files that apply to root:
+// ours (or --ignore-path, which must exist) and gitleaks', beside ours or
+// where --gitleaks-ignore-path says (a file, or a folder holding one).
+func loadIgnores(f scanFlags, root string) (*filter.Ignore, error) {
 	ignorePath := f.ignorePath
 	if ignorePath == "" {
 		ignorePath = filepath.Join(root, ignoreFileName)
 	}
 	ignore, err := filter.LoadIgnore(ignorePath)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
+		return nil, err
 	}
 	if ignore == nil && f.ignorePath != "" {
-		fmt.Fprintf(env.Stderr, "leakhound: ignore file %s does not exist\n", f.ignorePath)
-		return ExitError
+		return nil, fmt.Errorf("ignore file %s does not exist", f.ignorePath)
 	}
-	// gitleaks' ignore file, beside ours or where --gitleaks-ignore-path
-	// says (a file, or a folder holding one).
 	glIgnore := filepath.Join(root, gitleaksIgnoreFileName)
 	if f.glIgnorePath != "" {
 		glIgnore = f.glIgnorePath
@@ -296,124 +335,25 @@ func scan(ctx context.Context, kind string, pos []string, f scanFlags, g gitFlag
 	}
 	gl, err := filter.LoadIgnore(glIgnore)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
+		return nil, err
 	}
-	ignore = ignore.Merge(gl)
-	var baseline *filter.Baseline
-	if f.baseline != "" {
-		if baseline, err = filter.LoadBaseline(f.baseline); err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-			return ExitError
-		}
-		if baseline.Unusable > 0 {
-			log.Warn("baseline entries without a secret to match (a redacted gitleaks report) cannot suppress anything",
-				"path", f.baseline, "entries", baseline.Unusable)
-		}
+	return ignore.Merge(gl), nil
+}
+
+// loadBaseline reads --baseline-path, if given.
+func loadBaseline(path string, log *slog.Logger) (*filter.Baseline, error) {
+	if path == "" {
+		return nil, nil
 	}
-	if len(f.enableRules) > 0 {
-		if set, err = enableOnly(set, f.enableRules); err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound: --enable-rule: %v\n", err)
-			return ExitError
-		}
+	baseline, err := filter.LoadBaseline(path)
+	if err != nil {
+		return nil, err
 	}
-	minConf, ok := rules.ParseConfidence(f.minConf)
-	if !ok {
-		fmt.Fprintf(env.Stderr, "leakhound: --min-confidence %q is not one of low, medium, high\n", f.minConf)
-		return ExitError
+	if baseline.Unusable > 0 {
+		log.Warn("baseline entries without a secret to match (a redacted gitleaks report) cannot suppress anything",
+			"path", path, "entries", baseline.Unusable)
 	}
-	if f.decodeMax < 0 || f.decodeMax > 16 {
-		fmt.Fprintf(env.Stderr, "leakhound: --max-decode-depth %d is outside 0..16\n", f.decodeMax)
-		return ExitError
-	}
-	sc := pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: log, MinConfidence: minConf,
-		DecodeDepth: &f.decodeMax, IgnoreGitleaksAllow: f.noGLAllow, Detector: warmed(set)})
-	if !builtin {
-		if err := sc.Detector.Compile(userRules); err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound: %s: %v\n", set.Source, err)
-			return ExitError
-		}
-	}
-	start := time.Now()
-	prog.start(&sc.Found)
-	var res *pipeline.Result
-	if kind == "audit" && sc.Detector.PathDependent() {
-		fmt.Fprintf(env.Stderr, "leakhound audit: %s has rules that depend on the path, which the audit's one-pass history scan cannot apply; use leakhound git with it\n", set.Source)
-		return ExitError
-	}
-	everyRef := (kind == "git" || kind == "audit") && len(revs) == 0 && staged == nil && !sc.Detector.PathDependent()
-	var ss *gitplumb.StateScan
-	if g.state != "" {
-		if ss, err = openState(g, everyRef, kind, set, sc, f, log); err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound %s: %v\n", kind, err)
-			return ExitError
-		}
-	}
-	if everyRef {
-		// Every ref: read each object once, in pack order (DESIGN §3).
-		// Its long-lived heap is the repository's trees; collecting when
-		// the heap grows 40% rather than 100% over them keeps the whole
-		// scan, git included, below gitleaks' memory on large histories,
-		// for about 2% more CPU. GOGC, if set, wins.
-		if env.Getenv("GOGC") == "" {
-			defer debug.SetGCPercent(debug.SetGCPercent(40))
-		}
-		var ps *gitplumb.PackScan
-		res = sc.RunFinder(ctx, func(ev source.Events) source.Finder {
-			ps = &gitplumb.PackScan{Git: repo, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, Events: ev, Logger: log,
-				Progress: prog.Counters(), WantFacts: kind == "audit", Incremental: sc.Detector}
-			if ss != nil {
-				ss.Scan = ps
-				return ss
-			}
-			return ps
-		})
-		prog.stop()
-		if err := stateDone(); err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-			return ExitError
-		}
-		notes := state.notes(res)
-		save := func() error { return nil }
-		if ss != nil {
-			keptResult(ss, res)
-			notes = append(notes, stateNote(ss))
-			// An audit's state also records what the worklist asked of
-			// the refs: saved once the worklist is built.
-			save = func() error { return closeState(g.state, ss, res) }
-		}
-		if kind == "audit" {
-			return finishAudit(ctx, res, ps.Facts, pos[0], f, env, log, time.Since(start), save, notes...)
-		}
-		if err := save(); err != nil {
-			fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-			return ExitError
-		}
-		return finish(ctx, res, rep, f, env, log, time.Since(start), kind, notes...)
-	}
-	res = sc.Run(ctx, func(ev source.Events) source.Source {
-		switch kind {
-		case "stdin":
-			return &source.Stdin{R: env.Stdin, Threads: f.threads, Events: ev}
-		case "git":
-			if staged != nil {
-				return staged.source(f, sc.Global.SkipsPath, ev, log)
-			}
-			hist := &gitplumb.History{Git: repo, Args: revs, MaxBytes: int64(f.maxMB) << 20, Events: ev, Logger: log, Progress: prog.Counters()}
-			return source.Parallel{Source: hist, Threads: f.threads}
-		}
-		return &source.Dir{Roots: pos, MaxBytes: int64(f.maxMB) << 20, Threads: f.threads, SkipPath: sc.Global.SkipsPath, Events: ev}
-	})
-	elapsed := time.Since(start)
-	prog.stop()
-	if err := stateDone(); err != nil {
-		fmt.Fprintf(env.Stderr, "leakhound: %v\n", err)
-		return ExitError
-	}
-	if staged != nil {
-		return finish(ctx, res, rep, f, env, log, elapsed, "staged", stagedNotes(staged.diff)...)
-	}
-	return finish(ctx, res, rep, f, env, log, elapsed, kind, state.notes(res)...)
+	return baseline, nil
 }
 
 // enableOnly keeps the rules named (gitleaks' --enable-rule) and the
@@ -502,11 +442,33 @@ func incomplete(res *pipeline.Result) string {
 	case errors.Is(res.Err, context.Canceled):
 		return fmt.Sprintf("interrupted: the report holds the %d finding(s) made before the signal", len(res.Findings))
 	case res.Err != nil:
-		return "stopped: " + res.Err.Error()
+		return "stopped: " + errLine(res.Err)
 	case len(res.Failures) > 0:
 		return fmt.Sprintf("%d item(s) could not be read", len(res.Failures))
 	}
 	return ""
+}
+
+// errLine is err's text on one line. The detector joins the errors of
+// several rules with errors.Join, one per line; they are printed, as they
+// always were, separated by "; ". Other errors print as they are.
+func errLine(err error) string {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return err.Error()
+	}
+	errs := j.Unwrap()
+	parts := make([]string, len(errs))
+	for i, e := range errs {
+		parts[i] = e.Error()
+	}
+	if strings.Join(parts, "\n") != err.Error() {
+		return err.Error() // not a join: fmt.Errorf with several %w, say
+	}
+	for i, e := range errs {
+		parts[i] = errLine(e)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // exitCode says how a scan (or an audit: what) ended: 2 when it stopped or
@@ -525,7 +487,7 @@ func exitCode(ctx context.Context, res *pipeline.Result, found int, f scanFlags,
 		fmt.Fprintf(env.Stderr, "leakhound: %s %s\n", what, incomplete(res))
 		return ExitError
 	case res.Err != nil:
-		fmt.Fprintf(env.Stderr, "leakhound: %s stopped: %v\n", what, res.Err)
+		fmt.Fprintf(env.Stderr, "leakhound: %s stopped: %s\n", what, errLine(res.Err))
 		return ExitError
 	case len(res.Failures) > 0:
 		fmt.Fprintf(env.Stderr, "leakhound: %s incomplete: %d item(s) could not be read\n", what, len(res.Failures))

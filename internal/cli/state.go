@@ -88,18 +88,28 @@ func stateNote(s *gitplumb.StateScan) string {
 	return "state: whole history scanned (" + s.Reason + ")"
 }
 
-// openState checks that --state goes with a scan of every ref and reads
-// the state file, for a StateScan whose Scan is still to be set.
-func openState(g gitFlags, everyRef bool, kind string, set *rules.Set, sc *pipeline.Scanner, f scanFlags, log *slog.Logger) (*gitplumb.StateScan, error) {
+// checkState checks, from the flags alone, that --state names a file
+// and goes with a scan of every ref.
+func (g *gitFlags) checkState() error {
 	switch {
+	case g.state == "":
+		return nil
 	case g.state == "-":
-		return nil, errors.New("--state needs a file name")
-	case !everyRef && len(g.revs) == 0 && (g.rng != "" || g.branch != "" || g.since != "" || g.until != "" || g.staged):
-		return nil, errors.New("--state records a scan of every ref: it cannot be combined with --range, --branch, --since, --until or --staged")
-	case !everyRef:
+		return errors.New("--state needs a file name")
+	case len(g.revs) == 0 && (g.rng != "" || g.branch != "" || g.since != "" || g.until != "" || g.staged):
+		return errors.New("--state records a scan of every ref: it cannot be combined with --range, --branch, --since, --until or --staged")
+	}
+	return nil
+}
+
+// openState checks that the scan, whose flags checkState passed, is one
+// of every ref (everyRef), and reads the state file at path, for a
+// StateScan whose Scan is still to be set.
+func openState(everyRef bool, path, kind string, set *rules.Set, sc *pipeline.Scanner, f scanFlags, log *slog.Logger) (*gitplumb.StateScan, error) {
+	if !everyRef {
 		return nil, errors.New("--state cannot be used with rules that depend on the path (they need the per-commit history scan)")
 	}
-	prior, err := loadState(g.state, log)
+	prior, err := loadState(path, log)
 	if err != nil {
 		return nil, err
 	}

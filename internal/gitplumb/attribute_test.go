@@ -31,8 +31,8 @@ func (o *orderedEvents) Scanned(string, int64) {}
 // workers: tokens added, moved, deleted and re-added on two branches
 // merged back, blobs over the size limit, and submodules.
 func TestAttributionSameOnEveryThreadCount(t *testing.T) {
-	r := &testRepo{t: t, dir: t.TempDir()}
-	r.git("init", "-q", "-b", "main")
+	r := &testRepo{&testkit.Repo{T: t, Dir: t.TempDir()}}
+	r.Git("init", "-q", "-b", "main")
 	rng := rand.New(rand.NewPCG(7, 11))
 	token := func() string {
 		var b strings.Builder
@@ -79,11 +79,11 @@ func TestAttributionSameOnEveryThreadCount(t *testing.T) {
 		}
 	}
 	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir, cmd.Env, cmd.Stdin = r.dir, r.env(), strings.NewReader(stream.String())
+	cmd.Dir, cmd.Env, cmd.Stdin = r.Dir, r.Env(), strings.NewReader(stream.String())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git fast-import: %v\n%s", err, out)
 	}
-	r.git("repack", "-q", "-ad")
+	r.Git("repack", "-q", "-ad")
 
 	run := func(threads int) ([]string, []string) {
 		det := detect.New(testkit.Set(t, testkit.TokRule), nil)

@@ -107,54 +107,54 @@ func TestHistoryReportsEachLeakOnce(t *testing.T) {
 func buildLeakRepo(t *testing.T) leakRepo {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	r := newRepo(t)
-	r.write("a.txt", "header\nkey = "+tokA+"\n")
-	r.write("notes.txt", "nothing here\n")
-	c1 := r.commit("add a")
+	r.Write("a.txt", "header\nkey = "+tokA+"\n")
+	r.Write("notes.txt", "nothing here\n")
+	c1 := r.Commit("add a")
 
-	r.write("b.txt", "one\ntwo\nb = "+tokB+"\nthree\n")
-	r.remove("a.txt") // deleted later: still reported once, at c1
-	c2 := r.commit("add b, drop a")
+	r.Write("b.txt", "one\ntwo\nb = "+tokB+"\nthree\n")
+	r.Remove("a.txt") // deleted later: still reported once, at c1
+	c2 := r.Commit("add b, drop a")
 
-	r.write("b.txt", "b = "+tokB+"\none\ntwo\nthree\n") // moved within the file: not new
-	r.commit("move b")
+	r.Write("b.txt", "b = "+tokB+"\none\ntwo\nthree\n") // moved within the file: not new
+	r.Commit("move b")
 
-	r.write("c.txt", "copied\nb = "+tokB+"\n") // copied into another file: new there
-	c4 := r.commit("copy b")
+	r.Write("c.txt", "copied\nb = "+tokB+"\n") // copied into another file: new there
+	c4 := r.Commit("copy b")
 
 	// Two branches: the side branch edits m.txt; the merge's result adds a
 	// line that neither parent has (an evil merge).
-	r.write("m.txt", "m1\n")
-	r.commit("m")
-	r.git("checkout", "-q", "-b", "side")
-	r.write("m.txt", "m1\nside\n")
-	r.commit("side")
-	r.git("checkout", "-q", "main")
-	r.write("notes.txt", "nothing here\nstill nothing\n")
-	r.commit("main notes")
-	r.git("merge", "-q", "--no-ff", "--no-commit", "side")
-	r.write("m.txt", "m1\nside\nevil = "+tokC+"\n")
-	evil := r.commit("evil merge")
-	r.git("merge", "-q", "--no-ff", "--no-edit", "side") // nothing to merge: no-op
-	r.git("checkout", "-q", "-b", "plain", evil+"~1")
-	r.git("merge", "-q", "--no-ff", "--no-edit", "side") // a plain merge adds nothing
-	r.git("checkout", "-q", "main")
+	r.Write("m.txt", "m1\n")
+	r.Commit("m")
+	r.Git("checkout", "-q", "-b", "side")
+	r.Write("m.txt", "m1\nside\n")
+	r.Commit("side")
+	r.Git("checkout", "-q", "main")
+	r.Write("notes.txt", "nothing here\nstill nothing\n")
+	r.Commit("main notes")
+	r.Git("merge", "-q", "--no-ff", "--no-commit", "side")
+	r.Write("m.txt", "m1\nside\nevil = "+tokC+"\n")
+	evil := r.Commit("evil merge")
+	r.Git("merge", "-q", "--no-ff", "--no-edit", "side") // nothing to merge: no-op
+	r.Git("checkout", "-q", "-b", "plain", evil+"~1")
+	r.Git("merge", "-q", "--no-ff", "--no-edit", "side") // a plain merge adds nothing
+	r.Git("checkout", "-q", "main")
 
 	// The same change committed on two branches: one (new, parent) pair,
 	// reported for the first commit only.
-	r.git("checkout", "-q", "-b", "x", evil)
-	r.write("e.txt", "e = "+tokD+"\n")
-	x := r.commit("x adds e")
-	r.git("checkout", "-q", "-b", "y", evil)
-	r.write("e.txt", "e = "+tokD+"\n")
-	y := r.commit("y adds e too")
-	r.git("checkout", "-q", "main")
+	r.Git("checkout", "-q", "-b", "x", evil)
+	r.Write("e.txt", "e = "+tokD+"\n")
+	x := r.Commit("x adds e")
+	r.Git("checkout", "-q", "-b", "y", evil)
+	r.Write("e.txt", "e = "+tokD+"\n")
+	y := r.Commit("y adds e too")
+	r.Git("checkout", "-q", "main")
 
 	// A line in an old, untouched context must not be reported again
 	// when a neighbouring line changes.
-	r.write("notes.txt", "nothing here\nstill nothing\nk = "+tokE+"\n")
-	c6 := r.commit("add e")
-	r.write("notes.txt", "nothing here\nstill nothing changed\nk = "+tokE+"\n")
-	r.commit("edit near e")
+	r.Write("notes.txt", "nothing here\nstill nothing\nk = "+tokE+"\n")
+	c6 := r.Commit("add e")
+	r.Write("notes.txt", "nothing here\nstill nothing changed\nk = "+tokE+"\n")
+	r.Commit("edit near e")
 	return leakRepo{r, c1, c2, c4, evil, x, y, c6}
 }
 
@@ -187,7 +187,7 @@ func checkEachLeakOnce(t *testing.T, r *testRepo, h *History, c1, c2, c4, evil, 
 		t.Errorf("findings:\n%v\nwant:\n%v", strings.ReplaceAll(fmt.Sprint(got), "} {", "}\n{"), strings.ReplaceAll(fmt.Sprint(want), "} {", "}\n{"))
 	}
 	for _, f := range all {
-		if f.Kind != detect.KindHistory || f.Author != "Ann Author" || f.Email != "ann@example.com" || f.Date.IsZero() || f.BlobID != r.blob(f.Commit, f.Path) {
+		if f.Kind != detect.KindHistory || f.Author != "Ann Author" || f.Email != "ann@example.com" || f.Date.IsZero() || f.BlobID != r.Blob(f.Commit, f.Path) {
 			t.Errorf("provenance of %s: %+v", f.Path, f.Provenance)
 		}
 		if f.Commit == evil && f.Message != "evil merge" {
@@ -205,16 +205,16 @@ func checkEachLeakOnce(t *testing.T, r *testRepo, h *History, c1, c2, c4, evil, 
 func TestHistorySharedBlobs(t *testing.T) {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	r := newRepo(t)
-	r.write("p1", "same\n")
-	r.write("p2", "same\n")
-	r.write("p3", "other\n")
-	r.commit("1")
-	r.write("p1", "same\n"+tokA+"\n")
-	r.write("p2", "same\n"+tokB+"\n")
-	r.write("q1", "new "+tokA+"\n")
-	r.write("q2", "new "+tokA+"\n") // same blob, same (empty) parent: scanned once
-	r.write("p3", "other\nsame\n")
-	c2 := r.commit("2")
+	r.Write("p1", "same\n")
+	r.Write("p2", "same\n")
+	r.Write("p3", "other\n")
+	r.Commit("1")
+	r.Write("p1", "same\n"+tokA+"\n")
+	r.Write("p2", "same\n"+tokB+"\n")
+	r.Write("q1", "new "+tokA+"\n")
+	r.Write("q2", "new "+tokA+"\n") // same blob, same (empty) parent: scanned once
+	r.Write("p3", "other\nsame\n")
+	c2 := r.Commit("2")
 	for _, cache := range []int64{0, 1} {
 		got, _, rec := scanHistory(t, &History{Git: r.open(), CacheBytes: cache})
 		want := []found{{tokA, c2, "p1", 2}, {tokB, c2, "p2", 2}, {tokA, c2, "q1", 1}}
@@ -232,29 +232,29 @@ func TestHistorySharedBlobs(t *testing.T) {
 // over 1 KiB, a symbolic link, a submodule) next to ok.txt holding TokA.
 func skipsRepo(t *testing.T) (r *testRepo, c1 string) {
 	sub := newRepo(t)
-	sub.write("s", "s\n")
-	subID := sub.commit("sub")
+	sub.Write("s", "s\n")
+	subID := sub.Commit("sub")
 
 	r = newRepo(t)
-	r.write("bin.dat", "a\x00b "+testkit.TokA+"\n")
-	r.write("big.txt", strings.Repeat("filler line\n", 200)+testkit.TokA+"\n")
-	r.write("ok.txt", testkit.TokA+"\n")
-	if err := os.Symlink(testkit.TokB, filepath.Join(r.dir, "link")); err != nil {
+	r.Write("bin.dat", "a\x00b "+testkit.TokA+"\n")
+	r.Write("big.txt", strings.Repeat("filler line\n", 200)+testkit.TokA+"\n")
+	r.Write("ok.txt", testkit.TokA+"\n")
+	if err := os.Symlink(testkit.TokB, filepath.Join(r.Dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	r.git("add", "-A")
-	r.git("update-index", "--add", "--cacheinfo", "160000,"+subID+",mod")
-	r.git("commit", "-q", "-m", "c1")
-	return r, r.git("rev-parse", "HEAD")
+	r.Git("add", "-A")
+	r.Git("update-index", "--add", "--cacheinfo", "160000,"+subID+",mod")
+	r.Git("commit", "-q", "-m", "c1")
+	return r, r.Git("rev-parse", "HEAD")
 }
 
 func TestHistorySkipsAndRanges(t *testing.T) {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	r, c1 := skipsRepo(t)
-	r.write("ok.txt", tokA+"\n"+tokB+"\n")
-	r.git("add", "ok.txt")
-	r.git("commit", "-q", "-m", "c2")
-	c2 := r.git("rev-parse", "HEAD")
+	r.Write("ok.txt", tokA+"\n"+tokB+"\n")
+	r.Git("add", "ok.txt")
+	r.Git("commit", "-q", "-m", "c2")
+	c2 := r.Git("rev-parse", "HEAD")
 
 	got, _, rec := scanHistory(t, &History{Git: r.open(), MaxBytes: 1 << 10})
 	want := []found{{tokA, c1, "ok.txt", 1}, {tokB, c2, "ok.txt", 2}}
@@ -284,11 +284,11 @@ func TestHistorySkipsAndRanges(t *testing.T) {
 func TestHistoryShallowAndMissing(t *testing.T) {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	r := newRepo(t)
-	r.write("f", tokA+"\n")
-	r.commit("1")
-	r.write("f", tokA+"\n"+tokB+"\n")
-	r.write("g", "gone\n")
-	c2 := r.commit("2")
+	r.Write("f", tokA+"\n")
+	r.Commit("1")
+	r.Write("f", tokA+"\n"+tokB+"\n")
+	r.Write("g", "gone\n")
+	c2 := r.Commit("2")
 	g := shallowClone(t, r)
 	// The boundary is a root: everything in it is new.
 	got, _, _ := scanHistory(t, &History{Git: g})
@@ -298,8 +298,8 @@ func TestHistoryShallowAndMissing(t *testing.T) {
 	}
 
 	// Delete a loose blob: reported as Failed, the rest is still scanned.
-	gid := r.blob(c2, "g")
-	if err := os.Remove(filepath.Join(r.dir, ".git", "objects", gid[:2], gid[2:])); err != nil {
+	gid := r.Blob(c2, "g")
+	if err := os.Remove(filepath.Join(r.Dir, ".git", "objects", gid[:2], gid[2:])); err != nil {
 		t.Fatal(err)
 	}
 	got, _, rec := scanHistory(t, &History{Git: r.open()})
@@ -314,8 +314,8 @@ func TestHistoryShallowAndMissing(t *testing.T) {
 func TestHistoryEmitErrorStops(t *testing.T) {
 	r := newRepo(t)
 	for i := range 5 {
-		r.write(fmt.Sprintf("f%d", i), testkit.TokA+"\n")
-		r.commit(fmt.Sprint(i))
+		r.Write(fmt.Sprintf("f%d", i), testkit.TokA+"\n")
+		r.Commit(fmt.Sprint(i))
 	}
 	stop := fmt.Errorf("stop")
 	n := 0
@@ -351,14 +351,14 @@ func TestBlobCache(t *testing.T) {
 // source repository.
 func partialClone(t *testing.T) (g *Git, origin *testRepo, c2 string) {
 	r := newRepo(t)
-	r.git("config", "uploadpack.allowFilter", "true")
-	r.write("old", testkit.TokA+"\n")
-	r.commit("1")
-	r.remove("old")
-	r.write("f", testkit.TokB+"\n")
-	c2 = r.commit("2")
+	r.Git("config", "uploadpack.allowFilter", "true")
+	r.Write("old", testkit.TokA+"\n")
+	r.Commit("1")
+	r.Remove("old")
+	r.Write("f", testkit.TokB+"\n")
+	c2 = r.Commit("2")
 	dst := filepath.Join(t.TempDir(), "partial")
-	runGit(t, r.dir, r.env(), "clone", "-q", "--filter=blob:none", "file://"+r.dir, dst)
+	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--filter=blob:none", "file://"+r.Dir, dst)
 	g, err := Open(context.Background(), dst, "")
 	if err != nil {
 		t.Fatal(err)
@@ -388,8 +388,8 @@ func TestHistoryPartialClone(t *testing.T) {
 func TestHistoryCancel(t *testing.T) {
 	r := newRepo(t)
 	for i := range 5 {
-		r.write(fmt.Sprintf("f%d", i), testkit.TokA+"\n")
-		r.commit(fmt.Sprint(i))
+		r.Write(fmt.Sprintf("f%d", i), testkit.TokA+"\n")
+		r.Commit(fmt.Sprint(i))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -10,102 +10,16 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
-// hostileRepo returns a repository with two commits whose config, hooks
-// and attributes each name a script that leaves a file in markers, and
-// sets the GIT_* variables a user might have to the same effect.
-func hostileRepo(t *testing.T) (r *testRepo, markers string) {
-	r = newRepo(t)
-	r.write(".gitattributes", "* diff=evil filter=evil\n")
-	r.write("f", "one\n")
-	r.commit("one")
-	r.write("f", "one\ntwo\n")
-	r.commit("two")
-
-	markers = t.TempDir()
-	evil := filepath.Join(t.TempDir(), "evil.sh")
-	script := "#!/bin/sh\ntouch '" + markers + "/'\"$(basename \"$0\")-$$\"\ncat >/dev/null 2>&1 </dev/null\nexit 0\n"
-	if err := os.WriteFile(evil, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	gitDir := filepath.Join(r.dir, ".git")
-	hookDirs := []string{filepath.Join(gitDir, "hooks"), filepath.Join(r.dir, "myhooks")}
-	hooks := []string{"pre-commit", "post-checkout", "post-merge", "post-rewrite", "reference-transaction",
-		"post-index-change", "pre-auto-gc", "fsmonitor-watchman", "post-commit", "pre-push"}
-	for _, d := range hookDirs {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, h := range hooks {
-			if err := os.WriteFile(filepath.Join(d, h), []byte(script), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(gitDir, "info", "attributes"), []byte("* diff=evil\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, kv := range [][2]string{
-		{"core.fsmonitor", evil},
-		{"core.hooksPath", hookDirs[1]},
-		{"core.sshCommand", evil},
-		{"core.pager", evil},
-		{"core.editor", evil},
-		{"core.askPass", evil},
-		{"core.alternateRefsCommand", evil},
-		{"diff.external", evil},
-		{"diff.evil.textconv", evil},
-		{"diff.evil.command", evil},
-		{"filter.evil.clean", evil},
-		{"filter.evil.smudge", evil},
-		{"filter.evil.process", evil},
-		{"pager.diff-tree", evil},
-		{"pager.rev-list", evil},
-		{"pager.cat-file", evil},
-		{"uploadpack.packObjectsHook", evil},
-		{"protocol.ext.allow", "always"},
-		{"protocol.allow", "always"},
-		{"remote.origin.url", "ext::" + evil + " x"},
-		{"remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"},
-		{"i18n.logOutputEncoding", "UTF-16"},
-		{"gc.auto", "1"},
-		{"maintenance.auto", "true"},
-	} {
-		r.git("config", kv[0], kv[1])
-	}
-	for _, kv := range [][2]string{
-		{"GIT_EXTERNAL_DIFF", evil},
-		{"GIT_SSH_COMMAND", evil},
-		{"GIT_PAGER", evil},
-		{"GIT_CONFIG_COUNT", "1"},
-		{"GIT_CONFIG_KEY_0", "core.fsmonitor"},
-		{"GIT_CONFIG_VALUE_0", evil},
-		{"GIT_CONFIG_PARAMETERS", "'diff.external'='" + evil + "'"},
-	} {
-		t.Setenv(kv[0], kv[1])
-	}
-	return r, markers
-}
-
-func assertNoMarkers(t *testing.T, markers string) {
-	t.Helper()
-	ents, err := os.ReadDir(markers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		t.Errorf("the repository made git run a command: %s", e.Name())
-	}
-}
-
 func TestHostileConfigRunsNothing(t *testing.T) {
-	r, markers := hostileRepo(t)
+	r, markers := testkit.HostileRepo(t)
 
 	// Control: the same repository does run the script under plain git,
 	// so the test is not vacuous.
 	ctl := exec.Command("git", "diff", "HEAD~1")
-	ctl.Dir = r.dir
+	ctl.Dir = r.Dir
 	_ = ctl.Run() // git may fail after running the script; only the marker matters
 	ents, _ := os.ReadDir(markers)
 	if len(ents) == 0 {
@@ -121,7 +35,7 @@ func TestHostileConfigRunsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	g, err := Open(context.Background(), r.dir, "")
+	g, err := Open(context.Background(), r.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +82,7 @@ func TestHostileConfigRunsNothing(t *testing.T) {
 	if err != nil || scanned == 0 {
 		t.Errorf("PackScan: %d blobs, %v", scanned, err)
 	}
-	assertNoMarkers(t, markers)
+	testkit.AssertNoMarkers(t, markers)
 }
 
 // TestHostilePromisorRunsNothing asks for a missing object in a repository
@@ -176,11 +90,11 @@ func TestHostileConfigRunsNothing(t *testing.T) {
 // fetch it (which would run the remote's ext:: command), and the error must
 // be an error, not a hang or a crash.
 func TestHostilePromisorRunsNothing(t *testing.T) {
-	r, markers := hostileRepo(t)
-	r.git("config", "core.repositoryformatversion", "1")
-	r.git("config", "extensions.partialClone", "origin")
-	r.git("config", "remote.origin.promisor", "true")
-	g, err := Open(context.Background(), r.dir, "")
+	r, markers := testkit.HostileRepo(t)
+	r.Git("config", "core.repositoryformatversion", "1")
+	r.Git("config", "extensions.partialClone", "origin")
+	r.Git("config", "remote.origin.promisor", "true")
+	g, err := Open(context.Background(), r.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +122,7 @@ func TestHostilePromisorRunsNothing(t *testing.T) {
 	}
 	// git skips an id it cannot find, silently; the next one still works.
 	dt.Request(strings.Repeat("4", 40))
-	head := r.git("rev-parse", "HEAD")
+	head := r.Git("rev-parse", "HEAD")
 	dt.Request(head)
 	dt.CloseRequests()
 	if c, err := dt.Next(); err != nil || c.ID != head {
@@ -218,7 +132,7 @@ func TestHostilePromisorRunsNothing(t *testing.T) {
 		t.Errorf("end: %v", err)
 	}
 	dt.Close()
-	assertNoMarkers(t, markers)
+	testkit.AssertNoMarkers(t, markers)
 }
 
 // TestHostileStagedRunsNothing runs what the pre-commit and pre-push hooks
@@ -227,23 +141,23 @@ func TestHostilePromisorRunsNothing(t *testing.T) {
 // a modified one and a rename, all carrying the evil diff driver and
 // filter attributes. None of it may run anything.
 func TestHostileStagedRunsNothing(t *testing.T) {
-	r, markers := hostileRepo(t)
+	r, markers := testkit.HostileRepo(t)
 	// The test's own git, tamed: the repository's commands off, no
 	// filters (the evil clean filter would empty the content).
 	env := Env(os.Environ())
-	for _, kv := range r.env() {
+	for _, kv := range r.Env() {
 		if strings.HasPrefix(kv, "GIT_AUTHOR_") || strings.HasPrefix(kv, "GIT_COMMITTER_") {
 			env = append(env, kv)
 		}
 	}
 	tame := func(args ...string) string {
 		t.Helper()
-		return runGit(t, r.dir, env, append([]string{"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
+		return testkit.RunGit(t, r.Dir, env, append([]string{"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
 			"-c", "filter.evil.process=", "-c", "filter.evil.clean=", "-c", "filter.evil.smudge="}, args...)...)
 	}
 	stage := func(path, content string) {
 		t.Helper()
-		r.write(path, content)
+		r.Write(path, content)
 		id := tame("hash-object", "-w", "--no-filters", path)
 		tame("update-index", "--add", "--cacheinfo", "100644,"+id+","+path)
 	}
@@ -257,7 +171,7 @@ func TestHostileStagedRunsNothing(t *testing.T) {
 
 	// Control: plain git runs the repository's commands here.
 	ctl := exec.Command("git", "diff", "--cached", "-M")
-	ctl.Dir = r.dir
+	ctl.Dir = r.Dir
 	_ = ctl.Run()
 	if ents, _ := os.ReadDir(markers); len(ents) == 0 {
 		t.Fatal("control: plain git diff --cached ran no script; the hostile repository is not hostile")
@@ -270,11 +184,11 @@ func TestHostileStagedRunsNothing(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	g, err := Open(ctx, r.dir, "")
+	g, err := Open(ctx, r.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := g.DiffStaged(ctx, filepath.Join(r.dir, ".git", "index"))
+	d, err := g.DiffStaged(ctx, filepath.Join(r.Dir, ".git", "index"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,8 +217,8 @@ func TestHostileStagedRunsNothing(t *testing.T) {
 	if _, _, err := g.PushRevs(ctx, []PushUpdate{{"refs/heads/main", head, "refs/heads/main", zeroID()}}); err != nil {
 		t.Error(err)
 	}
-	if _, err := HooksDir(ctx, r.dir, ""); err != nil {
+	if _, err := HooksDir(ctx, r.Dir, ""); err != nil {
 		t.Error(err)
 	}
-	assertNoMarkers(t, markers)
+	testkit.AssertNoMarkers(t, markers)
 }

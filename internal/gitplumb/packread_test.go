@@ -22,8 +22,8 @@ import (
 // branches that merge, then repacked so most versions are deltas.
 func corpusHistory(t *testing.T, format string, commits int) *testRepo {
 	t.Helper()
-	r := &testRepo{t: t, dir: t.TempDir()}
-	r.git("init", "-q", "-b", "main", "--object-format="+format)
+	r := &testRepo{&testkit.Repo{T: t, Dir: t.TempDir()}}
+	r.Git("init", "-q", "-b", "main", "--object-format="+format)
 	// Files of several corpus files each, some kilobytes long, so that a
 	// few edits leave most of a version copied from the last.
 	corpus, donor := testkit.Corpus(t)
@@ -42,17 +42,17 @@ func corpusHistory(t *testing.T, format string, commits int) *testRepo {
 	rng := rand.New(rand.NewPCG(5, 8))
 	write := func() {
 		for n, lines := range files {
-			r.write(n, strings.Join(lines, ""))
+			r.Write(n, strings.Join(lines, ""))
 		}
 	}
 	write()
-	r.commit("corpus")
+	r.Commit("corpus")
 	for c := range commits {
 		if c == commits/2 {
-			r.git("checkout", "-q", "-b", "side")
+			r.Git("checkout", "-q", "-b", "side")
 		}
 		if c == 3*commits/4 {
-			r.git("checkout", "-q", "main")
+			r.Git("checkout", "-q", "main")
 		}
 		for range 1 + rng.IntN(3) {
 			n := names[rng.IntN(len(names))]
@@ -80,11 +80,11 @@ func corpusHistory(t *testing.T, format string, commits int) *testRepo {
 			files[n] = lines
 		}
 		write()
-		r.commit(fmt.Sprintf("edit %d", c))
+		r.Commit(fmt.Sprintf("edit %d", c))
 	}
-	r.tick++
-	r.git("merge", "-q", "--no-ff", "-X", "theirs", "-m", "merge side", "side")
-	r.git("gc", "-q", "--aggressive")
+	r.Tick++
+	r.Git("merge", "-q", "--no-ff", "-X", "theirs", "-m", "merge side", "side")
+	r.Git("gc", "-q", "--aggressive")
 	return r
 }
 

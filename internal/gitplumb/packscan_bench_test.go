@@ -15,7 +15,7 @@ import (
 // git` does by default. Point LEAKHOUND_BENCH_REPO at a repository (for
 // instance a bare clone of ripgrep); without it the benchmark is skipped.
 //
-//	LEAKHOUND_BENCH_REPO=/path/to/repo.git go test ./internal/gitplumb -run X -bench PackScan -benchmem
+//	LEAKHOUND_BENCH_REPO=/path/to/repo.Git go test ./internal/gitplumb -run X -bench PackScan -benchmem
 func BenchmarkPackScan(b *testing.B) {
 	repo := os.Getenv("LEAKHOUND_BENCH_REPO")
 	if repo == "" {

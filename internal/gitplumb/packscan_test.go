@@ -61,7 +61,7 @@ func TestPackScanReportsEachLeakOnce(t *testing.T) {
 		t.Errorf("findings:\n%v\nwant:\n%v", strings.ReplaceAll(fmt.Sprint(got), "} {", "}\n{"), strings.ReplaceAll(fmt.Sprint(want), "} {", "}\n{"))
 	}
 	for _, f := range all {
-		if f.Kind != detect.KindHistory || f.Author != "Ann Author" || f.Email != "ann@example.com" || f.Date.IsZero() || f.BlobID != l.r.blob(f.Commit, f.Path) {
+		if f.Kind != detect.KindHistory || f.Author != "Ann Author" || f.Email != "ann@example.com" || f.Date.IsZero() || f.BlobID != l.r.Blob(f.Commit, f.Path) {
 			t.Errorf("provenance of %s: %+v", f.Path, f.Provenance)
 		}
 		if f.Fingerprint != detect.Fingerprint(&f) || !strings.HasPrefix(f.Fingerprint, f.Commit+":"+f.Path+":") {
@@ -81,28 +81,28 @@ func TestPackScanReportsEachLeakOnce(t *testing.T) {
 func TestPackScanMoves(t *testing.T) {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	r := newRepo(t)
-	r.write("cfg/a.env", "A="+tokA+"\n")
-	r.write("keep.txt", "B="+tokB+"\n")
-	c1 := r.commit("1")
-	r.git("mv", "cfg", "settings") // a folder renamed
-	r.commit("rename folder")
-	r.write("settings/a.env", "# moved\nA="+tokA+"\nX=1\n") // edited in place
-	r.commit("edit")
-	r.git("mv", "settings/a.env", "prod.env") // renamed and moved up
-	r.commit("move file")
-	r.write("other.txt", "B="+tokB+"\n") // copied: the original stays
-	c5 := r.commit("copy")
-	r.remove("prod.env")
-	r.commit("delete")
-	r.write("prod.env", "A="+tokA+"\n") // back after a deletion: new again
-	c7 := r.commit("restore")
+	r.Write("cfg/a.Env", "A="+tokA+"\n")
+	r.Write("keep.txt", "B="+tokB+"\n")
+	c1 := r.Commit("1")
+	r.Git("mv", "cfg", "settings") // a folder renamed
+	r.Commit("rename folder")
+	r.Write("settings/a.Env", "# moved\nA="+tokA+"\nX=1\n") // edited in place
+	r.Commit("edit")
+	r.Git("mv", "settings/a.Env", "prod.Env") // renamed and moved up
+	r.Commit("move file")
+	r.Write("other.txt", "B="+tokB+"\n") // copied: the original stays
+	c5 := r.Commit("copy")
+	r.Remove("prod.Env")
+	r.Commit("delete")
+	r.Write("prod.Env", "A="+tokA+"\n") // back after a deletion: new again
+	c7 := r.Commit("restore")
 
 	got, _, rec := scanPack(t, &PackScan{Git: r.open()})
 	want := []found{
-		{tokA, c1, "cfg/a.env", 1},
+		{tokA, c1, "cfg/a.Env", 1},
 		{tokB, c1, "keep.txt", 1},
 		{tokB, c5, "other.txt", 1},
-		{tokA, c7, "prod.env", 1},
+		{tokA, c7, "prod.Env", 1},
 	}
 	sortFound(want)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -117,11 +117,11 @@ func TestPackScanMoves(t *testing.T) {
 func TestPackScanSharedBlobs(t *testing.T) {
 	tokA := testkit.TokA
 	r := newRepo(t)
-	r.write("p", "same\n")
-	r.commit("1")
-	r.write("q1", "new "+tokA+"\n")
-	r.write("q2", "new "+tokA+"\n")
-	c2 := r.commit("2")
+	r.Write("p", "same\n")
+	r.Commit("1")
+	r.Write("q1", "new "+tokA+"\n")
+	r.Write("q2", "new "+tokA+"\n")
+	c2 := r.Commit("2")
 	got, _, _ := scanPack(t, &PackScan{Git: r.open()})
 	want := []found{{tokA, c2, "q1", 1}, {tokA, c2, "q2", 1}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -138,7 +138,7 @@ func TestPackScanSkips(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("findings %v, want %v", got, want)
 	}
-	bin := "blob " + r.blob(c1, "bin.dat")
+	bin := "blob " + r.Blob(c1, "bin.dat")
 	wantSkipped := map[string]source.SkipReason{bin: source.SkipBinary, "big.txt": source.SkipTooLarge}
 	if fmt.Sprint(rec.skipped) != fmt.Sprint(wantSkipped) {
 		t.Errorf("skipped %v, want %v", rec.skipped, wantSkipped)
@@ -151,11 +151,11 @@ func TestPackScanSkips(t *testing.T) {
 func TestPackScanShallowAndMissing(t *testing.T) {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	r := newRepo(t)
-	r.write("f", tokA+"\n")
-	r.commit("1")
-	r.write("f", tokA+"\n"+tokB+"\n")
-	r.write("g", "gone "+tokB+"\n")
-	c2 := r.commit("2")
+	r.Write("f", tokA+"\n")
+	r.Commit("1")
+	r.Write("f", tokA+"\n"+tokB+"\n")
+	r.Write("g", "gone "+tokB+"\n")
+	c2 := r.Commit("2")
 	g := shallowClone(t, r)
 	// The boundary is a root: everything in it is new, and nothing failed.
 	got, _, rec := scanPack(t, &PackScan{Git: g})
@@ -166,8 +166,8 @@ func TestPackScanShallowAndMissing(t *testing.T) {
 
 	// Delete a loose blob: reported as failed, naming the path, commit
 	// and blob; the rest is still scanned.
-	gid := r.blob(c2, "g")
-	if err := os.Remove(filepath.Join(r.dir, ".git", "objects", gid[:2], gid[2:])); err != nil {
+	gid := r.Blob(c2, "g")
+	if err := os.Remove(filepath.Join(r.Dir, ".git", "objects", gid[:2], gid[2:])); err != nil {
 		t.Fatal(err)
 	}
 	got, _, rec = scanPack(t, &PackScan{Git: r.open()})
@@ -180,11 +180,11 @@ func TestPackScanShallowAndMissing(t *testing.T) {
 
 	// A missing parent commit that is not a shallow boundary.
 	r2 := newRepo(t)
-	r2.write("f", "x\n")
-	p1 := r2.commit("1")
-	r2.write("f", tokA+"\n")
-	c := r2.commit("2")
-	if err := os.Remove(filepath.Join(r2.dir, ".git", "objects", p1[:2], p1[2:])); err != nil {
+	r2.Write("f", "x\n")
+	p1 := r2.Commit("1")
+	r2.Write("f", tokA+"\n")
+	c := r2.Commit("2")
+	if err := os.Remove(filepath.Join(r2.Dir, ".git", "objects", p1[:2], p1[2:])); err != nil {
 		t.Fatal(err)
 	}
 	got, _, rec = scanPack(t, &PackScan{Git: r2.open()})
@@ -199,7 +199,7 @@ func TestPackScanShallowAndMissing(t *testing.T) {
 func TestPackScanPartialClone(t *testing.T) {
 	g, origin, c2 := partialClone(t)
 	// Nothing may be fetched: take the origin away.
-	if err := os.RemoveAll(origin.dir); err != nil {
+	if err := os.RemoveAll(origin.Dir); err != nil {
 		t.Fatal(err)
 	}
 	got, _, rec := scanPack(t, &PackScan{Git: g})
@@ -215,8 +215,8 @@ func TestPackScanPartialClone(t *testing.T) {
 func TestPackScanErrors(t *testing.T) {
 	r := newRepo(t)
 	for i := range 3 {
-		r.write(fmt.Sprintf("f%d", i), testkit.TokA+"\n")
-		r.commit(fmt.Sprint(i))
+		r.Write(fmt.Sprintf("f%d", i), testkit.TokA+"\n")
+		r.Commit(fmt.Sprint(i))
 	}
 	det := detect.New(testkit.Set(t, testkit.TokRule), nil)
 	stop := errors.New("stop")
@@ -236,8 +236,8 @@ func TestPackScanErrors(t *testing.T) {
 	}
 
 	// A corrupt pack: a clear error, no panic.
-	r.git("gc", "-q")
-	packs, _ := filepath.Glob(filepath.Join(r.dir, ".git", "objects", "pack", "*.pack"))
+	r.Git("gc", "-q")
+	packs, _ := filepath.Glob(filepath.Join(r.Dir, ".git", "objects", "pack", "*.pack"))
 	if len(packs) != 1 {
 		t.Fatalf("packs %v", packs)
 	}
@@ -254,13 +254,13 @@ func TestPackScanErrors(t *testing.T) {
 // worktree's detached HEAD is history too, as for rev-list --all.
 func TestPackScanWorktreeHeads(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "x\n")
-	r.commit("1")
+	r.Write("f", "x\n")
+	r.Commit("1")
 	wt := filepath.Join(t.TempDir(), "wt")
-	r.git("worktree", "add", "-q", "-b", "other", wt)
-	r.git("checkout", "-q", "--detach")
-	r.write("f", testkit.TokA+"\n")
-	c2 := r.commit("detached")
+	r.Git("worktree", "add", "-q", "-b", "other", wt)
+	r.Git("checkout", "-q", "--detach")
+	r.Write("f", testkit.TokA+"\n")
+	c2 := r.Commit("detached")
 	g, err := Open(context.Background(), wt, "")
 	if err != nil {
 		t.Fatal(err)
@@ -275,12 +275,12 @@ func TestPackScanWorktreeHeads(t *testing.T) {
 // parent already had reports nothing new, with both history scans.
 func TestEditedLineKeepsOldSecret(t *testing.T) {
 	r := newRepo(t)
-	r.write("cfg", "a = 1\nkey = "+testkit.TokA+"\n")
-	c1 := r.commit("1")
-	r.write("cfg", "a = 2\nkey = "+testkit.TokA+" # production\n")
-	r.commit("2")
-	r.write("cfg", "a = 2\nkey = "+testkit.TokA+" # production\nother = "+testkit.TokB+"\n")
-	c3 := r.commit("3")
+	r.Write("cfg", "a = 1\nkey = "+testkit.TokA+"\n")
+	c1 := r.Commit("1")
+	r.Write("cfg", "a = 2\nkey = "+testkit.TokA+" # production\n")
+	r.Commit("2")
+	r.Write("cfg", "a = 2\nkey = "+testkit.TokA+" # production\nother = "+testkit.TokB+"\n")
+	c3 := r.Commit("3")
 	want := fmt.Sprint([]found{{testkit.TokA, c1, "cfg", 2}, {testkit.TokB, c3, "cfg", 3}})
 	if got, _, _ := scanPack(t, &PackScan{Git: r.open()}); fmt.Sprint(got) != want {
 		t.Errorf("PackScan: %v, want %v", got, want)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/gogit"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // The staged tests of this package run on both readers: git's plumbing
@@ -49,7 +50,8 @@ func init() {
 // answering as git's plumbing does; a configuration that includes another
 // file is not read in process at all (git, run safely, reads it).
 func TestHostileInProcessRunsNothing(t *testing.T) {
-	dir, markers := gitplumb.HostileRepo(t)
+	r, markers := testkit.HostileRepo(t)
+	dir := r.Dir
 	tame := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null",
@@ -112,5 +114,5 @@ func TestHostileInProcessRunsNothing(t *testing.T) {
 	if _, _, _, err := gitplumb.InProcess(dir, ""); !errors.Is(err, gogit.ErrFallback) || !strings.Contains(err.Error(), "includes") {
 		t.Errorf("with an include: %v, want a fallback naming the include", err)
 	}
-	gitplumb.AssertNoMarkers(t, markers)
+	testkit.AssertNoMarkers(t, markers)
 }

@@ -125,16 +125,16 @@ func wantFound(t *testing.T, got []string, want ...string) {
 // its line in the staged file, with staged provenance.
 func TestStagedReportsOnlyAddedLines(t *testing.T) {
 	r := newRepo(t)
-	r.write("app.env", "A=1\nOLD="+testkit.TokA+"\nB=2\n")
-	r.write("moved.env", "X="+tokC+"\nY=1\nZ=2\n")
-	r.commit("one")
-	r.write("app.env", "A=1\nOLD="+testkit.TokA+" # edited\nNEW="+testkit.TokB+"\nB=2\n")
-	r.write("moved.env", "Y=1\nZ=2\nX="+tokC+"\n")
-	r.git("add", "-A")
-	blob := r.git("rev-parse", ":app.env")
+	r.Write("app.Env", "A=1\nOLD="+testkit.TokA+"\nB=2\n")
+	r.Write("moved.Env", "X="+tokC+"\nY=1\nZ=2\n")
+	r.Commit("one")
+	r.Write("app.Env", "A=1\nOLD="+testkit.TokA+" # edited\nNEW="+testkit.TokB+"\nB=2\n")
+	r.Write("moved.Env", "Y=1\nZ=2\nX="+tokC+"\n")
+	r.Git("add", "-A")
+	blob := r.Git("rev-parse", ":app.Env")
 
 	got, all, ev := scanStaged(t, &Staged{Git: r.open()})
-	wantFound(t, got, testkit.TokB+" app.env:3")
+	wantFound(t, got, testkit.TokB+" app.Env:3")
 	if len(all) == 1 {
 		f := all[0]
 		if f.Kind != detect.KindStaged || f.Commit != "" || f.BlobID != blob || f.Author != "" {
@@ -154,13 +154,13 @@ func TestStagedRenames(t *testing.T) {
 	body := "line one of a file long enough for rename detection\n" +
 		"KEY=" + testkit.TokA + "\n" +
 		"line three, more text\nline four, more text\nline five, more text\n"
-	r.write("old/name.cfg", body)
-	r.write("gone.cfg", "K="+tokC+"\n")
-	r.commit("one")
-	r.git("mv", "old/name.cfg", "new name.cfg")
-	r.write("new name.cfg", body+"EXTRA="+testkit.TokB+"\n")
-	r.git("rm", "-q", "gone.cfg")
-	r.git("add", "-A")
+	r.Write("old/name.cfg", body)
+	r.Write("gone.cfg", "K="+tokC+"\n")
+	r.Commit("one")
+	r.Git("mv", "old/name.cfg", "new name.cfg")
+	r.Write("new name.cfg", body+"EXTRA="+testkit.TokB+"\n")
+	r.Git("rm", "-q", "gone.cfg")
+	r.Git("add", "-A")
 
 	g := r.open()
 	d, err := g.DiffStaged(context.Background(), "")
@@ -173,7 +173,7 @@ func TestStagedRenames(t *testing.T) {
 			renamed = &d.Changes[i]
 		}
 	}
-	if renamed == nil || renamed.Status != 'R' || renamed.From != "old/name.cfg" || renamed.Old.Blob != r.blob("HEAD", "old/name.cfg") {
+	if renamed == nil || renamed.Status != 'R' || renamed.From != "old/name.cfg" || renamed.Old.Blob != r.Blob("HEAD", "old/name.cfg") {
 		t.Fatalf("changes = %+v", d.Changes)
 	}
 	got, _, _ := scanStaged(t, &Staged{Git: g, Diff: d})
@@ -185,25 +185,25 @@ func TestStagedRenames(t *testing.T) {
 // a symbolic link turned into a file is scanned whole.
 func TestStagedSkips(t *testing.T) {
 	r := newRepo(t)
-	r.write("typechange", "target")
-	if err := os.Remove(filepath.Join(r.dir, "typechange")); err != nil {
+	r.Write("typechange", "target")
+	if err := os.Remove(filepath.Join(r.Dir, "typechange")); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("somewhere", filepath.Join(r.dir, "typechange")); err != nil {
+	if err := os.Symlink("somewhere", filepath.Join(r.Dir, "typechange")); err != nil {
 		t.Skip("no symbolic links here:", err)
 	}
-	r.commit("one")
-	r.write("bin.dat", "T="+testkit.TokA+"\x00\x01\n")
-	if err := os.Symlink(testkit.TokA, filepath.Join(r.dir, "link")); err != nil {
+	r.Commit("one")
+	r.Write("bin.dat", "T="+testkit.TokA+"\x00\x01\n")
+	if err := os.Symlink(testkit.TokA, filepath.Join(r.Dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	r.write("big.txt", "T="+testkit.TokA+"\n"+strings.Repeat("filler line\n", 200))
-	r.remove("typechange")
-	r.write("typechange", "T="+testkit.TokB+"\n")
-	r.write("vendor/lib.go", "T="+testkit.TokA+"\n")
-	r.git("add", "-A")
-	head := r.git("rev-parse", "HEAD")
-	r.git("update-index", "--add", "--cacheinfo", "160000,"+head+",sub")
+	r.Write("big.txt", "T="+testkit.TokA+"\n"+strings.Repeat("filler line\n", 200))
+	r.Remove("typechange")
+	r.Write("typechange", "T="+testkit.TokB+"\n")
+	r.Write("vendor/lib.go", "T="+testkit.TokA+"\n")
+	r.Git("add", "-A")
+	head := r.Git("rev-parse", "HEAD")
+	r.Git("update-index", "--add", "--cacheinfo", "160000,"+head+",sub")
 
 	skip := func(p string) bool { return strings.HasPrefix(p, "vendor/") }
 	got, _, ev := scanStaged(t, &Staged{Git: r.open(), MaxBytes: 1000, SkipPath: skip})
@@ -228,14 +228,14 @@ func TestStagedSkips(t *testing.T) {
 // TestStagedConflict: a path with an unresolved conflict is skipped.
 func TestStagedConflict(t *testing.T) {
 	r := newRepo(t)
-	r.write("c", "base\n")
-	r.commit("base")
-	r.git("checkout", "-q", "-b", "side")
-	r.write("c", "side "+testkit.TokA+"\n")
-	r.commit("side")
-	r.git("checkout", "-q", "main")
-	r.write("c", "main\n")
-	r.commit("main")
+	r.Write("c", "base\n")
+	r.Commit("base")
+	r.Git("checkout", "-q", "-b", "side")
+	r.Write("c", "side "+testkit.TokA+"\n")
+	r.Commit("side")
+	r.Git("checkout", "-q", "main")
+	r.Write("c", "main\n")
+	r.Commit("main")
 	if out, err := gitCommand(r, "merge", "side"); err == nil {
 		t.Fatalf("merge did not conflict:\n%s", out)
 	}
@@ -250,7 +250,7 @@ func TestStagedConflict(t *testing.T) {
 // expected to fail.
 func gitCommand(r *testRepo, args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
-	cmd.Dir, cmd.Env = r.dir, r.env()
+	cmd.Dir, cmd.Env = r.Dir, r.Env()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -261,7 +261,7 @@ func gitCommand(r *testRepo, args ...string) (string, error) {
 func TestStagedNoCommitYet(t *testing.T) {
 	for _, format := range []string{"sha1", "sha256"} {
 		t.Run(format, func(t *testing.T) {
-			r := &testRepo{t: t, dir: t.TempDir()}
+			r := &testRepo{&testkit.Repo{T: t, Dir: t.TempDir()}}
 			if out, err := gitCommand(r, "init", "-q", "-b", "main", "--object-format="+format); err != nil {
 				t.Skipf("git cannot make a %s repository: %v\n%s", format, err, out)
 			}
@@ -274,13 +274,13 @@ func TestStagedNoCommitYet(t *testing.T) {
 			if !d.Unborn || d.Base != wantBase || len(d.Changes) != 0 {
 				t.Fatalf("empty index: %+v", d)
 			}
-			if got := r.git("hash-object", "-t", "tree", "/dev/null"); got != wantBase {
+			if got := r.Git("hash-object", "-t", "tree", "/dev/null"); got != wantBase {
 				t.Fatalf("git's empty tree is %s, the package's %s", got, wantBase)
 			}
-			r.write("a/first.env", "X=1\nT="+testkit.TokA+"\n")
-			r.git("add", "-A")
+			r.Write("a/first.Env", "X=1\nT="+testkit.TokA+"\n")
+			r.Git("add", "-A")
 			got, _, _ := scanStaged(t, &Staged{Git: g})
-			wantFound(t, got, testkit.TokA+" a/first.env:2")
+			wantFound(t, got, testkit.TokA+" a/first.Env:2")
 		})
 	}
 }
@@ -289,10 +289,10 @@ func TestStagedNoCommitYet(t *testing.T) {
 // saying so, not an empty scan.
 func TestStagedBare(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "x\n")
-	r.commit("one")
-	bare := filepath.Join(t.TempDir(), "b.git")
-	runGit(t, r.dir, r.env(), "clone", "-q", "--bare", r.dir, bare)
+	r.Write("f", "x\n")
+	r.Commit("one")
+	bare := filepath.Join(t.TempDir(), "b.Git")
+	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--bare", r.Dir, bare)
 	g, err := Open(context.Background(), bare, "")
 	if err != nil {
 		t.Fatal(err)
@@ -307,13 +307,13 @@ func TestStagedBare(t *testing.T) {
 // hook for `git commit -a`) is read instead of the repository's.
 func TestStagedIndexFile(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "a\n")
-	r.commit("one")
-	r.write("f", "a\nT="+testkit.TokA+"\n")
+	r.Write("f", "a\n")
+	r.Commit("one")
+	r.Write("f", "a\nT="+testkit.TokA+"\n")
 	// Staged in another index only, as `git commit -a` does.
 	alt := filepath.Join(t.TempDir(), "index")
-	runGit(t, r.dir, append(r.env(), "GIT_INDEX_FILE="+alt), "read-tree", "HEAD")
-	runGit(t, r.dir, append(r.env(), "GIT_INDEX_FILE="+alt), "add", "f")
+	testkit.RunGit(t, r.Dir, append(r.Env(), "GIT_INDEX_FILE="+alt), "read-tree", "HEAD")
+	testkit.RunGit(t, r.Dir, append(r.Env(), "GIT_INDEX_FILE="+alt), "add", "f")
 
 	got, _, _ := scanStaged(t, &Staged{Git: r.open()})
 	wantFound(t, got)
@@ -325,13 +325,13 @@ func TestStagedIndexFile(t *testing.T) {
 // non-ASCII bytes come through -z output intact.
 func TestStagedAwkwardPaths(t *testing.T) {
 	r := newRepo(t)
-	r.write("keep", "x\n")
-	r.commit("one")
+	r.Write("keep", "x\n")
+	r.Commit("one")
 	paths := []string{"dir with space/a b.txt", "new\nline", `quote"d`, "ünïcødé/文件", "-dash"}
 	for _, p := range paths {
-		r.write(p, "T="+testkit.TokA+"\n")
+		r.Write(p, "T="+testkit.TokA+"\n")
 	}
-	r.git("add", "-A")
+	r.Git("add", "-A")
 	got, _, _ := scanStaged(t, &Staged{Git: r.open()})
 	var want []string
 	for _, p := range paths {
@@ -343,9 +343,9 @@ func TestStagedAwkwardPaths(t *testing.T) {
 // TestStagedEmitErrorStops: an error from emit ends the scan with it.
 func TestStagedEmitErrorStops(t *testing.T) {
 	r := newRepo(t)
-	r.write("a", "1\n")
-	r.write("b", "2\n")
-	r.git("add", "-A")
+	r.Write("a", "1\n")
+	r.Write("b", "2\n")
+	r.Git("add", "-A")
 	stop := errors.New("stop")
 	n := 0
 	err := (&Staged{Git: r.open()}).Scan(context.Background(), func(*detect.Fragment) error { n++; return stop })

@@ -115,15 +115,15 @@ func TestStateScanIsAFullScan(t *testing.T) {
 	}
 
 	// New commits on two branches, one a merge that adds a secret.
-	r.write("f.txt", "f = "+tokF+"\n")
-	r.commit("main adds f")
-	r.git("checkout", "-q", "-b", "feat", "x")
-	r.write("g/h/i.txt", "deep = "+tokG+"\n")
-	r.commit("feat adds i")
-	r.git("checkout", "-q", "main")
-	r.git("merge", "-q", "--no-ff", "--no-commit", "feat")
-	r.write("m.txt", "m1\nside\nevil = "+tokC+"\nagain = "+tokH+"\n")
-	r.commit("another evil merge")
+	r.Write("f.txt", "f = "+tokF+"\n")
+	r.Commit("main adds f")
+	r.Git("checkout", "-q", "-b", "feat", "x")
+	r.Write("g/h/i.txt", "deep = "+tokG+"\n")
+	r.Commit("feat adds i")
+	r.Git("checkout", "-q", "main")
+	r.Git("merge", "-q", "--no-ff", "--no-commit", "feat")
+	r.Write("m.txt", "m1\nside\nevil = "+tokC+"\nagain = "+tokH+"\n")
+	r.Commit("another evil merge")
 	s = stateRun(t, g, s.Result, "incremental")
 	if s.NewCommits != 3 {
 		t.Errorf("new commits %d, want 3", s.NewCommits)
@@ -131,33 +131,33 @@ func TestStateScanIsAFullScan(t *testing.T) {
 
 	// A force-push drops a commit with a secret; a ref is deleted; tags
 	// are added (one annotated); a branch is rebased.
-	r.git("checkout", "-q", "-b", "drop", "main")
-	r.write("secret.txt", "s = "+tokI+"\n")
-	r.commit("oops")
+	r.Git("checkout", "-q", "-b", "drop", "main")
+	r.Write("secret.txt", "s = "+tokI+"\n")
+	r.Commit("oops")
 	s = stateRun(t, g, s.Result, "incremental")
-	r.git("checkout", "-q", "main")
-	r.git("branch", "-f", "drop", "main")
+	r.Git("checkout", "-q", "main")
+	r.Git("branch", "-f", "drop", "main")
 	s = stateRun(t, g, s.Result, "incremental")
 	if strings.Contains(fmt.Sprint(s.Result.Commits), tokI) {
 		t.Error("the state keeps the secret of a commit no ref reaches")
 	}
-	r.git("branch", "-D", "plain")
-	r.git("tag", "v1", "y")
-	r.git("tag", "-a", "-m", "release", "v2", "feat")
+	r.Git("branch", "-D", "plain")
+	r.Git("tag", "v1", "y")
+	r.Git("tag", "-a", "-m", "release", "v2", "feat")
 	s = stateRun(t, g, s.Result, "incremental")
-	r.git("checkout", "-q", "-b", "topic", "main~1")
-	r.write("t.txt", "t = "+tokH+"\n")
-	r.commit("topic adds t")
+	r.Git("checkout", "-q", "-b", "topic", "main~1")
+	r.Write("t.txt", "t = "+tokH+"\n")
+	r.Commit("topic adds t")
 	s = stateRun(t, g, s.Result, "incremental")
-	r.git("rebase", "-q", "main")
-	r.git("checkout", "-q", "main")
+	r.Git("rebase", "-q", "main")
+	r.Git("checkout", "-q", "main")
 	s = stateRun(t, g, s.Result, "incremental")
 
 	// An orphan branch: a root commit, everything in it new.
-	r.git("checkout", "-q", "--orphan", "lonely")
-	r.write("o.txt", "o = "+tokI+"\n")
-	r.commit("lonely root")
-	r.git("checkout", "-q", "main")
+	r.Git("checkout", "-q", "--orphan", "lonely")
+	r.Write("o.txt", "o = "+tokI+"\n")
+	r.Commit("lonely root")
+	r.Git("checkout", "-q", "main")
 	stateRun(t, g, s.Result, "incremental")
 }
 
@@ -174,15 +174,15 @@ const (
 func TestStateScanGoneObjects(t *testing.T) {
 	l := buildLeakRepo(t)
 	r := l.r
-	r.git("checkout", "-q", "-b", "gone")
-	r.write("gone.txt", "g = "+tokF+"\n")
-	r.commit("soon gone")
-	r.git("checkout", "-q", "main")
+	r.Git("checkout", "-q", "-b", "gone")
+	r.Write("gone.txt", "g = "+tokF+"\n")
+	r.Commit("soon gone")
+	r.Git("checkout", "-q", "main")
 	g := r.open()
 	s := stateRun(t, g, nil, "full")
-	r.git("branch", "-D", "gone")
-	r.git("reflog", "expire", "--expire=now", "--all")
-	r.git("gc", "-q", "--prune=now")
+	r.Git("branch", "-D", "gone")
+	r.Git("reflog", "expire", "--expire=now", "--all")
+	r.Git("gc", "-q", "--prune=now")
 	s = stateRun(t, g, s.Result, "incremental")
 	if s.NewCommits != 0 {
 		t.Errorf("new commits %d", s.NewCommits)
@@ -200,10 +200,10 @@ func TestStateScanFallsBack(t *testing.T) {
 		t.Errorf("reason %q", s2.Reason)
 	}
 	// More new commits than MaxNew: a full scan.
-	l.r.write("f.txt", "f = "+tokF+"\n")
-	l.r.commit("one")
-	l.r.write("f.txt", "f = "+tokG+"\n")
-	l.r.commit("two")
+	l.r.Write("f.txt", "f = "+tokF+"\n")
+	l.r.Commit("one")
+	l.r.Write("f.txt", "f = "+tokG+"\n")
+	l.r.Commit("two")
 	st := &StateScan{Scan: &PackScan{Git: g}, Prior: s.Result, Key: StateKey("test"), MaxNew: 1}
 	if got, want := emitted(t, st.Find), fullEmitted(t, g, 2, false); got != want || st.Mode != "full" || !strings.Contains(st.Reason, "2 new commits") {
 		t.Errorf("mode %q reason %q, same as full %v", st.Mode, st.Reason, got == want)
@@ -266,24 +266,24 @@ func TestStateScanAudit(t *testing.T) {
 	s = stateRunAs(t, g, s.Result, "unchanged", true)
 	// The default branch moves on: a secret removed, one added, one
 	// moved to another line, a side branch merged (first parent: main).
-	r.remove("notes.txt")
-	r.write("b.txt", "zero\nb = "+testkit.TokB+"\none\ntwo\nthree\n")
-	r.write("new.txt", "n = "+tokF+"\n")
-	r.commit("main moves on")
-	r.git("checkout", "-q", "-b", "merged", "main~1")
-	r.write("side.txt", "s = "+tokG+"\n")
-	r.commit("side secret")
-	r.git("checkout", "-q", "main")
-	r.git("merge", "-q", "--no-ff", "--no-edit", "merged")
-	r.remove("new.txt")
-	r.commit("drop new")
+	r.Remove("notes.txt")
+	r.Write("b.txt", "zero\nb = "+testkit.TokB+"\none\ntwo\nthree\n")
+	r.Write("new.txt", "n = "+tokF+"\n")
+	r.Commit("main moves on")
+	r.Git("checkout", "-q", "-b", "merged", "main~1")
+	r.Write("side.txt", "s = "+tokG+"\n")
+	r.Commit("side secret")
+	r.Git("checkout", "-q", "main")
+	r.Git("merge", "-q", "--no-ff", "--no-edit", "merged")
+	r.Remove("new.txt")
+	r.Commit("drop new")
 	s = stateRunAs(t, g, s.Result, "incremental", true)
 	// A new ref at an existing commit: the refs reaching change, nothing
 	// else does.
-	r.git("branch", "again", "main")
+	r.Git("branch", "again", "main")
 	s = stateRunAs(t, g, s.Result, "unchanged", true)
 	// HEAD moves to a branch that does not descend from it: a full scan.
-	r.git("checkout", "-q", "y")
+	r.Git("checkout", "-q", "y")
 	s = stateRunAs(t, g, s.Result, "full", true)
 	if !strings.Contains(s.Reason, "first-parent") {
 		t.Errorf("reason %q", s.Reason)
@@ -300,7 +300,7 @@ func TestStateScanShallow(t *testing.T) {
 		t.Fatal("no shallow boundary recorded")
 	}
 	s = stateRun(t, g, s.Result, "unchanged")
-	runGit(t, g.Dir, l.r.env(), "fetch", "-q", "--deepen", "2")
+	testkit.RunGit(t, g.Dir, l.r.Env(), "fetch", "-q", "--deepen", "2")
 	s = stateRun(t, g, s.Result, "full")
 	if !strings.Contains(s.Reason, "boundary") {
 		t.Errorf("reason %q", s.Reason)

@@ -14,6 +14,7 @@ import (
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/packfile"
 	"github.com/leakhound/leakhound/internal/source"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // treeHistory builds a repository of many tree versions with git
@@ -23,8 +24,8 @@ import (
 // tightly as git can, so that most trees are deltas, many chains deep.
 func treeHistory(t *testing.T, format string, commits int, seed uint64) *testRepo {
 	t.Helper()
-	r := &testRepo{t: t, dir: t.TempDir()}
-	r.git("init", "-q", "-b", "main", "--object-format="+format)
+	r := &testRepo{&testkit.Repo{T: t, Dir: t.TempDir()}}
+	r.Git("init", "-q", "-b", "main", "--object-format="+format)
 	hexLen := 40
 	if format == "sha256" {
 		hexLen = 64
@@ -82,11 +83,11 @@ func treeHistory(t *testing.T, format string, commits int, seed uint64) *testRep
 		}
 	}
 	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir, cmd.Env, cmd.Stdin = r.dir, r.env(), strings.NewReader(stream.String())
+	cmd.Dir, cmd.Env, cmd.Stdin = r.Dir, r.Env(), strings.NewReader(stream.String())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git fast-import: %v\n%s", err, out)
 	}
-	r.git("repack", "-q", "-adf", "--depth=50", "--window=250")
+	r.Git("repack", "-q", "-adf", "--depth=50", "--window=250")
 	return r
 }
 

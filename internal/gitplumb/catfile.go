@@ -235,3 +235,16 @@ func (c *CatFile) Close() error {
 	}
 	return nil
 }
+
+// Blobs reads objects by id: answers come back from Next in the order
+// Request asked for them, with CatFile's semantics (TooLarge past the
+// limit, a *MissingError for an object the repository lacks, the content
+// appended to dst[:0] when it fits). *CatFile is one; an in-process
+// reader is another.
+type Blobs interface {
+	Request(id string) error
+	Next(limit int64, dst []byte) (Object, error)
+	Close() error
+}
+
+var _ Blobs = (*CatFile)(nil)

@@ -258,6 +258,10 @@ func IsZero(id string) bool {
 	return id != "" && strings.Trim(id, "0") == ""
 }
 
+// HasBlob reports whether the side is a regular file with content: a
+// blob worth comparing a new version with.
+func (s Side) HasBlob() bool { return s.Mode.Regular() && !IsZero(s.Blob) }
+
 var errClosed = errors.New("gitplumb: closed")
 
 // startPiped starts a long-running git command with a pipe to its stdin and

@@ -14,19 +14,8 @@ import (
 	"github.com/leakhound/leakhound/internal/source"
 )
 
-// SkipSubmodule is the reason a submodule entry (a commit of another
-// repository, whose content is not here) is not scanned.
-const SkipSubmodule source.SkipReason = "git submodule (another repository)"
-
-// Defaults for History's zero fields.
-const (
-	DefaultContext    = 3
-	DefaultCacheBytes = 64 << 20
-)
-
-// binarySniff is how much of a blob is searched for a NUL to call it
-// binary, as for files on disk.
-const binarySniff = 8000
+// DefaultCacheBytes is the default for History.CacheBytes.
+const DefaultCacheBytes = 64 << 20
 
 // History is a source.Source over a repository's history (DESIGN §3): for
 // each commit, parents before children, and each path it changed, it
@@ -43,7 +32,7 @@ type History struct {
 	// MaxBytes skips blobs larger than this many bytes; 0 means no limit.
 	MaxBytes int64
 	// Context is how many lines around new lines each fragment holds;
-	// 0 means DefaultContext.
+	// 0 means linediff.DefaultContext.
 	Context int
 	// CacheBytes bounds the recently read blobs kept for reuse as
 	// parents; 0 means DefaultCacheBytes.
@@ -172,7 +161,7 @@ func (h *History) newWalker(cf *CatFile, emit source.Emit) *walker {
 		w.log = slog.New(slog.DiscardHandler)
 	}
 	if w.context == 0 {
-		w.context = DefaultContext
+		w.context = linediff.DefaultContext
 	}
 	size := h.CacheBytes
 	if size == 0 {
@@ -196,14 +185,14 @@ func (w *walker) commit(c *Commit) error {
 		case ch.Mode == ModeSymlink:
 			w.events.Skipped(ch.Path, source.SkipSymlink)
 		case ch.Mode == ModeGitlink:
-			w.events.Skipped(ch.Path, SkipSubmodule)
+			w.events.Skipped(ch.Path, source.SkipSubmodule)
 		case !ch.Mode.Regular():
 			w.events.Skipped(ch.Path, source.SkipSpecial)
 		default:
 			w.todo = append(w.todo, ch)
 			w.need(ch.Blob)
 			for _, p := range ch.Parents {
-				if usable(p) {
+				if p.HasBlob() {
 					w.need(p.Blob)
 				}
 			}
@@ -217,9 +206,6 @@ func (w *walker) commit(c *Commit) error {
 	return nil
 }
 
-// usable reports whether a parent side has a blob worth comparing with.
-func usable(p Side) bool { return p.Mode.Regular() && !IsZero(p.Blob) }
-
 // first reports whether ch's (new blob, parent blobs) combination is new,
 // and remembers it. The key is a digest, so memory stays at 16 bytes per
 // combination however many parents a merge has.
@@ -228,7 +214,7 @@ func (w *walker) first(ch *Change) bool {
 	h.Write([]byte(ch.Blob))
 	for _, p := range ch.Parents {
 		h.Write([]byte{' '})
-		if usable(p) {
+		if p.HasBlob() {
 			h.Write([]byte(p.Blob))
 		}
 	}
@@ -302,7 +288,7 @@ func (w *walker) change(c *Commit, ch *Change) error {
 	defer func() {
 		w.release(ch.Blob)
 		for _, p := range ch.Parents {
-			if usable(p) {
+			if p.HasBlob() {
 				w.release(p.Blob)
 			}
 		}
@@ -318,13 +304,13 @@ func (w *walker) change(c *Commit, ch *Change) error {
 	case nb.tooLarge:
 		w.events.Skipped(ch.Path, source.SkipTooLarge)
 		return nil
-	case bytes.IndexByte(nb.data[:min(len(nb.data), binarySniff)], 0) >= 0:
+	case bytes.IndexByte(nb.data[:min(len(nb.data), source.BinarySniff)], 0) >= 0:
 		w.events.Skipped(ch.Path, source.SkipBinary)
 		return nil
 	}
 	w.olders = w.olders[:0]
 	for _, p := range ch.Parents {
-		if !usable(p) {
+		if !p.HasBlob() {
 			continue
 		}
 		pb, err := w.get(p.Blob)

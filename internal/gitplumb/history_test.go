@@ -263,7 +263,7 @@ func TestHistorySkipsAndRanges(t *testing.T) {
 	}
 	wantSkipped := map[string]source.SkipReason{
 		"bin.dat": source.SkipBinary, "big.txt": source.SkipTooLarge,
-		"link": source.SkipSymlink, "mod": SkipSubmodule,
+		"link": source.SkipSymlink, "mod": source.SkipSubmodule,
 	}
 	if fmt.Sprint(rec.skipped) != fmt.Sprint(wantSkipped) {
 		t.Errorf("skipped %v, want %v", rec.skipped, wantSkipped)

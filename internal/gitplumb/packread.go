@@ -163,7 +163,7 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 			}
 			return nil
 		}
-		if bytes.IndexByte(o.Data[:min(len(o.Data), binarySniff)], 0) >= 0 {
+		if bytes.IndexByte(o.Data[:min(len(o.Data), source.BinarySniff)], 0) >= 0 {
 			if first {
 				res.binary = append(res.binary, idx)
 				ev.Skipped("blob "+hex.EncodeToString(o.ID), source.SkipBinary)

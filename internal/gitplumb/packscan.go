@@ -357,7 +357,7 @@ func (p *PackScan) read(ctx context.Context, st *store, detectFn source.DetectFu
 			defer wg.Done()
 			res.found = map[uint32][]detect.Finding{}
 			for j := range jobs {
-				if bytes.IndexByte(j.data[:min(len(j.data), binarySniff)], 0) >= 0 {
+				if bytes.IndexByte(j.data[:min(len(j.data), source.BinarySniff)], 0) >= 0 {
 					res.binary = append(res.binary, j.idx)
 					ev.Skipped("blob "+string(j.id), source.SkipBinary)
 					putBuf(j.data)

@@ -81,28 +81,28 @@ func TestPackScanReportsEachLeakOnce(t *testing.T) {
 func TestPackScanMoves(t *testing.T) {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	r := newRepo(t)
-	r.Write("cfg/a.Env", "A="+tokA+"\n")
+	r.Write("cfg/a.env", "A="+tokA+"\n")
 	r.Write("keep.txt", "B="+tokB+"\n")
 	c1 := r.Commit("1")
 	r.Git("mv", "cfg", "settings") // a folder renamed
 	r.Commit("rename folder")
-	r.Write("settings/a.Env", "# moved\nA="+tokA+"\nX=1\n") // edited in place
+	r.Write("settings/a.env", "# moved\nA="+tokA+"\nX=1\n") // edited in place
 	r.Commit("edit")
-	r.Git("mv", "settings/a.Env", "prod.Env") // renamed and moved up
+	r.Git("mv", "settings/a.env", "prod.env") // renamed and moved up
 	r.Commit("move file")
 	r.Write("other.txt", "B="+tokB+"\n") // copied: the original stays
 	c5 := r.Commit("copy")
-	r.Remove("prod.Env")
+	r.Remove("prod.env")
 	r.Commit("delete")
-	r.Write("prod.Env", "A="+tokA+"\n") // back after a deletion: new again
+	r.Write("prod.env", "A="+tokA+"\n") // back after a deletion: new again
 	c7 := r.Commit("restore")
 
 	got, _, rec := scanPack(t, &PackScan{Git: r.open()})
 	want := []found{
-		{tokA, c1, "cfg/a.Env", 1},
+		{tokA, c1, "cfg/a.env", 1},
 		{tokB, c1, "keep.txt", 1},
 		{tokB, c5, "other.txt", 1},
-		{tokA, c7, "prod.Env", 1},
+		{tokA, c7, "prod.env", 1},
 	}
 	sortFound(want)
 	if fmt.Sprint(got) != fmt.Sprint(want) {

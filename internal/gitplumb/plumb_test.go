@@ -327,7 +327,7 @@ func TestOpenResolves(t *testing.T) {
 	}
 	wt := filepath.Join(t.TempDir(), "wt")
 	r.Git("worktree", "add", "-q", "-b", "wtb", wt)
-	bare := filepath.Join(t.TempDir(), "bare.Git")
+	bare := filepath.Join(t.TempDir(), "bare.git")
 	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--bare", r.Dir, bare)
 
 	real := func(p string) string {
@@ -382,11 +382,11 @@ func TestEnvStripsGitVariables(t *testing.T) {
 // TestCleanRemoteURL: credentials never leave a remote URL.
 func TestCleanRemoteURL(t *testing.T) {
 	for raw, want := range map[string]string{
-		"https://x-access-token:" + "ghs_" + "abcdefabcdef@github.com/o/r.Git": "https://github.com/o/r.Git",
-		"git@github.com:o/r.Git":   "ssh://github.com/o/r.Git",
+		"https://x-access-token:" + "ghs_" + "abcdefabcdef@github.com/o/r.git": "https://github.com/o/r.git",
+		"git@github.com:o/r.git":   "ssh://github.com/o/r.git",
 		"ssh://user@host:2222/o/r": "ssh://host:2222/o/r",
-		"/srv/git/repo.Git":        "",
-		"file:///srv/git/repo.Git": "",
+		"/srv/git/repo.git":        "",
+		"file:///srv/git/repo.git": "",
 		"":                         "",
 		"https://host/o r":         "",
 	} {

@@ -196,7 +196,7 @@ func TestHooksDir(t *testing.T) {
 	r.Git("worktree", "add", "-q", wt)
 	check(wt, filepath.Join(r.Dir, ".git", "hooks"))
 
-	bare := filepath.Join(t.TempDir(), "b.Git")
+	bare := filepath.Join(t.TempDir(), "b.git")
 	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--bare", r.Dir, bare)
 	check(bare, filepath.Join(bare, "hooks"))
 

@@ -257,7 +257,7 @@ func (l *loader) scanBlobs(ctx context.Context, maxBytes int64, detectFn source.
 		switch {
 		case obj.TooLarge:
 			st.blobState[b] = blobTooLarge
-		case bytes.IndexByte(obj.Data[:min(len(obj.Data), binarySniff)], 0) >= 0:
+		case bytes.IndexByte(obj.Data[:min(len(obj.Data), source.BinarySniff)], 0) >= 0:
 			st.blobState[b] = blobBinary
 		default:
 			l.scanned, l.bytes = l.scanned+1, l.bytes+int64(len(obj.Data))

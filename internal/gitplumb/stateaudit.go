@@ -268,7 +268,7 @@ func (h *headWalk) blob(id string) ([]LineSecret, error) {
 		return nil, err
 	}
 	var out []LineSecret
-	if !obj.TooLarge && bytes.IndexByte(obj.Data[:min(len(obj.Data), binarySniff)], 0) < 0 {
+	if !obj.TooLarge && bytes.IndexByte(obj.Data[:min(len(obj.Data), source.BinarySniff)], 0) < 0 {
 		f := detect.Fragment{Content: obj.Data, StartLine: 1, Provenance: detect.Provenance{Kind: detect.KindHistory}}
 		cands, err := h.detect(&f)
 		if err != nil {

@@ -1,4 +1,4 @@
-package gitplumb_test
+package staged
 
 import (
 	"context"
@@ -18,30 +18,28 @@ import (
 	"github.com/leakhound/leakhound/internal/testkit"
 )
 
-// The staged tests of this package run on both readers: git's plumbing
-// and, through this hook, internal/gogit's in-process reader, which
-// imports this package and so can only be reached from an external test.
-func init() {
-	gitplumb.InProcess = func(dir, indexFile string) (*gitplumb.StagedDiff, func(context.Context) (gitplumb.Blobs, error), func(), error) {
-		repo, err := gogit.Open(dir)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		st, err := repo.Store()
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		d, err := st.DiffStaged(indexFile)
-		if err == nil {
-			err = st.Ensure(d)
-		}
-		if err != nil {
-			st.Close()
-			return nil, nil, nil, err
-		}
-		blobs := func(context.Context) (gitplumb.Blobs, error) { return st.Blobs(), nil }
-		return d, blobs, func() { st.Close() }, nil
+// InProcess reads what is staged in the work tree dir in process
+// (internal/gogit), so that the staged tests here run on both readers:
+// git's plumbing and gogit's. closeFn releases the reader.
+var InProcess = func(dir, indexFile string) (*gitplumb.StagedDiff, func(context.Context) (gitplumb.Blobs, error), func(), error) {
+	repo, err := gogit.Open(dir)
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	st, err := repo.Store()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d, err := st.DiffStaged(indexFile)
+	if err == nil {
+		err = st.Ensure(d)
+	}
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	blobs := func(context.Context) (gitplumb.Blobs, error) { return st.Blobs(), nil }
+	return d, blobs, func() { st.Close() }, nil
 }
 
 // TestHostileInProcessRunsNothing: the in-process reader reads a
@@ -84,7 +82,7 @@ func TestHostileInProcessRunsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, blobs, closeFn, err := gitplumb.InProcess(dir, "")
+	d, blobs, closeFn, err := InProcess(dir, "")
 	if err != nil {
 		t.Fatalf("in-process reader gave up on the hostile repository: %v", err)
 	}
@@ -93,7 +91,7 @@ func TestHostileInProcessRunsNothing(t *testing.T) {
 		t.Errorf("in process: %+v\ngit:        %+v", d, want)
 	}
 	var got []string
-	err = (&gitplumb.Staged{Git: g, Diff: d, Blobs: blobs}).Scan(ctx, func(f *detect.Fragment) error {
+	err = (&Source{Git: g, Diff: d, Blobs: blobs}).Scan(ctx, func(f *detect.Fragment) error {
 		got = append(got, f.Path+":"+string(f.Content[f.OwnedStart:f.OwnedEnd]))
 		return nil
 	})
@@ -111,7 +109,7 @@ func TestHostileInProcessRunsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	tame("config", "include.path", inc)
-	if _, _, _, err := gitplumb.InProcess(dir, ""); !errors.Is(err, gogit.ErrFallback) || !strings.Contains(err.Error(), "includes") {
+	if _, _, _, err := InProcess(dir, ""); !errors.Is(err, gogit.ErrFallback) || !strings.Contains(err.Error(), "includes") {
 		t.Errorf("with an include: %v, want a fallback naming the include", err)
 	}
 	testkit.AssertNoMarkers(t, markers)

@@ -1,4 +1,4 @@
-package gitplumb
+package staged
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
@@ -54,11 +55,11 @@ func (e *stagedEvents) Scanned(p string, _ int64) {
 // and once reading the index, HEAD and blobs in process (InProcess), and
 // fails unless both list the same changes and give the same findings and
 // events: every staged test here holds for both readers.
-func scanStaged(t *testing.T, s *Staged) ([]string, []detect.Finding, *stagedEvents) {
+func scanStaged(t *testing.T, s *Source) ([]string, []detect.Finding, *stagedEvents) {
 	t.Helper()
 	got, all, ev := scanStagedOnce(t, s)
 	if InProcess == nil {
-		t.Fatal("InProcess is not set: staged_inprocess_test.go is missing")
+		t.Fatal("InProcess is not set: inprocess_test.go is missing")
 	}
 	work := s.Git.Dir
 	if filepath.Base(work) == ".git" {
@@ -90,7 +91,7 @@ func scanStaged(t *testing.T, s *Staged) ([]string, []detect.Finding, *stagedEve
 	return got, all, ev
 }
 
-func scanStagedOnce(t *testing.T, s *Staged) ([]string, []detect.Finding, *stagedEvents) {
+func scanStagedOnce(t *testing.T, s *Source) ([]string, []detect.Finding, *stagedEvents) {
 	t.Helper()
 	det := detect.New(testkit.Set(t, testkit.TokRule), nil)
 	ev := newStagedEvents()
@@ -125,16 +126,16 @@ func wantFound(t *testing.T, got []string, want ...string) {
 // its line in the staged file, with staged provenance.
 func TestStagedReportsOnlyAddedLines(t *testing.T) {
 	r := newRepo(t)
-	r.Write("app.Env", "A=1\nOLD="+testkit.TokA+"\nB=2\n")
-	r.Write("moved.Env", "X="+tokC+"\nY=1\nZ=2\n")
+	r.Write("app.env", "A=1\nOLD="+testkit.TokA+"\nB=2\n")
+	r.Write("moved.env", "X="+tokC+"\nY=1\nZ=2\n")
 	r.Commit("one")
-	r.Write("app.Env", "A=1\nOLD="+testkit.TokA+" # edited\nNEW="+testkit.TokB+"\nB=2\n")
-	r.Write("moved.Env", "Y=1\nZ=2\nX="+tokC+"\n")
+	r.Write("app.env", "A=1\nOLD="+testkit.TokA+" # edited\nNEW="+testkit.TokB+"\nB=2\n")
+	r.Write("moved.env", "Y=1\nZ=2\nX="+tokC+"\n")
 	r.Git("add", "-A")
-	blob := r.Git("rev-parse", ":app.Env")
+	blob := r.Git("rev-parse", ":app.env")
 
-	got, all, ev := scanStaged(t, &Staged{Git: r.open()})
-	wantFound(t, got, testkit.TokB+" app.Env:3")
+	got, all, ev := scanStaged(t, &Source{Git: r.open()})
+	wantFound(t, got, testkit.TokB+" app.env:3")
 	if len(all) == 1 {
 		f := all[0]
 		if f.Kind != detect.KindStaged || f.Commit != "" || f.BlobID != blob || f.Author != "" {
@@ -167,7 +168,7 @@ func TestStagedRenames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var renamed *StagedChange
+	var renamed *gitplumb.StagedChange
 	for i := range d.Changes {
 		if d.Changes[i].Path == "new name.cfg" {
 			renamed = &d.Changes[i]
@@ -176,7 +177,7 @@ func TestStagedRenames(t *testing.T) {
 	if renamed == nil || renamed.Status != 'R' || renamed.From != "old/name.cfg" || renamed.Old.Blob != r.Blob("HEAD", "old/name.cfg") {
 		t.Fatalf("changes = %+v", d.Changes)
 	}
-	got, _, _ := scanStaged(t, &Staged{Git: g, Diff: d})
+	got, _, _ := scanStaged(t, &Source{Git: g, Diff: d})
 	wantFound(t, got, testkit.TokB+" new name.cfg:6")
 }
 
@@ -206,14 +207,14 @@ func TestStagedSkips(t *testing.T) {
 	r.Git("update-index", "--add", "--cacheinfo", "160000,"+head+",sub")
 
 	skip := func(p string) bool { return strings.HasPrefix(p, "vendor/") }
-	got, _, ev := scanStaged(t, &Staged{Git: r.open(), MaxBytes: 1000, SkipPath: skip})
+	got, _, ev := scanStaged(t, &Source{Git: r.open(), MaxBytes: 1000, SkipPath: skip})
 	wantFound(t, got, testkit.TokB+" typechange:1")
 	want := map[string]source.SkipReason{
 		"vendor/lib.go": source.SkipAllowlist,
 		"bin.dat":       source.SkipBinary,
 		"link":          source.SkipSymlink,
 		"big.txt":       source.SkipTooLarge,
-		"sub":           SkipSubmodule,
+		"sub":           source.SkipSubmodule,
 	}
 	for p, why := range want {
 		if ev.skipped[p] != why {
@@ -239,7 +240,7 @@ func TestStagedConflict(t *testing.T) {
 	if out, err := gitCommand(r, "merge", "side"); err == nil {
 		t.Fatalf("merge did not conflict:\n%s", out)
 	}
-	got, _, ev := scanStaged(t, &Staged{Git: r.open()})
+	got, _, ev := scanStaged(t, &Source{Git: r.open()})
 	wantFound(t, got)
 	if ev.skipped["c"] != SkipUnmerged {
 		t.Errorf("skipped = %v", ev.skipped)
@@ -270,17 +271,17 @@ func TestStagedNoCommitYet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantBase := map[string]string{"sha1": EmptyTreeSHA1, "sha256": EmptyTreeSHA256}[format]
+			wantBase := map[string]string{"sha1": gitplumb.EmptyTreeSHA1, "sha256": gitplumb.EmptyTreeSHA256}[format]
 			if !d.Unborn || d.Base != wantBase || len(d.Changes) != 0 {
 				t.Fatalf("empty index: %+v", d)
 			}
 			if got := r.Git("hash-object", "-t", "tree", "/dev/null"); got != wantBase {
 				t.Fatalf("git's empty tree is %s, the package's %s", got, wantBase)
 			}
-			r.Write("a/first.Env", "X=1\nT="+testkit.TokA+"\n")
+			r.Write("a/first.env", "X=1\nT="+testkit.TokA+"\n")
 			r.Git("add", "-A")
-			got, _, _ := scanStaged(t, &Staged{Git: g})
-			wantFound(t, got, testkit.TokA+" a/first.Env:2")
+			got, _, _ := scanStaged(t, &Source{Git: g})
+			wantFound(t, got, testkit.TokA+" a/first.env:2")
 		})
 	}
 }
@@ -291,14 +292,14 @@ func TestStagedBare(t *testing.T) {
 	r := newRepo(t)
 	r.Write("f", "x\n")
 	r.Commit("one")
-	bare := filepath.Join(t.TempDir(), "b.Git")
+	bare := filepath.Join(t.TempDir(), "b.git")
 	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--bare", r.Dir, bare)
-	g, err := Open(context.Background(), bare, "")
+	g, err := gitplumb.Open(context.Background(), bare, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = (&Staged{Git: g}).Scan(context.Background(), func(*detect.Fragment) error { return nil })
-	if !errors.Is(err, ErrBare) {
+	err = (&Source{Git: g}).Scan(context.Background(), func(*detect.Fragment) error { return nil })
+	if !errors.Is(err, gitplumb.ErrBare) {
 		t.Fatalf("bare repository: %v, want ErrBare", err)
 	}
 }
@@ -315,9 +316,9 @@ func TestStagedIndexFile(t *testing.T) {
 	testkit.RunGit(t, r.Dir, append(r.Env(), "GIT_INDEX_FILE="+alt), "read-tree", "HEAD")
 	testkit.RunGit(t, r.Dir, append(r.Env(), "GIT_INDEX_FILE="+alt), "add", "f")
 
-	got, _, _ := scanStaged(t, &Staged{Git: r.open()})
+	got, _, _ := scanStaged(t, &Source{Git: r.open()})
 	wantFound(t, got)
-	got, _, _ = scanStaged(t, &Staged{Git: r.open(), IndexFile: alt})
+	got, _, _ = scanStaged(t, &Source{Git: r.open(), IndexFile: alt})
 	wantFound(t, got, testkit.TokA+" f:2")
 }
 
@@ -332,7 +333,7 @@ func TestStagedAwkwardPaths(t *testing.T) {
 		r.Write(p, "T="+testkit.TokA+"\n")
 	}
 	r.Git("add", "-A")
-	got, _, _ := scanStaged(t, &Staged{Git: r.open()})
+	got, _, _ := scanStaged(t, &Source{Git: r.open()})
 	var want []string
 	for _, p := range paths {
 		want = append(want, testkit.TokA+" "+p+":1")
@@ -348,68 +349,8 @@ func TestStagedEmitErrorStops(t *testing.T) {
 	r.Git("add", "-A")
 	stop := errors.New("stop")
 	n := 0
-	err := (&Staged{Git: r.open()}).Scan(context.Background(), func(*detect.Fragment) error { n++; return stop })
+	err := (&Source{Git: r.open()}).Scan(context.Background(), func(*detect.Fragment) error { n++; return stop })
 	if !errors.Is(err, stop) || n != 1 {
 		t.Fatalf("err = %v after %d fragments", err, n)
 	}
-}
-
-func TestParseDiffIndex(t *testing.T) {
-	a, b := strings.Repeat("a", 40), strings.Repeat("b", 40)
-	z := zeroID()
-	for _, tc := range []struct {
-		name, in string
-		want     []StagedChange
-		bad      bool
-	}{
-		{name: "empty", in: ""},
-		{name: "modify", in: ":100644 100644 " + a + " " + b + " M\x00p\x00",
-			want: []StagedChange{{Path: "p", Mode: ModeFile, Blob: b, Old: Side{Mode: ModeFile, Blob: a}, Status: 'M'}}},
-		{name: "rename", in: ":100644 100755 " + a + " " + b + " R087\x00from\x00to\x00:000000 100644 " + z + " " + b + " A\x00n\x00",
-			want: []StagedChange{
-				{Path: "to", From: "from", Mode: ModeExec, Blob: b, Old: Side{Mode: ModeFile, Blob: a}, Status: 'R'},
-				{Path: "n", Mode: ModeFile, Blob: b, Old: Side{Blob: z}, Status: 'A'},
-			}},
-		{name: "no path", in: ":100644 100644 " + a + " " + b + " M\x00", bad: true},
-		{name: "rename without new path", in: ":100644 100644 " + a + " " + b + " R100\x00p\x00", bad: true},
-		{name: "short id", in: ":100644 100644 abc " + b + " M\x00p\x00", bad: true},
-		{name: "bad mode", in: ":1006x4 100644 " + a + " " + b + " M\x00p\x00", bad: true},
-		{name: "bad status", in: ":100644 100644 " + a + " " + b + " Q\x00p\x00", bad: true},
-		{name: "no colon", in: "100644 100644 " + a + " " + b + " M\x00p\x00", bad: true},
-		{name: "unterminated", in: ":100644", bad: true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseDiffIndex([]byte(tc.in))
-			if tc.bad {
-				if err == nil {
-					t.Fatalf("no error; got %+v", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tc.want)
-			}
-		})
-	}
-}
-
-func FuzzParseDiffIndex(f *testing.F) {
-	a, b := strings.Repeat("a", 40), strings.Repeat("b", 40)
-	f.Add([]byte(":100644 100644 " + a + " " + b + " M\x00p\x00"))
-	f.Add([]byte(":100644 100644 " + a + " " + b + " R050\x00x\x00y\x00"))
-	f.Add([]byte(":000000 000000 " + a + " " + b + " U\x00c\x00\n"))
-	f.Fuzz(func(t *testing.T, in []byte) {
-		changes, err := parseDiffIndex(in)
-		if err != nil {
-			return
-		}
-		for _, c := range changes {
-			if !validID(c.Blob) || !validID(c.Old.Blob) {
-				t.Fatalf("invalid id accepted: %+v", c)
-			}
-		}
-	})
 }

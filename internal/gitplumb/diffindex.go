@@ -78,11 +78,11 @@ func (g *Git) DiffStaged(ctx context.Context, indexFile string) (*StagedDiff, er
 		}
 		cmd.Env = append(cmd.Env, "GIT_INDEX_FILE="+abs)
 	}
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("git diff-index --cached: %w", stderr.wrap(err))
+		return nil, fmt.Errorf("git diff-index --cached: %w", stderr.Wrap(err))
 	}
 	if d.Changes, err = parseDiffIndex(out); err != nil {
 		return nil, fmt.Errorf("git diff-index --cached: %w", err)
@@ -96,16 +96,16 @@ func (g *Git) DiffStaged(ctx context.Context, indexFile string) (*StagedDiff, er
 // HEAD has no commit yet.
 func (g *Git) stagedBase(ctx context.Context) (tree string, unborn bool, err error) {
 	cmd := g.Command(ctx, "rev-parse", "--is-bare-repository", "--show-object-format", "-q", "--verify", "HEAD^{tree}")
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	var ee *exec.ExitError
 	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
-		return "", false, fmt.Errorf("git rev-parse: %w", stderr.wrap(err))
+		return "", false, fmt.Errorf("git rev-parse: %w", stderr.Wrap(err))
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) < 2 {
-		return "", false, fmt.Errorf("git rev-parse: unexpected output %q: %w", truncate(string(out), 100), stderr.wrap(err))
+		return "", false, fmt.Errorf("git rev-parse: unexpected output %q: %w", Truncate(string(out), 100), stderr.Wrap(err))
 	}
 	if strings.TrimSpace(lines[0]) == "true" {
 		return "", false, fmt.Errorf("%s: %w", g.Dir, ErrBare)
@@ -114,7 +114,7 @@ func (g *Git) stagedBase(ctx context.Context) (tree string, unborn bool, err err
 		if id := strings.TrimSpace(lines[2]); validID(id) {
 			return id, false, nil
 		}
-		return "", false, fmt.Errorf("git rev-parse HEAD: unexpected output %q", truncate(lines[2], 100))
+		return "", false, fmt.Errorf("git rev-parse HEAD: unexpected output %q", Truncate(lines[2], 100))
 	}
 	switch format := strings.TrimSpace(lines[1]); format {
 	case "sha1":
@@ -122,7 +122,7 @@ func (g *Git) stagedBase(ctx context.Context) (tree string, unborn bool, err err
 	case "sha256":
 		return EmptyTreeSHA256, true, nil
 	default:
-		return "", false, fmt.Errorf("unsupported object format %q", truncate(format, 20))
+		return "", false, fmt.Errorf("unsupported object format %q", Truncate(format, 20))
 	}
 }
 
@@ -147,7 +147,7 @@ func parseDiffIndex(out []byte) ([]StagedChange, error) {
 		out = bytes.TrimLeft(out, "\n")
 		rec, ok := next()
 		if !ok {
-			return nil, fmt.Errorf("truncated record %q", truncate(string(out), 200))
+			return nil, fmt.Errorf("truncated record %q", Truncate(string(out), 200))
 		}
 		ch, err := parseIndexRecord(rec)
 		if err != nil {
@@ -155,13 +155,13 @@ func parseDiffIndex(out []byte) ([]StagedChange, error) {
 		}
 		first, ok := next()
 		if !ok {
-			return nil, fmt.Errorf("record %q has no path", truncate(rec, 200))
+			return nil, fmt.Errorf("record %q has no path", Truncate(rec, 200))
 		}
 		ch.Path = first
 		if ch.Status == 'R' || ch.Status == 'C' {
 			second, ok := next()
 			if !ok {
-				return nil, fmt.Errorf("record %q has no new path", truncate(rec, 200))
+				return nil, fmt.Errorf("record %q has no new path", Truncate(rec, 200))
 			}
 			ch.From, ch.Path = first, second
 		}
@@ -172,7 +172,7 @@ func parseDiffIndex(out []byte) ([]StagedChange, error) {
 
 func parseIndexRecord(rec string) (StagedChange, error) {
 	bad := func() (StagedChange, error) {
-		return StagedChange{}, fmt.Errorf("malformed raw diff record %q", truncate(rec, 200))
+		return StagedChange{}, fmt.Errorf("malformed raw diff record %q", Truncate(rec, 200))
 	}
 	f := strings.Fields(strings.TrimPrefix(rec, ":"))
 	if !strings.HasPrefix(rec, ":") || len(f) != 5 || f[4] == "" {

@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
 
@@ -73,7 +74,7 @@ func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string
 // loader reads into a store what attributeNew needs, one object at a time.
 type loader struct {
 	st *store
-	cf *CatFile
+	cf *gitplumb.CatFile
 	// blobs are the blobs the attributor will reach; whole the trees
 	// loaded with every tree under them (removed ones).
 	blobs map[uint32]bool
@@ -98,7 +99,7 @@ func (l *loader) object(idx uint32, want string) error {
 	}
 	obj, err := l.cf.Next(0, nil)
 	switch {
-	case errors.Is(err, ErrMissing):
+	case errors.Is(err, gitplumb.ErrMissing):
 		return fullScan("object %s is missing", id)
 	case err != nil:
 		return err
@@ -113,7 +114,7 @@ func (l *loader) commit(id string) (uint32, error) {
 	st := l.st
 	c, ok := st.internHex([]byte(id))
 	if !ok {
-		return 0, fmt.Errorf("git rev-list printed %q, not an object id", truncate(id, 80))
+		return 0, fmt.Errorf("git rev-list printed %q, not an object id", gitplumb.Truncate(id, 80))
 	}
 	if err := l.object(c, "commit"); err != nil {
 		return 0, err
@@ -246,7 +247,7 @@ func (l *loader) scanBlobs(ctx context.Context, maxBytes int64, detectFn source.
 		}
 		obj, err := l.cf.Next(maxBytes, nil)
 		switch {
-		case errors.Is(err, ErrMissing):
+		case errors.Is(err, gitplumb.ErrMissing):
 			return fullScan("blob %s is missing", st.hex(b))
 		case err != nil:
 			return err

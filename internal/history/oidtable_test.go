@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/leakhound/leakhound/internal/gitplumb"
 )
 
 // Facts answers what a rotation audit asks of a repository once its
@@ -27,7 +29,7 @@ type Facts struct {
 	refs   map[string]uint32
 	inHead map[string][]Location
 	// removed: secret key → the first-parent commit that removed it last.
-	removed map[string]*Commit
+	removed map[string]*gitplumb.Commit
 	// refsOut is what git for-each-ref listed: the refs and their commits.
 	refsOut []byte
 	// graph, when st is nil (an unchanged --state audit), builds the
@@ -77,7 +79,7 @@ func SecretKey(rule, secret string) string { return rule + "\x00" + secret }
 
 // buildFacts gathers the facts after attribution.
 func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*Facts, error) {
-	f := &Facts{st: st, a: a, refs: map[string]uint32{}, inHead: map[string][]Location{}, removed: map[string]*Commit{}}
+	f := &Facts{st: st, a: a, refs: map[string]uint32{}, inHead: map[string][]Location{}, removed: map[string]*gitplumb.Commit{}}
 	f.readRefs(ctx, p.Git)
 	f.resolveRefs()
 	hc, ok := st.internHex([]byte(f.Head))
@@ -130,7 +132,7 @@ func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*F
 
 // readRefs lists the refs, and sets Head and HeadRef to the default
 // branch; resolveRefs then keeps the refs that name commits in the store.
-func (f *Facts) readRefs(ctx context.Context, g *Git) {
+func (f *Facts) readRefs(ctx context.Context, g *gitplumb.Git) {
 	if out, err := g.Command(ctx, "for-each-ref", "--format=%(objectname) %(*objectname) %(refname)").Output(); err == nil {
 		f.refsOut = out
 	}
@@ -249,9 +251,9 @@ func (f *Facts) secretsIn(t uint32, sets *secretSets, depth int) []uint32 {
 	return keys
 }
 
-func (f *Facts) commit(c uint32) *Commit {
+func (f *Facts) commit(c uint32) *gitplumb.Commit {
 	info := &f.st.commits[f.st.a[c]]
-	return &Commit{ID: f.st.hex(c), Author: info.author, Email: info.email, Subject: info.subject, Date: info.date}
+	return &gitplumb.Commit{ID: f.st.hex(c), Author: info.author, Email: info.email, Subject: info.subject, Date: info.date}
 }
 
 // InHead returns where HEAD's tree holds the secret (nil when it does
@@ -263,7 +265,7 @@ func (f *Facts) InHead(rule, secret string) []Location {
 // Removal returns the commit on the default branch's first-parent line
 // that last removed the secret, or nil (still present, or never on that
 // line).
-func (f *Facts) Removal(rule, secret string) *Commit {
+func (f *Facts) Removal(rule, secret string) *gitplumb.Commit {
 	return f.removed[SecretKey(rule, secret)]
 }
 

@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
@@ -35,7 +36,7 @@ func emitted(t *testing.T, find func(context.Context, source.DetectFunc, func([]
 
 // fullEmitted is what a full scan with threads emits, and what its
 // audit facts say (when audit).
-func fullEmitted(t *testing.T, g *Git, threads int, audit bool) string {
+func fullEmitted(t *testing.T, g *gitplumb.Git, threads int, audit bool) string {
 	t.Helper()
 	p := &PackScan{Git: g, Threads: threads, WantFacts: audit}
 	return emitted(t, p.Find) + dumpFacts(p.Facts)
@@ -68,13 +69,13 @@ func dumpFacts(f *Facts) string {
 // stateRun runs a StateScan over g from prior (round-tripped through the
 // file format, as a real run reads it) and checks that it emits what a
 // full scan emits, with 1 and 2 threads.
-func stateRun(t *testing.T, g *Git, prior *ScanState, wantMode string) *StateScan {
+func stateRun(t *testing.T, g *gitplumb.Git, prior *ScanState, wantMode string) *StateScan {
 	t.Helper()
 	return stateRunAs(t, g, prior, wantMode, false)
 }
 
 // stateRunAs is stateRun for an audit (audit set) or a scan.
-func stateRunAs(t *testing.T, g *Git, prior *ScanState, wantMode string, audit bool) *StateScan {
+func stateRunAs(t *testing.T, g *gitplumb.Git, prior *ScanState, wantMode string, audit bool) *StateScan {
 	t.Helper()
 	if prior != nil {
 		data, err := EncodeState(prior)

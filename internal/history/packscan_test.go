@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
@@ -261,7 +262,7 @@ func TestPackScanWorktreeHeads(t *testing.T) {
 	r.Git("checkout", "-q", "--detach")
 	r.Write("f", testkit.TokA+"\n")
 	c2 := r.Commit("detached")
-	g, err := Open(context.Background(), wt, "")
+	g, err := gitplumb.Open(context.Background(), wt, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
 
@@ -60,7 +61,7 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 	for _, t := range tips {
 		idx, ok := st.internHex([]byte(t))
 		if !ok {
-			return fmt.Errorf("git for-each-ref printed %q, not an object id", truncate(t, 80))
+			return fmt.Errorf("git for-each-ref printed %q, not an object id", gitplumb.Truncate(t, 80))
 		}
 		for hops := 0; st.kind[idx] == kindTag && hops < 32; hops++ {
 			idx = st.a[idx]
@@ -297,7 +298,7 @@ func (a *attributor) commit(c uint32) error {
 func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
 	st := a.st
 	if strings.Count(prefix, "/") > maxTreeDepth {
-		a.ev.Failed(truncate(prefix, 200), fmt.Errorf("commit %s: trees nested over %d deep (a forged repository?): not scanned deeper", st.hex(c), maxTreeDepth))
+		a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: trees nested over %d deep (a forged repository?): not scanned deeper", st.hex(c), maxTreeDepth))
 		return
 	}
 	if t != noObj && st.kind[t] != kindTree {
@@ -308,7 +309,7 @@ func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
 	// against their ids on read) can hold one.
 	for _, up := range a.stack {
 		if up == t {
-			a.ev.Failed(truncate(prefix, 200), fmt.Errorf("commit %s: tree %s contains itself (a forged repository): not scanned further", st.hex(c), st.hex(t)))
+			a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: tree %s contains itself (a forged repository): not scanned further", st.hex(c), st.hex(t)))
 			return
 		}
 	}

@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"crypto/sha256"
@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 )
 
 // ScanState is what a scan of every ref records so that a later scan of
@@ -90,7 +91,7 @@ type StateCommit struct {
 type AuditState struct {
 	Head    string
 	InHead  map[string][]Location
-	Removed map[string]*Commit
+	Removed map[string]*gitplumb.Commit
 	// Reach is the answer Facts.RefsReaching gave the audit that wrote
 	// the state; nil when none.
 	Reach *ReachRecord

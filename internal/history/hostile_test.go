@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
 
@@ -34,7 +35,7 @@ func TestHostileConfigRunsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	g, err := Open(context.Background(), r.Dir, "")
+	g, err := gitplumb.Open(context.Background(), r.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestHostilePromisorRunsNothing(t *testing.T) {
 	r.Git("config", "core.repositoryformatversion", "1")
 	r.Git("config", "extensions.partialClone", "origin")
 	r.Git("config", "remote.origin.promisor", "true")
-	g, err := Open(context.Background(), r.Dir, "")
+	g, err := gitplumb.Open(context.Background(), r.Dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}

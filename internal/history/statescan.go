@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"context"
@@ -121,10 +121,10 @@ type repoView struct {
 func (s *StateScan) look(ctx context.Context) (repoView, error) {
 	var v repoView
 	var err error
-	if v.hashLen, _, err = s.Scan.Git.objectStore(ctx); err != nil {
+	if v.hashLen, _, err = s.Scan.Git.ObjectStore(ctx); err != nil {
 		return v, err
 	}
-	if v.tips, err = s.Scan.Git.tips(ctx); err != nil {
+	if v.tips, err = s.Scan.Git.Tips(ctx); err != nil {
 		return v, err
 	}
 	if v.shallow, err = s.Scan.Git.ShallowCommits(ctx); err != nil {

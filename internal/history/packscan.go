@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bufio"
@@ -10,14 +10,13 @@ import (
 	"io"
 	"iter"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
 
@@ -38,7 +37,7 @@ import (
 // Rule sets whose rules depend on the path cannot scan content once for
 // all its paths; use History for them (see detect.Detector.PathDependent).
 type PackScan struct {
-	Git *Git
+	Git *gitplumb.Git
 	// MaxBytes skips blobs larger than this many bytes; 0 means no limit.
 	MaxBytes int64
 	// Threads scan blobs in parallel; 0 means 1.
@@ -266,12 +265,12 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 	refs := make(chan refState, 1)
 	go func() {
 		var r refState
-		if r.tips, r.err = p.Git.tips(ctx); r.err == nil {
+		if r.tips, r.err = p.Git.Tips(ctx); r.err == nil {
 			r.shallow, r.err = p.Git.ShallowCommits(ctx)
 		}
 		refs <- r
 	}()
-	hashLen, objects, err := p.Git.objectStore(ctx)
+	hashLen, objects, err := p.Git.ObjectStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -321,19 +320,10 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 
 // read streams every object and scans the blobs on p.Threads goroutines.
 func (p *PackScan) read(ctx context.Context, st *store, detectFn source.DetectFunc, ev source.Events) error {
-	// Reading the pack front to back needs no large mmap windows: these
-	// settings cut git's resident memory on symfony from 520 MB to 245 MB
-	// at no measurable cost (docs/git-history-measurements.md).
-	cmd := p.Git.Command(ctx, "-c", "core.packedGitLimit=64m", "-c", "core.packedGitWindowSize=16m",
-		"-c", "core.deltaBaseCacheLimit=48m", "cat-file", "--batch-all-objects", "--batch", "--unordered")
-	var stderr tail
-	cmd.Stderr = &stderr
-	stdin, out, err := startPiped(cmd)
+	out, wait, err := p.Git.AllObjects(ctx)
 	if err != nil {
 		return fmt.Errorf("git cat-file: %w", err)
 	}
-	stdin.Close()
-	defer out.Close()
 
 	threads := max(p.Threads, 1)
 	type job struct {
@@ -378,7 +368,7 @@ func (p *PackScan) read(ctx context.Context, st *store, detectFn source.DetectFu
 		}(&results[w])
 	}
 
-	rerr := p.parse(bufio.NewReaderSize(readCloser{out}, 1<<20), st, func(idx uint32, id, data []byte) {
+	rerr := p.parse(bufio.NewReaderSize(out, 1<<20), st, func(idx uint32, id, data []byte) {
 		jobs <- job{idx, id, data}
 	})
 	close(jobs)
@@ -396,14 +386,8 @@ func (p *PackScan) read(ctx context.Context, st *store, detectFn source.DetectFu
 			detErr = res.err
 		}
 	}
-	if rerr != nil {
-		cancel := func() { _ = cmd.Process.Kill() }
-		cancel()
-		_ = cmd.Wait()
-		return fmt.Errorf("git cat-file --batch-all-objects: %w", stderr.wrap(rerr))
-	}
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("git cat-file --batch-all-objects: %w", stderr.wrap(err))
+	if err := wait(rerr); err != nil {
+		return fmt.Errorf("git cat-file --batch-all-objects: %w", err)
 	}
 	return detErr
 }
@@ -418,20 +402,20 @@ func (p *PackScan) parse(r *bufio.Reader, st *store, scan func(idx uint32, id, d
 			return nil
 		}
 		if err != nil {
-			return unexpected(err)
+			return gitplumb.EndedEarly(err)
 		}
 		f := bytes.Fields(line)
 		if len(f) != 3 {
-			return fmt.Errorf("unexpected answer %q", truncate(string(line), 120))
+			return fmt.Errorf("unexpected answer %q", gitplumb.Truncate(string(line), 120))
 		}
 		size, err := strconv.ParseInt(string(f[2]), 10, 64)
 		if err != nil || size < 0 {
-			return fmt.Errorf("unexpected answer %q", truncate(string(line), 120))
+			return fmt.Errorf("unexpected answer %q", gitplumb.Truncate(string(line), 120))
 		}
 		typ := string(f[1])
 		idx, ok := st.internHex(f[0])
 		if !ok {
-			return fmt.Errorf("unexpected object id in %q", truncate(string(line), 120))
+			return fmt.Errorf("unexpected object id in %q", gitplumb.Truncate(string(line), 120))
 		}
 		if typ == "blob" {
 			if p.Progress != nil {
@@ -441,17 +425,17 @@ func (p *PackScan) parse(r *bufio.Reader, st *store, scan func(idx uint32, id, d
 			if p.MaxBytes > 0 && size > p.MaxBytes {
 				st.blobState[idx] = blobTooLarge
 				if _, err := r.Discard(int(size) + 1); err != nil {
-					return unexpected(err)
+					return gitplumb.EndedEarly(err)
 				}
 				continue
 			}
 			id := bytes.Clone(f[0]) // line is only valid until the next read
 			buf := getBuf(int(size))
 			if _, err := io.ReadFull(r, buf); err != nil {
-				return unexpected(err)
+				return gitplumb.EndedEarly(err)
 			}
 			if _, err := r.Discard(1); err != nil {
-				return unexpected(err)
+				return gitplumb.EndedEarly(err)
 			}
 			scan(idx, id, buf)
 			continue
@@ -461,7 +445,7 @@ func (p *PackScan) parse(r *bufio.Reader, st *store, scan func(idx uint32, id, d
 		}
 		data := scratch[:size+1]
 		if _, err := io.ReadFull(r, data); err != nil {
-			return unexpected(err)
+			return gitplumb.EndedEarly(err)
 		}
 		data = data[:size]
 		if err := st.add(idx, typ, data); err != nil {
@@ -742,9 +726,9 @@ func (s *store) parseEntry(idx uint32, data []byte, pos int) (entry, int, error)
 	switch {
 	case mode == 0o40000:
 		m = entTree
-	case Mode(mode) == ModeSymlink:
+	case gitplumb.Mode(mode) == gitplumb.ModeSymlink:
 		m = entSymlink
-	case Mode(mode) == ModeGitlink:
+	case gitplumb.Mode(mode) == gitplumb.ModeGitlink:
 		m = entGitlink
 	default:
 		m = entBlob
@@ -834,54 +818,6 @@ func parseIdent(b []byte) (name, email string, date time.Time) {
 		}
 	}
 	return name, email, date
-}
-
-// objectStore returns the repository's object id length in bytes and its
-// object directory, from one git rev-parse.
-func (g *Git) objectStore(ctx context.Context) (int, string, error) {
-	cmd := g.Command(ctx, "rev-parse", "--show-object-format", "--git-path", "objects")
-	var stderr tail
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return 0, "", fmt.Errorf("git rev-parse --show-object-format: %w", stderr.wrap(err))
-	}
-	format, dir, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	dir = strings.TrimSpace(dir)
-	if dir != "" && !filepath.IsAbs(dir) {
-		dir = filepath.Join(cmd.Dir, dir)
-	}
-	switch strings.TrimSpace(format) {
-	case "sha1":
-		return 20, dir, nil
-	case "sha256":
-		return 32, dir, nil
-	}
-	return 0, "", fmt.Errorf("unknown object format %q", truncate(format, 40))
-}
-
-// tips returns the commits every ref and every worktree's HEAD point to,
-// where rev-list --all starts from. If rev-list cannot (a ref names a
-// missing object), it falls back to the refs' raw values, which run then
-// checks one by one, so one bad ref does not stop the scan.
-func (g *Git) tips(ctx context.Context) ([]string, error) {
-	cmd := g.Command(ctx, "rev-list", "--no-walk", "--all")
-	if out, err := cmd.Output(); err == nil {
-		return strings.Fields(string(out)), nil
-	}
-	cmd = g.Command(ctx, "for-each-ref", "--format=%(objectname)")
-	var stderr tail
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("git for-each-ref: %w", stderr.wrap(err))
-	}
-	tips := strings.Fields(string(out))
-	head := g.Command(ctx, "rev-parse", "--verify", "--quiet", "HEAD")
-	if out, err := head.Output(); err == nil { // an unborn HEAD is no tip
-		tips = append(tips, strings.TrimSpace(string(out)))
-	}
-	return tips, nil
 }
 
 // Buffers for blob content, recycled by power-of-two size class so that

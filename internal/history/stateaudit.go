@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
 
@@ -201,7 +202,7 @@ func (s *StateScan) walkHead(ctx context.Context, v repoView, prior *AuditState,
 // headWalk is walkHead's state: the files of the current commit's tree
 // that hold candidates, and the candidates of blobs read so far.
 type headWalk struct {
-	cf       *CatFile
+	cf       *gitplumb.CatFile
 	maxBytes int64
 	detect   source.DetectFunc
 	scratch  *store
@@ -221,20 +222,20 @@ func (h *headWalk) keys() map[string]bool {
 }
 
 // step moves the files from commit parent's tree to commit c's.
-func (h *headWalk) step(ctx context.Context, g *Git, parent, c string) error {
+func (h *headWalk) step(ctx context.Context, g *gitplumb.Git, parent, c string) error {
 	cmd := g.Command(ctx, "diff-tree", "-r", "-z", "--no-renames", parent, c)
-	var stderr tail
+	var stderr gitplumb.Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return fullScan("git diff-tree %s %s: %v", parent, c, stderr.wrap(err))
+		return fullScan("git diff-tree %s %s: %v", parent, c, stderr.Wrap(err))
 	}
 	fields := bytes.Split(bytes.TrimSuffix(out, []byte{0}), []byte{0})
 	for i := 0; i+1 < len(fields); i += 2 {
 		meta := strings.Fields(string(fields[i]))
 		path := string(fields[i+1])
 		if len(meta) < 5 {
-			return fmt.Errorf("git diff-tree: unexpected line %q", truncate(string(fields[i]), 120))
+			return fmt.Errorf("git diff-tree: unexpected line %q", gitplumb.Truncate(string(fields[i]), 120))
 		}
 		delete(h.files, path)
 		mode, blob := meta[1], meta[3]
@@ -262,7 +263,7 @@ func (h *headWalk) blob(id string) ([]LineSecret, error) {
 	}
 	obj, err := h.cf.Next(h.maxBytes, nil)
 	switch {
-	case errors.Is(err, ErrMissing):
+	case errors.Is(err, gitplumb.ErrMissing):
 		return nil, fullScan("blob %s is missing", id)
 	case err != nil:
 		return nil, err
@@ -281,7 +282,7 @@ func (h *headWalk) blob(id string) ([]LineSecret, error) {
 }
 
 // commit returns what a report says of commit id.
-func (h *headWalk) commit(id string) (*Commit, error) {
+func (h *headWalk) commit(id string) (*gitplumb.Commit, error) {
 	if err := h.cf.Request(id); err != nil {
 		return nil, err
 	}
@@ -293,5 +294,5 @@ func (h *headWalk) commit(id string) (*Commit, error) {
 	if err != nil {
 		return nil, fullScan("commit %s: %v", id, err)
 	}
-	return &Commit{ID: id, Author: info.author, Email: info.email, Subject: info.subject, Date: info.date}, nil
+	return &gitplumb.Commit{ID: id, Author: info.author, Email: info.email, Subject: info.subject, Date: info.date}, nil
 }

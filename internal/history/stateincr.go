@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
 
@@ -145,7 +146,7 @@ func (s *StateScan) newCommits(ctx context.Context, tips []string, index map[str
 	}
 	cmd := s.Scan.Git.Command(ctx, "rev-list", "--parents", "--ignore-missing", "--stdin")
 	cmd.Stdin = strings.NewReader(in.String())
-	var stderr tail
+	var stderr gitplumb.Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -160,7 +161,7 @@ func (s *StateScan) newCommits(ctx context.Context, tips []string, index map[str
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) == 0 || !validID(f[0]) {
+		if len(f) == 0 || !gitplumb.IsID(f[0]) {
 			continue
 		}
 		if _, ok := index[f[0]]; ok {
@@ -171,7 +172,7 @@ func (s *StateScan) newCommits(ctx context.Context, tips []string, index map[str
 	}
 	if err := cmd.Wait(); err != nil {
 		// Objects the state names that are gone make rev-list fail.
-		return nil, nil, fullScan("git rev-list of the new commits: %v", stderr.wrap(err))
+		return nil, nil, fullScan("git rev-list of the new commits: %v", stderr.Wrap(err))
 	}
 	return fresh, parents, nil
 }

@@ -1,4 +1,16 @@
-package gitplumb
+// Package history is the source of a repository's history (DESIGN §3):
+// what each commit introduced, whatever path it lives at. It has three
+// ways to read it. PackScan, for the whole history, reads every object
+// once in pack order (in process from the packs where it can, through
+// internal/packfile), scans each blob once and then attributes the
+// candidates to the commits that introduced them, keeping the facts an
+// audit needs (Facts). History walks a range of commits through
+// diff-tree and cat-file (internal/gitplumb). StateScan makes PackScan
+// incremental with a ScanState saved between runs (--state).
+//
+// Like every source it owns the I/O and the provenance and never decides
+// what is a secret: blobs go to the caller's detect function.
+package history
 
 import (
 	"bytes"
@@ -10,6 +22,7 @@ import (
 	"log/slog"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/linediff"
 	"github.com/leakhound/leakhound/internal/source"
 )
@@ -25,7 +38,7 @@ const DefaultCacheBytes = 64 << 20
 // of its parents (an evil merge). A (new blob, parent blobs) combination
 // is scanned once, for the first commit that has it, whatever the path.
 type History struct {
-	Git *Git
+	Git *gitplumb.Git
 	// Args are rev-list arguments (a branch, a range, --since=...); none
 	// means every ref.
 	Args []string
@@ -106,7 +119,7 @@ func (h *History) Scan(parent context.Context, emit source.Emit) error {
 }
 
 // feed writes rev-list's commits to diff-tree.
-func (h *History) feed(ctx context.Context, dt *DiffTree) error {
+func (h *History) feed(ctx context.Context, dt *gitplumb.DiffTree) error {
 	n := 0
 	err := h.Git.RevList(ctx, h.Args, func(id string) error {
 		if err := dt.Request(id); err != nil {
@@ -126,7 +139,7 @@ func (h *History) feed(ctx context.Context, dt *DiffTree) error {
 // walker holds the state of one Scan.
 type walker struct {
 	h       *History
-	cf      *CatFile
+	cf      *gitplumb.CatFile
 	emit    source.Emit
 	events  source.Events
 	log     *slog.Logger
@@ -140,7 +153,7 @@ type walker struct {
 	// from the cache, refs how many of its changes still need each.
 	have   map[string]blob
 	refs   map[string]int
-	todo   []*Change
+	todo   []*gitplumb.Change
 	olders [][]byte
 }
 
@@ -151,7 +164,7 @@ type blob struct {
 	err      error
 }
 
-func (h *History) newWalker(cf *CatFile, emit source.Emit) *walker {
+func (h *History) newWalker(cf *gitplumb.CatFile, emit source.Emit) *walker {
 	w := &walker{h: h, cf: cf, emit: emit, events: h.Events, log: h.Logger, context: h.Context,
 		seen: map[[16]byte]struct{}{}, have: map[string]blob{}, refs: map[string]int{}}
 	if w.events == nil {
@@ -174,7 +187,7 @@ func (h *History) newWalker(cf *CatFile, emit source.Emit) *walker {
 // commit scans the changes of c not scanned before: first it asks
 // cat-file for every blob they need, so that git reads ahead while the
 // changes are diffed and emitted in order.
-func (w *walker) commit(c *Commit) error {
+func (w *walker) commit(c *gitplumb.Commit) error {
 	w.todo = w.todo[:0]
 	for i := range c.Changes {
 		ch := &c.Changes[i]
@@ -182,9 +195,9 @@ func (w *walker) commit(c *Commit) error {
 			continue
 		}
 		switch {
-		case ch.Mode == ModeSymlink:
+		case ch.Mode == gitplumb.ModeSymlink:
 			w.events.Skipped(ch.Path, source.SkipSymlink)
-		case ch.Mode == ModeGitlink:
+		case ch.Mode == gitplumb.ModeGitlink:
 			w.events.Skipped(ch.Path, source.SkipSubmodule)
 		case !ch.Mode.Regular():
 			w.events.Skipped(ch.Path, source.SkipSpecial)
@@ -209,7 +222,7 @@ func (w *walker) commit(c *Commit) error {
 // first reports whether ch's (new blob, parent blobs) combination is new,
 // and remembers it. The key is a digest, so memory stays at 16 bytes per
 // combination however many parents a merge has.
-func (w *walker) first(ch *Change) bool {
+func (w *walker) first(ch *gitplumb.Change) bool {
 	h := sha256.New()
 	h.Write([]byte(ch.Blob))
 	for _, p := range ch.Parents {
@@ -240,7 +253,7 @@ func (w *walker) need(id string) {
 		return
 	}
 	if _, ok := w.present[id]; w.present != nil && !ok {
-		w.have[id] = blob{err: &MissingError{ID: id, Answer: "missing (not fetched into this partial clone)"}}
+		w.have[id] = blob{err: &gitplumb.MissingError{ID: id, Answer: "missing (not fetched into this partial clone)"}}
 		return
 	}
 	if err := w.cf.Request(id); err != nil {
@@ -258,8 +271,8 @@ func (w *walker) get(id string) (blob, error) {
 		}
 		obj, err := w.cf.Next(w.h.MaxBytes, nil)
 		switch {
-		case errors.Is(err, ErrMissing):
-			var me *MissingError
+		case errors.Is(err, gitplumb.ErrMissing):
+			var me *gitplumb.MissingError
 			errors.As(err, &me)
 			w.have[me.ID] = blob{err: err}
 		case err != nil:
@@ -284,7 +297,7 @@ func (w *walker) release(id string) {
 }
 
 // change scans what ch's new blob adds to its parents' blobs.
-func (w *walker) change(c *Commit, ch *Change) error {
+func (w *walker) change(c *gitplumb.Commit, ch *gitplumb.Change) error {
 	defer func() {
 		w.release(ch.Blob)
 		for _, p := range ch.Parents {

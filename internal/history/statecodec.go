@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -82,7 +83,7 @@ func (e *stateEnc) str(s string) {
 func (e *stateEnc) id(h string) {
 	raw, err := hex.DecodeString(h)
 	if (err != nil || len(raw) != e.hashLen) && e.err == nil {
-		e.err = fmt.Errorf("state: %q is not an object id", truncate(h, 80))
+		e.err = fmt.Errorf("state: %q is not an object id", gitplumb.Truncate(h, 80))
 	}
 	raw = append(raw, make([]byte, e.hashLen)...)
 	e.b = append(e.b, raw[:e.hashLen]...)
@@ -520,7 +521,7 @@ func (d *stateDec) audit(s *ScanState) {
 	if d.uint() == 0 {
 		return
 	}
-	a := &AuditState{Head: d.str(), Removed: map[string]*Commit{}}
+	a := &AuditState{Head: d.str(), Removed: map[string]*gitplumb.Commit{}}
 	for range d.count(3) {
 		p := PathSecrets{Path: d.str(), Blob: d.str()}
 		for range d.count(3) {
@@ -530,7 +531,7 @@ func (d *stateDec) audit(s *ScanState) {
 	}
 	for range d.count(6) {
 		k := d.str()
-		a.Removed[k] = &Commit{ID: d.str(), Author: d.str(), Email: d.str(), Subject: d.str(), Date: d.when()}
+		a.Removed[k] = &gitplumb.Commit{ID: d.str(), Author: d.str(), Email: d.str(), Subject: d.str(), Date: d.when()}
 	}
 	if d.uint() == 1 {
 		r := &ReachRecord{}

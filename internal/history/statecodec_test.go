@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 )
 
 // FuzzDecodeState: whatever a state file holds (a broken CI cache, a
@@ -23,7 +24,7 @@ func FuzzDecodeState(f *testing.F) {
 			Provenance: detect.Provenance{Kind: detect.KindHistory, Path: "a/b.txt", Commit: id(1),
 				Date: time.Unix(1700000000, 0).In(time.FixedZone("", 3600))}}}}}, {ID: id(2)}},
 		Audit: &AuditState{Head: id(1), Paths: []PathSecrets{{Path: "a/b.txt", Blob: id(3), Secrets: []LineSecret{{"tok", "x", 3}}}},
-			Removed: map[string]*Commit{"tok\x00y": {ID: id(2), Date: time.Unix(5, 0).UTC()}},
+			Removed: map[string]*gitplumb.Commit{"tok\x00y": {ID: id(2), Date: time.Unix(5, 0).UTC()}},
 			Reach:   &ReachRecord{Key: StateKey("reach"), Answer: [][]string{{"refs/heads/main", "refs/tags/v1"}, nil}}},
 		Kept: &KeptResult{Key: StateKey("filters"), Candidates: 3, Dropped: []StageCount{{"dedup", 0}, {"global-allowlist", 2}},
 			Findings: []detect.Finding{{RuleID: "tok", Secret: "tok_" + "f0f1f2f3f4f5", Tags: []string{}}}}}

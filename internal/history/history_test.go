@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
@@ -349,7 +350,7 @@ func TestBlobCache(t *testing.T) {
 // has "old" (TokA, never fetched into the clone) and whose second, c2,
 // deletes it and adds "f" (TokB, fetched by the checkout). origin is the
 // source repository.
-func partialClone(t *testing.T) (g *Git, origin *testRepo, c2 string) {
+func partialClone(t *testing.T) (g *gitplumb.Git, origin *testRepo, c2 string) {
 	r := newRepo(t)
 	r.Git("config", "uploadpack.allowFilter", "true")
 	r.Write("old", testkit.TokA+"\n")
@@ -359,7 +360,7 @@ func partialClone(t *testing.T) (g *Git, origin *testRepo, c2 string) {
 	c2 = r.Commit("2")
 	dst := filepath.Join(t.TempDir(), "partial")
 	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--filter=blob:none", "file://"+r.Dir, dst)
-	g, err := Open(context.Background(), dst, "")
+	g, err := gitplumb.Open(context.Background(), dst, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"bytes"
@@ -96,7 +96,7 @@ func readStore(t *testing.T, r *testRepo, threads int, reuse bool) *store {
 	t.Helper()
 	ctx := context.Background()
 	g := r.open()
-	hashLen, dir, err := g.objectStore(ctx)
+	hashLen, dir, err := g.ObjectStore(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

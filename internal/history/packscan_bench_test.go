@@ -1,4 +1,4 @@
-package gitplumb
+package history
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkPackScan(b *testing.B) {
 		b.Fatal(err)
 	}
 	d := detect.New(set, nil)
-	g, err := Open(context.Background(), repo, "")
+	g, err := gitplumb.Open(context.Background(), repo, "")
 	if err != nil {
 		b.Fatal(err)
 	}

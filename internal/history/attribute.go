@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
@@ -16,7 +17,7 @@ import (
 // attributor turns the candidates found in blobs into findings for the
 // commits and paths that introduced them (PackScan's second half).
 type attributor struct {
-	st       *store
+	st       *gitobj.Store
 	ev       source.Events
 	emit     func([]detect.Finding) error
 	progress *Counters
@@ -59,21 +60,21 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 	st := a.st
 	var stack []uint32
 	for _, t := range tips {
-		idx, ok := st.internHex([]byte(t))
+		idx, ok := st.InternHex([]byte(t))
 		if !ok {
 			return fmt.Errorf("git for-each-ref printed %q, not an object id", gitplumb.Truncate(t, 80))
 		}
-		for hops := 0; st.kind[idx] == kindTag && hops < 32; hops++ {
-			idx = st.a[idx]
+		for hops := 0; st.Kind(idx) == gitobj.KindTag && hops < 32; hops++ {
+			idx = st.TagTarget(idx)
 		}
-		switch st.kind[idx] {
-		case kindCommit:
+		switch st.Kind(idx) {
+		case gitobj.KindCommit:
 			stack = append(stack, idx)
-		case kindNone:
+		case gitobj.KindNone:
 			a.ev.Failed("ref "+t, errors.New("points to an object that is missing: the history behind it was not scanned"))
 		}
 	}
-	seen := make([]bool, st.count())
+	seen := make([]bool, st.Count())
 	var order []uint32
 	missingParent := map[uint32]bool{}
 	for len(stack) > 0 {
@@ -84,18 +85,18 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 		}
 		seen[c] = true
 		order = append(order, c)
-		if st.shallow[c] {
+		if st.Shallow(c) {
 			continue
 		}
-		for _, p := range st.commits[st.a[c]].parents {
+		for _, p := range st.Commit(c).Parents {
 			switch {
-			case st.kind[p] == kindCommit:
+			case st.Kind(p) == gitobj.KindCommit:
 				if !seen[p] {
 					stack = append(stack, p)
 				}
 			case !missingParent[p]:
 				missingParent[p] = true
-				a.ev.Failed("commit "+st.hex(c), fmt.Errorf("parent %s %s: the history behind it was not scanned", st.hex(p), st.absent(p)))
+				a.ev.Failed("commit "+st.Hex(c), fmt.Errorf("parent %s %s: the history behind it was not scanned", st.Hex(p), st.Absent(p)))
 			}
 		}
 	}
@@ -105,7 +106,7 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 	}
 	// a's own memo serves the serial loop, and the audit's questions
 	// after either (Facts).
-	a.memo = make([]uint8, st.count())
+	a.memo = make([]uint8, st.Count())
 	a.removedSeen = map[uint32]bool{}
 	if a.threads > 1 && len(order) > commitBlock {
 		return a.parallel(ctx, order)
@@ -147,7 +148,7 @@ func (a *attributor) parallel(ctx context.Context, order []uint32) error {
 			defer wg.Done()
 			rec := &recording{}
 			w := &attributor{st: a.st, ev: rec, emit: rec.emit, progress: a.progress,
-				memo: make([]uint8, a.st.count()), removedSeen: map[uint32]bool{}}
+				memo: make([]uint8, a.st.Count()), removedSeen: map[uint32]bool{}}
 			for !stop.Load() {
 				b := int(next.Add(1) - 1)
 				if b >= blocks {
@@ -228,56 +229,56 @@ func (r *recording) emit(found []detect.Finding) error {
 // commit emits what commit c introduced.
 func (a *attributor) commit(c uint32) error {
 	st := a.st
-	info := &st.commits[st.a[c]]
+	info := st.Commit(c)
 	var parents []uint32
-	if !st.shallow[c] {
-		for _, p := range info.parents {
-			if st.kind[p] == kindCommit {
-				parents = append(parents, st.commits[st.a[p]].tree)
+	if !st.Shallow(c) {
+		for _, p := range info.Parents {
+			if st.Kind(p) == gitobj.KindCommit {
+				parents = append(parents, st.Commit(p).Tree)
 			}
 		}
 	}
 	a.added, a.olds = a.added[:0], a.olds[:0]
 	clear(a.removedSeen)
-	if st.kind[info.tree] != kindTree {
-		a.ev.Failed("commit "+st.hex(c), fmt.Errorf("its tree %s %s", st.hex(info.tree), st.absent(info.tree)))
+	if st.Kind(info.Tree) != gitobj.KindTree {
+		a.ev.Failed("commit "+st.Hex(c), fmt.Errorf("its tree %s %s", st.Hex(info.Tree), st.Absent(info.Tree)))
 		return nil
 	}
-	a.walk(c, info.tree, parents, "")
+	a.walk(c, info.Tree, parents, "")
 	if len(a.added) == 0 {
 		return nil
 	}
 	old := map[string]bool{}
 	for _, b := range a.olds {
-		for _, f := range st.found[b] {
+		for _, f := range st.Found(b) {
 			old[f.Secret] = true
 		}
 	}
-	prov := detect.Provenance{Kind: detect.KindHistory, Commit: st.hex(c),
-		Author: info.author, Email: info.email, Date: info.date, Message: info.subject}
+	prov := detect.Provenance{Kind: detect.KindHistory, Commit: st.Hex(c),
+		Author: info.Author, Email: info.Email, Date: info.Date, Message: info.Subject}
 	for _, ch := range a.added {
 		switch {
-		case st.kind[ch.blob] != kindBlob:
-			a.ev.Failed(ch.path, fmt.Errorf("commit %s: blob %s %s", prov.Commit, st.hex(ch.blob), st.absentBlob(ch.blob)))
+		case st.Kind(ch.blob) != gitobj.KindBlob:
+			a.ev.Failed(ch.path, fmt.Errorf("commit %s: blob %s %s", prov.Commit, st.Hex(ch.blob), st.AbsentBlob(ch.blob)))
 			continue
-		case st.blobState[ch.blob] == blobTooLarge:
+		case st.BlobState(ch.blob) == gitobj.BlobTooLarge:
 			a.ev.Skipped(ch.path, source.SkipTooLarge)
 			continue
 		}
 		had := map[string]bool{}
 		for _, p := range ch.parents {
-			for _, f := range st.found[p] {
+			for _, f := range st.Found(p) {
 				had[f.Secret] = true
 			}
 		}
 		var out []detect.Finding
-		for _, f := range st.found[ch.blob] {
+		for _, f := range st.Found(ch.blob) {
 			if had[f.Secret] || old[f.Secret] {
 				continue
 			}
 			f.Provenance = prov
 			f.Path = ch.path
-			f.BlobID = st.hex(ch.blob)
+			f.BlobID = st.Hex(ch.blob)
 			f.Fingerprint = detect.Fingerprint(&f)
 			out = append(out, f)
 		}
@@ -298,43 +299,43 @@ func (a *attributor) commit(c uint32) error {
 func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
 	st := a.st
 	if strings.Count(prefix, "/") > maxTreeDepth {
-		a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: trees nested over %d deep (a forged repository?): not scanned deeper", st.hex(c), maxTreeDepth))
+		a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: trees nested over %d deep (a forged repository?): not scanned deeper", st.Hex(c), maxTreeDepth))
 		return
 	}
-	if t != noObj && st.kind[t] != kindTree {
-		a.ev.Failed(prefix, fmt.Errorf("commit %s: tree %s %s", st.hex(c), st.hex(t), st.absent(t)))
+	if t != noObj && st.Kind(t) != gitobj.KindTree {
+		a.ev.Failed(prefix, fmt.Errorf("commit %s: tree %s %s", st.Hex(c), st.Hex(t), st.Absent(t)))
 		return
 	}
 	// A tree inside itself: only a forged pack (nothing checks objects
 	// against their ids on read) can hold one.
 	for _, up := range a.stack {
 		if up == t {
-			a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: tree %s contains itself (a forged repository): not scanned further", st.hex(c), st.hex(t)))
+			a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: tree %s contains itself (a forged repository): not scanned further", st.Hex(c), st.Hex(t)))
 			return
 		}
 	}
 	a.stack = append(a.stack, t)
 	defer func() { a.stack = a.stack[:len(a.stack)-1] }()
 	// Index the parents' entries by name.
-	pent := make([]map[uint32]entry, len(parents))
+	pent := make([]map[uint32]gitobj.Entry, len(parents))
 	for i, p := range parents {
-		if p == noObj || st.kind[p] != kindTree {
+		if p == noObj || st.Kind(p) != gitobj.KindTree {
 			continue
 		}
-		m := make(map[uint32]entry, st.treeLen(p))
-		for e := range st.entries(p) {
-			m[e.name()] = e
+		m := make(map[uint32]gitobj.Entry, st.TreeLen(p))
+		for e := range st.Entries(p) {
+			m[e.Name()] = e
 		}
 		pent[i] = m
 	}
 	var newNames map[uint32]bool
 	if t != noObj {
 		if len(parents) > 0 {
-			newNames = make(map[uint32]bool, st.treeLen(t))
+			newNames = make(map[uint32]bool, st.TreeLen(t))
 		}
-		for e := range st.entries(t) {
+		for e := range st.Entries(t) {
 			if newNames != nil {
-				newNames[e.name()] = true
+				newNames[e.Name()] = true
 			}
 			a.entry(c, e, pent, prefix)
 		}
@@ -351,17 +352,17 @@ func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
 
 // entry compares one entry of the new tree with the parents' entries of
 // the same name (pent, one map per parent; nil where a parent has no tree).
-func (a *attributor) entry(c uint32, e entry, pent []map[uint32]entry, prefix string) {
+func (a *attributor) entry(c uint32, e gitobj.Entry, pent []map[uint32]gitobj.Entry, prefix string) {
 	st := a.st
-	name := e.name()
-	var pes []entry
+	name := e.Name()
+	var pes []gitobj.Entry
 	for _, m := range pent {
 		if m == nil {
 			pes = append(pes, 0)
 			continue
 		}
 		pe, ok := m[name]
-		if ok && pe.obj() == e.obj() && pe.mode() == e.mode() {
+		if ok && pe.Obj() == e.Obj() && pe.Mode() == e.Mode() {
 			return // unchanged from this parent: nothing new here
 		}
 		if !ok {
@@ -369,41 +370,41 @@ func (a *attributor) entry(c uint32, e entry, pent []map[uint32]entry, prefix st
 		}
 		pes = append(pes, pe|entryPresent(ok))
 	}
-	path := prefix + st.names[name]
-	switch e.mode() {
-	case entTree:
+	path := prefix + st.Name(name)
+	switch e.Mode() {
+	case gitobj.EntTree:
 		sub := make([]uint32, len(pes))
-		any := a.treeInteresting(e.obj())
+		any := a.treeInteresting(e.Obj())
 		for i, pe := range pes {
 			sub[i] = noObj
 			switch {
 			case !present(pe):
-			case pe.mode() == entTree:
-				sub[i] = pe.obj()
-				any = any || a.treeInteresting(pe.obj())
+			case pe.Mode() == gitobj.EntTree:
+				sub[i] = pe.Obj()
+				any = any || a.treeInteresting(pe.Obj())
 			default:
 				a.removed(pe)
 			}
 		}
 		if any {
-			a.walk(c, e.obj(), sub, path+"/")
+			a.walk(c, e.Obj(), sub, path+"/")
 		}
-	case entBlob:
+	case gitobj.EntBlob:
 		var pblobs []uint32
 		for _, pe := range pes {
 			switch {
 			case !present(pe):
-			case pe.mode() == entBlob:
-				pblobs = append(pblobs, pe.obj())
-				if a.blobInteresting(pe.obj()) {
-					a.olds = append(a.olds, pe.obj())
+			case pe.Mode() == gitobj.EntBlob:
+				pblobs = append(pblobs, pe.Obj())
+				if a.blobInteresting(pe.Obj()) {
+					a.olds = append(a.olds, pe.Obj())
 				}
 			default:
 				a.removed(pe)
 			}
 		}
-		if a.blobInteresting(e.obj()) {
-			a.added = append(a.added, change{path: path, blob: e.obj(), parents: pblobs})
+		if a.blobInteresting(e.Obj()) {
+			a.added = append(a.added, change{path: path, blob: e.Obj(), parents: pblobs})
 		}
 	default:
 		// A symbolic link or a submodule: no content of its own here.
@@ -417,33 +418,33 @@ func (a *attributor) entry(c uint32, e entry, pent []map[uint32]entry, prefix st
 
 // entryPresent marks a parent entry that exists (an entry's name and
 // object may both be 0). It uses a bit above the name index's range.
-func entryPresent(ok bool) entry {
+func entryPresent(ok bool) gitobj.Entry {
 	if ok {
 		return 1 << 63
 	}
 	return 0
 }
 
-func present(e entry) bool { return e&(1<<63) != 0 }
+func present(e gitobj.Entry) bool { return e&(1<<63) != 0 }
 
 // removed collects the interesting blobs under a parent's entry that the
 // commit deleted or replaced with something of another type.
-func (a *attributor) removed(pe entry) {
+func (a *attributor) removed(pe gitobj.Entry) {
 	st := a.st
-	switch pe.mode() {
-	case entBlob:
-		if a.blobInteresting(pe.obj()) {
-			a.olds = append(a.olds, pe.obj())
+	switch pe.Mode() {
+	case gitobj.EntBlob:
+		if a.blobInteresting(pe.Obj()) {
+			a.olds = append(a.olds, pe.Obj())
 		}
-	case entTree:
-		t := pe.obj()
-		if st.kind[t] != kindTree || a.removedSeen[t] || !a.treeInteresting(t) {
+	case gitobj.EntTree:
+		t := pe.Obj()
+		if st.Kind(t) != gitobj.KindTree || a.removedSeen[t] || !a.treeInteresting(t) {
 			return
 		}
 		// Once per tree and commit: the same tree holds the same blobs,
 		// and a forged tree that holds itself ends here.
 		a.removedSeen[t] = true
-		for e := range st.entries(t) {
+		for e := range st.Entries(t) {
 			a.removed(e)
 		}
 	}
@@ -453,14 +454,14 @@ func (a *attributor) removed(pe entry) {
 // candidates, or it could not be scanned.
 func (a *attributor) blobInteresting(b uint32) bool {
 	st := a.st
-	return st.kind[b] != kindBlob || st.blobState[b] == blobFound || st.blobState[b] == blobTooLarge
+	return st.Kind(b) != gitobj.KindBlob || st.BlobState(b) == gitobj.BlobFound || st.BlobState(b) == gitobj.BlobTooLarge
 }
 
 // treeInteresting reports whether anything under tree t is interesting
 // (a missing tree is: it must be reported).
 func (a *attributor) treeInteresting(t uint32) bool {
 	st := a.st
-	if st.kind[t] != kindTree {
+	if st.Kind(t) != gitobj.KindTree {
 		return true
 	}
 	switch a.memo[t] {
@@ -476,12 +477,12 @@ func (a *attributor) treeInteresting(t uint32) bool {
 	}
 	a.memo[t] = 3
 	v := false
-	for e := range st.entries(t) {
-		switch e.mode() {
-		case entBlob:
-			v = a.blobInteresting(e.obj())
-		case entTree:
-			v = a.treeInteresting(e.obj())
+	for e := range st.Entries(t) {
+		switch e.Mode() {
+		case gitobj.EntBlob:
+			v = a.blobInteresting(e.Obj())
+		case gitobj.EntTree:
+			v = a.treeInteresting(e.Obj())
 		}
 		if v {
 			break

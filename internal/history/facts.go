@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 )
 
@@ -18,7 +19,7 @@ import (
 // It keeps PackScan's compact store of commits and trees, so it answers
 // without running git again.
 type Facts struct {
-	st *store
+	st *gitobj.Store
 	a  *attributor
 	// Head is the default branch's commit: origin/HEAD's in a clone that
 	// records it, else HEAD's; "" when unborn or missing. HeadRef is its
@@ -34,7 +35,7 @@ type Facts struct {
 	refsOut []byte
 	// graph, when st is nil (an unchanged --state audit), builds the
 	// commit graph RefsReaching needs, if the recorded answer will not do.
-	graph func() (*store, error)
+	graph func() (*gitobj.Store, error)
 	// recorded is the answer a state recorded (nil: none); Reached is the
 	// last one RefsReaching gave, for the state to record.
 	recorded, Reached *ReachRecord
@@ -78,18 +79,18 @@ type Location struct {
 func SecretKey(rule, secret string) string { return rule + "\x00" + secret }
 
 // buildFacts gathers the facts after attribution.
-func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*Facts, error) {
+func (p *PackScan) buildFacts(ctx context.Context, st *gitobj.Store, a *attributor) (*Facts, error) {
 	f := &Facts{st: st, a: a, refs: map[string]uint32{}, inHead: map[string][]Location{}, removed: map[string]*gitplumb.Commit{}}
 	f.readRefs(ctx, p.Git)
 	f.resolveRefs()
-	hc, ok := st.internHex([]byte(f.Head))
-	if f.Head == "" || !ok || st.kind[hc] != kindCommit {
+	hc, ok := st.InternHex([]byte(f.Head))
+	if f.Head == "" || !ok || st.Kind(hc) != gitobj.KindCommit {
 		f.Head = ""
 		return f, nil
 	}
 	// HEAD's tree: every interesting blob's secrets, with paths and lines.
-	f.collect(st.commits[st.a[hc]].tree, "", func(path string, blob uint32) {
-		for _, c := range st.found[blob] {
+	f.collect(st.Commit(hc).Tree, "", func(path string, blob uint32) {
+		for _, c := range st.Found(blob) {
 			k := SecretKey(c.RuleID, c.Secret)
 			f.inHead[k] = append(f.inHead[k], Location{Path: path, Line: c.StartLine})
 		}
@@ -99,8 +100,8 @@ func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*F
 	var line []uint32
 	for c, hops := hc, 0; hops < 1<<24; hops++ {
 		line = append(line, c)
-		ps := st.commits[st.a[c]].parents
-		if st.shallow[c] || len(ps) == 0 || st.kind[ps[0]] != kindCommit {
+		ps := st.Commit(c).Parents
+		if st.Shallow(c) || len(ps) == 0 || st.Kind(ps[0]) != gitobj.KindCommit {
 			break
 		}
 		c = ps[0]
@@ -114,7 +115,7 @@ func (p *PackScan) buildFacts(ctx context.Context, st *store, a *attributor) (*F
 			return nil, ctx.Err()
 		}
 		c := line[i]
-		now := f.secretsIn(st.commits[st.a[c]].tree, sets, 0)
+		now := f.secretsIn(st.Commit(c).Tree, sets, 0)
 		// What prev holds and now does not (both sorted).
 		j := 0
 		for _, k := range prev {
@@ -166,7 +167,7 @@ func (f *Facts) resolveRefs() {
 		if len(fs) == 3 {
 			id = fs[1] // an annotated tag: the commit it names
 		}
-		if c, ok := st.internHex([]byte(id)); ok && st.kind[c] == kindCommit {
+		if c, ok := st.InternHex([]byte(id)); ok && st.Kind(c) == gitobj.KindCommit {
 			f.refs[name] = c
 		}
 	}
@@ -175,19 +176,19 @@ func (f *Facts) resolveRefs() {
 // collect calls fn for every interesting blob under tree t.
 func (f *Facts) collect(t uint32, prefix string, fn func(path string, blob uint32)) {
 	st := f.st
-	if st.kind[t] != kindTree || strings.Count(prefix, "/") > maxTreeDepth {
+	if st.Kind(t) != gitobj.KindTree || strings.Count(prefix, "/") > maxTreeDepth {
 		return
 	}
-	for e := range st.entries(t) {
-		path := prefix + st.names[e.name()]
-		switch e.mode() {
-		case entBlob:
-			if st.kind[e.obj()] == kindBlob && st.blobState[e.obj()] == blobFound {
-				fn(path, e.obj())
+	for e := range st.Entries(t) {
+		path := prefix + st.Name(e.Name())
+		switch e.Mode() {
+		case gitobj.EntBlob:
+			if st.Kind(e.Obj()) == gitobj.KindBlob && st.BlobState(e.Obj()) == gitobj.BlobFound {
+				fn(path, e.Obj())
 			}
-		case entTree:
-			if e.obj() != t && f.a.treeInteresting(e.obj()) {
-				f.collect(e.obj(), path+"/", fn)
+		case gitobj.EntTree:
+			if e.Obj() != t && f.a.treeInteresting(e.Obj()) {
+				f.collect(e.Obj(), path+"/", fn)
 			}
 		}
 	}
@@ -203,12 +204,12 @@ type secretSets struct {
 }
 
 // blob returns the numbers of the secrets found in blob b, sorted.
-func (s *secretSets) blob(st *store, b uint32) []uint32 {
+func (s *secretSets) blob(st *gitobj.Store, b uint32) []uint32 {
 	if v, ok := s.blobs[b]; ok {
 		return v
 	}
 	var keys []uint32
-	for _, c := range st.found[b] {
+	for _, c := range st.Found(b) {
 		k := SecretKey(c.RuleID, c.Secret)
 		id, ok := s.ids[k]
 		if !ok {
@@ -233,16 +234,16 @@ func (f *Facts) secretsIn(t uint32, sets *secretSets, depth int) []uint32 {
 		return v
 	}
 	sets.memo[t] = nil // a tree that holds itself (a forged pack) ends here
-	if st.kind[t] != kindTree || depth > maxTreeDepth || !f.a.treeInteresting(t) {
+	if st.Kind(t) != gitobj.KindTree || depth > maxTreeDepth || !f.a.treeInteresting(t) {
 		return nil
 	}
 	var keys []uint32
-	for e := range st.entries(t) {
-		switch e.mode() {
-		case entBlob:
-			keys = append(keys, sets.blob(st, e.obj())...)
-		case entTree:
-			keys = append(keys, f.secretsIn(e.obj(), sets, depth+1)...)
+	for e := range st.Entries(t) {
+		switch e.Mode() {
+		case gitobj.EntBlob:
+			keys = append(keys, sets.blob(st, e.Obj())...)
+		case gitobj.EntTree:
+			keys = append(keys, f.secretsIn(e.Obj(), sets, depth+1)...)
 		}
 	}
 	slices.Sort(keys)
@@ -252,8 +253,8 @@ func (f *Facts) secretsIn(t uint32, sets *secretSets, depth int) []uint32 {
 }
 
 func (f *Facts) commit(c uint32) *gitplumb.Commit {
-	info := &f.st.commits[f.st.a[c]]
-	return &gitplumb.Commit{ID: f.st.hex(c), Author: info.author, Email: info.email, Subject: info.subject, Date: info.date}
+	info := f.st.Commit(c)
+	return &gitplumb.Commit{ID: f.st.Hex(c), Author: info.Author, Email: info.Email, Subject: info.Subject, Date: info.Date}
 }
 
 // InHead returns where HEAD's tree holds the secret (nil when it does
@@ -313,7 +314,7 @@ func (f *Facts) reaching(groups [][]string) [][]string {
 	own := map[uint32][]uint64{}
 	for g, commits := range groups {
 		for _, h := range commits {
-			if c, ok := st.internHex([]byte(h)); ok && st.kind[c] == kindCommit {
+			if c, ok := st.InternHex([]byte(h)); ok && st.Kind(c) == gitobj.KindCommit {
 				if own[c] == nil {
 					own[c] = make([]uint64, words)
 				}
@@ -323,8 +324,8 @@ func (f *Facts) reaching(groups [][]string) [][]string {
 	}
 	// Commits in an order where parents come first: a depth-first
 	// post-order from every ref tip.
-	bits := make([][]uint64, st.count())
-	state := make([]uint8, st.count()) // 1 on the stack, 2 done
+	bits := make([][]uint64, st.Count())
+	state := make([]uint8, st.Count()) // 1 on the stack, 2 done
 	type frame struct {
 		c    uint32
 		next int
@@ -337,14 +338,14 @@ func (f *Facts) reaching(groups [][]string) [][]string {
 		state[tip] = 1
 		for len(stack) > 0 {
 			top := &stack[len(stack)-1]
-			ps := st.commits[st.a[top.c]].parents
-			if st.shallow[top.c] {
+			ps := st.Commit(top.c).Parents
+			if st.Shallow(top.c) {
 				ps = nil
 			}
 			if top.next < len(ps) {
 				p := ps[top.next]
 				top.next++
-				if st.kind[p] == kindCommit && state[p] == 0 {
+				if st.Kind(p) == gitobj.KindCommit && state[p] == 0 {
 					state[p] = 1
 					stack = append(stack, frame{p, 0})
 				}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/source"
 )
 
@@ -22,15 +23,15 @@ func FuzzPackScanObjects(f *testing.F) {
 		[]byte(id+" blob 3\nabc\n"+id+" tree 0\n\n"))
 	f.Add([]byte("author <> x y\n"), []byte("100644 \x00"), []byte("x blob -1\n"))
 	f.Fuzz(func(t *testing.T, commit, tree, stream []byte) {
-		st := newStore(20)
-		c := st.intern(bytes.Repeat([]byte{1}, 20))
-		tr := st.intern(bytes.Repeat([]byte{2}, 20))
-		tg := st.intern(bytes.Repeat([]byte{3}, 20))
-		_ = st.add(c, "commit", commit)
-		_ = st.add(tr, "tree", tree)
-		_ = st.add(tg, "tag", commit)
-		p := &PackScan{MaxBytes: 64}
-		_ = p.parse(bufio.NewReaderSize(bytes.NewReader(stream), 16), st, func(uint32, []byte, []byte) {})
+		st := gitobj.NewStore(20)
+		c := st.Intern(bytes.Repeat([]byte{1}, 20))
+		tr := st.Intern(bytes.Repeat([]byte{2}, 20))
+		tg := st.Intern(bytes.Repeat([]byte{3}, 20))
+		_ = st.Add(c, "commit", commit)
+		_ = st.Add(tr, "tree", tree)
+		_ = st.Add(tg, "tag", commit)
+		p := &gitobj.Reader{MaxBytes: 64}
+		_ = p.Parse(bufio.NewReaderSize(bytes.NewReader(stream), 16), st, func(uint32, []byte, []byte) {})
 		a := &attributor{st: st, ev: source.NopEvents{}, emit: func([]detect.Finding) error { return nil }}
 		tips := []string{strings.Repeat("01", 20)}
 		if err := a.run(context.Background(), tips); err != nil {

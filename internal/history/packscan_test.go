@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/internal/testkit"
@@ -295,17 +296,17 @@ func TestEditedLineKeepsOldSecret(t *testing.T) {
 // (nothing checks an object against its id on read). Attribution must end
 // with a failure, not recurse until the stack runs out.
 func TestPackScanForgedTreeCycle(t *testing.T) {
-	st := newStore(20)
-	c := st.intern(bytes.Repeat([]byte{1}, 20))
-	tr := st.intern(bytes.Repeat([]byte{2}, 20))
-	blob := st.intern(bytes.Repeat([]byte{4}, 20)) // referenced, never seen: missing
+	st := gitobj.NewStore(20)
+	c := st.Intern(bytes.Repeat([]byte{1}, 20))
+	tr := st.Intern(bytes.Repeat([]byte{2}, 20))
+	blob := st.Intern(bytes.Repeat([]byte{4}, 20)) // referenced, never seen: missing
 	_ = blob
 	tree := append([]byte("40000 loop\x00"), bytes.Repeat([]byte{2}, 20)...)
 	tree = append(tree, append([]byte("100644 f\x00"), bytes.Repeat([]byte{4}, 20)...)...)
-	if err := st.add(tr, "tree", tree); err != nil {
+	if err := st.Add(tr, "tree", tree); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.add(c, "commit", []byte("tree "+strings.Repeat("02", 20)+"\nauthor A <a@x> 1 +0000\n\nx\n")); err != nil {
+	if err := st.Add(c, "commit", []byte("tree "+strings.Repeat("02", 20)+"\nauthor A <a@x> 1 +0000\n\nx\n")); err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{skipped: map[string]source.SkipReason{}, failed: map[string]error{}}

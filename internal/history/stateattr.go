@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
@@ -32,12 +33,8 @@ func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string
 		return nil, nil, err
 	}
 	defer cf.Close()
-	l := &loader{st: newStore(v.hashLen), cf: cf, blobs: map[uint32]bool{}, whole: map[uint32]bool{}}
-	for _, id := range v.shallow {
-		if i, ok := l.st.internHex([]byte(id)); ok {
-			l.st.shallow[i] = true
-		}
-	}
+	l := &loader{st: gitobj.NewStore(v.hashLen), cf: cf, blobs: map[uint32]bool{}, whole: map[uint32]bool{}}
+	l.st.MarkShallow(v.shallow)
 	commits := make([]uint32, len(fresh))
 	for i, id := range fresh {
 		if commits[i], err = l.commit(id); err != nil {
@@ -48,7 +45,7 @@ func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string
 		return nil, nil, err
 	}
 	rec := &recording{}
-	a := &attributor{st: l.st, ev: rec, emit: rec.emit, memo: make([]uint8, l.st.count()), removedSeen: map[uint32]bool{}}
+	a := &attributor{st: l.st, ev: rec, emit: rec.emit, memo: make([]uint8, l.st.Count()), removedSeen: map[uint32]bool{}}
 	found := map[string][][]detect.Finding{}
 	var skips []recorded
 	for i, c := range commits {
@@ -73,7 +70,7 @@ func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string
 
 // loader reads into a store what attributeNew needs, one object at a time.
 type loader struct {
-	st *store
+	st *gitobj.Store
 	cf *gitplumb.CatFile
 	// blobs are the blobs the attributor will reach; whole the trees
 	// loaded with every tree under them (removed ones).
@@ -87,13 +84,13 @@ type loader struct {
 // object loads object idx (a commit or a tree) into the store, once.
 func (l *loader) object(idx uint32, want string) error {
 	st := l.st
-	if st.kind[idx] != kindNone {
-		if st.kind[idx] == map[string]uint8{"commit": kindCommit, "tree": kindTree}[want] {
+	if st.Kind(idx) != gitobj.KindNone {
+		if st.Kind(idx) == map[string]uint8{"commit": gitobj.KindCommit, "tree": gitobj.KindTree}[want] {
 			return nil
 		}
-		return fullScan("object %s is not a %s", st.hex(idx), want)
+		return fullScan("object %s is not a %s", st.Hex(idx), want)
 	}
-	id := st.hex(idx)
+	id := st.Hex(idx)
 	if err := l.cf.Request(id); err != nil {
 		return err
 	}
@@ -106,13 +103,13 @@ func (l *loader) object(idx uint32, want string) error {
 	case obj.Type != want:
 		return fullScan("object %s is a %s, not a %s", id, obj.Type, want)
 	}
-	return st.add(idx, want, obj.Data)
+	return st.Add(idx, want, obj.Data)
 }
 
 // commit loads commit id, its parents and the trees its attribution walks.
 func (l *loader) commit(id string) (uint32, error) {
 	st := l.st
-	c, ok := st.internHex([]byte(id))
+	c, ok := st.InternHex([]byte(id))
 	if !ok {
 		return 0, fmt.Errorf("git rev-list printed %q, not an object id", gitplumb.Truncate(id, 80))
 	}
@@ -120,15 +117,15 @@ func (l *loader) commit(id string) (uint32, error) {
 		return 0, err
 	}
 	var parents []uint32
-	if !st.shallow[c] {
-		for _, p := range st.commits[st.a[c]].parents {
+	if !st.Shallow(c) {
+		for _, p := range st.Commit(c).Parents {
 			if err := l.object(p, "commit"); err != nil {
 				return 0, err
 			}
-			parents = append(parents, st.commits[st.a[p]].tree)
+			parents = append(parents, st.Commit(p).Tree)
 		}
 	}
-	return c, l.walk(st.commits[st.a[c]].tree, parents)
+	return c, l.walk(st.Commit(c).Tree, parents)
 }
 
 // walk loads tree t and the parents' trees at its path, and what
@@ -142,19 +139,19 @@ func (l *loader) walk(t uint32, parents []uint32) error {
 	if err := l.object(t, "tree"); err != nil {
 		return err
 	}
-	pent := make([]map[uint32]entry, len(parents))
+	pent := make([]map[uint32]gitobj.Entry, len(parents))
 	for i, p := range parents {
 		if err := l.object(p, "tree"); err != nil {
 			return err
 		}
-		pent[i] = map[uint32]entry{}
-		for e := range st.entries(p) {
-			pent[i][e.name()] = e
+		pent[i] = map[uint32]gitobj.Entry{}
+		for e := range st.Entries(p) {
+			pent[i][e.Name()] = e
 		}
 	}
 	names := map[uint32]bool{}
-	for e := range st.entries(t) {
-		names[e.name()] = true
+	for e := range st.Entries(t) {
+		names[e.Name()] = true
 		if err := l.entry(e, pent); err != nil {
 			return err
 		}
@@ -172,11 +169,11 @@ func (l *loader) walk(t uint32, parents []uint32) error {
 }
 
 // entry is attributor.entry's loading: what changed at one name.
-func (l *loader) entry(e entry, pent []map[uint32]entry) error {
-	var pes []entry
+func (l *loader) entry(e gitobj.Entry, pent []map[uint32]gitobj.Entry) error {
+	var pes []gitobj.Entry
 	for _, m := range pent {
-		pe, ok := m[e.name()]
-		if ok && pe.obj() == e.obj() && pe.mode() == e.mode() {
+		pe, ok := m[e.Name()]
+		if ok && pe.Obj() == e.Obj() && pe.Mode() == e.Mode() {
 			return nil
 		}
 		if ok {
@@ -186,32 +183,32 @@ func (l *loader) entry(e entry, pent []map[uint32]entry) error {
 	var sub []uint32
 	for _, pe := range pes {
 		switch {
-		case e.mode() == entTree && pe.mode() == entTree:
-			sub = append(sub, pe.obj())
-		case e.mode() == entBlob && pe.mode() == entBlob:
-			l.blobs[pe.obj()] = true
+		case e.Mode() == gitobj.EntTree && pe.Mode() == gitobj.EntTree:
+			sub = append(sub, pe.Obj())
+		case e.Mode() == gitobj.EntBlob && pe.Mode() == gitobj.EntBlob:
+			l.blobs[pe.Obj()] = true
 		default:
 			if err := l.removed(pe); err != nil {
 				return err
 			}
 		}
 	}
-	switch e.mode() {
-	case entTree:
-		return l.walk(e.obj(), sub)
-	case entBlob:
-		l.blobs[e.obj()] = true
+	switch e.Mode() {
+	case gitobj.EntTree:
+		return l.walk(e.Obj(), sub)
+	case gitobj.EntBlob:
+		l.blobs[e.Obj()] = true
 	}
 	return nil
 }
 
 // removed loads what attributor.removed reaches under a parent's entry.
-func (l *loader) removed(pe entry) error {
-	switch pe.mode() {
-	case entBlob:
-		l.blobs[pe.obj()] = true
-	case entTree:
-		t := pe.obj()
+func (l *loader) removed(pe gitobj.Entry) error {
+	switch pe.Mode() {
+	case gitobj.EntBlob:
+		l.blobs[pe.Obj()] = true
+	case gitobj.EntTree:
+		t := pe.Obj()
 		if l.whole[t] {
 			return nil
 		}
@@ -219,7 +216,7 @@ func (l *loader) removed(pe entry) error {
 		if err := l.object(t, "tree"); err != nil {
 			return err
 		}
-		for e := range l.st.entries(t) {
+		for e := range l.st.Entries(t) {
 			if err := l.removed(e); err != nil {
 				return err
 			}
@@ -237,7 +234,7 @@ func (l *loader) scanBlobs(ctx context.Context, maxBytes int64, detectFn source.
 		order = append(order, b)
 	}
 	for _, b := range order {
-		if err := l.cf.Request(st.hex(b)); err != nil {
+		if err := l.cf.Request(st.Hex(b)); err != nil {
 			return err
 		}
 	}
@@ -248,19 +245,19 @@ func (l *loader) scanBlobs(ctx context.Context, maxBytes int64, detectFn source.
 		obj, err := l.cf.Next(maxBytes, nil)
 		switch {
 		case errors.Is(err, gitplumb.ErrMissing):
-			return fullScan("blob %s is missing", st.hex(b))
+			return fullScan("blob %s is missing", st.Hex(b))
 		case err != nil:
 			return err
 		case obj.Type != "blob":
 			return fullScan("object %s is a %s, not a blob", obj.ID, obj.Type)
 		}
-		st.kind[b] = kindBlob
 		switch {
 		case obj.TooLarge:
-			st.blobState[b] = blobTooLarge
+			st.SetBlob(b, gitobj.BlobTooLarge, nil)
 		case bytes.IndexByte(obj.Data[:min(len(obj.Data), source.BinarySniff)], 0) >= 0:
-			st.blobState[b] = blobBinary
+			st.SetBlob(b, gitobj.BlobBinary, nil)
 		default:
+			st.SetBlob(b, gitobj.BlobClean, nil)
 			l.scanned, l.bytes = l.scanned+1, l.bytes+int64(len(obj.Data))
 			f := detect.Fragment{Content: obj.Data, StartLine: 1, Provenance: detect.Provenance{Kind: detect.KindHistory}}
 			cands, err := detectFn(&f)
@@ -268,7 +265,7 @@ func (l *loader) scanBlobs(ctx context.Context, maxBytes int64, detectFn source.
 				return err
 			}
 			if len(cands) > 0 {
-				st.found[b], st.blobState[b] = cands, blobFound
+				st.SetBlob(b, gitobj.BlobFound, cands)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
@@ -25,9 +26,9 @@ func auditFromFacts(f *Facts) *AuditState {
 		return a
 	}
 	st := f.st
-	hc, _ := st.internHex([]byte(f.Head))
-	f.collect(st.commits[st.a[hc]].tree, "", func(path string, blob uint32) {
-		a.Paths = append(a.Paths, PathSecrets{Path: path, Blob: st.hex(blob), Secrets: lineSecrets(st.found[blob])})
+	hc, _ := st.InternHex([]byte(f.Head))
+	f.collect(st.Commit(hc).Tree, "", func(path string, blob uint32) {
+		a.Paths = append(a.Paths, PathSecrets{Path: path, Blob: st.Hex(blob), Secrets: lineSecrets(st.Found(blob))})
 	})
 	return a
 }
@@ -59,19 +60,19 @@ func (s *StateScan) prepareAudit(ctx context.Context, v repoView, st *ScanState,
 	if lazy && f.Head == prior.Head {
 		// The head recorded was a commit of this same graph.
 		f.recorded = prior.Reach
-		f.graph = func() (*store, error) {
+		f.graph = func() (*gitobj.Store, error) {
 			if err := st.LoadCommits(); err != nil {
 				return nil, err
 			}
-			return graphStore(v.hashLen, st), nil
+			return commitGraph(v.hashLen, st), nil
 		}
 	} else {
 		if err := st.LoadCommits(); err != nil {
 			return fullScan("%v", err)
 		}
-		f.st = graphStore(v.hashLen, st)
+		f.st = commitGraph(v.hashLen, st)
 		f.resolveRefs()
-		if hc, ok := f.st.internHex([]byte(f.Head)); !ok || f.st.kind[hc] != kindCommit {
+		if hc, ok := f.st.InternHex([]byte(f.Head)); !ok || f.st.Kind(hc) != gitobj.KindCommit {
 			f.Head = ""
 		}
 	}
@@ -94,37 +95,12 @@ func (s *StateScan) prepareAudit(ctx context.Context, v repoView, st *ScanState,
 	return nil
 }
 
-// graphStore is a store of st's commits and their parents only: what
+// commitGraph is a store of st's commits and their parents only: what
 // RefsReaching asks.
-func graphStore(hashLen int, st *ScanState) *store {
-	// Sized once for every commit (an unchanged audit re-run's largest
-	// cost was growing these tables commit by commit), the parents of all
-	// in one list.
-	n := len(st.Commits)
-	gs := newStore(hashLen)
-	gs.index.reserve(n)
-	gs.kind, gs.a, gs.b, gs.blobState = make([]uint8, 0, n), make([]uint32, 0, n), make([]uint32, 0, n), make([]uint8, 0, n)
-	gs.commits = make([]commitInfo, 0, n)
-	idx := make([]uint32, n)
-	links := 0
-	for i := range st.Commits {
-		idx[i], _ = gs.internHex([]byte(st.Commits[i].ID))
-		links += len(st.Commits[i].Parents)
-	}
-	parents := make([]uint32, 0, links)
-	for i := range st.Commits {
-		from := len(parents)
-		for _, p := range st.Commits[i].Parents {
-			parents = append(parents, idx[p])
-		}
-		c := commitInfo{}
-		if len(parents) > from {
-			c.parents = parents[from:len(parents):len(parents)]
-		}
-		gs.kind[idx[i]], gs.a[idx[i]] = kindCommit, uint32(len(gs.commits))
-		gs.commits = append(gs.commits, c)
-	}
-	return gs
+func commitGraph(hashLen int, st *ScanState) *gitobj.Store {
+	return gitobj.CommitGraph(hashLen, len(st.Commits), func(i int) (string, []int32) {
+		return st.Commits[i].ID, st.Commits[i].Parents
+	})
 }
 
 // moveHead returns the audit state for head, from prior's.
@@ -169,7 +145,7 @@ func (s *StateScan) walkHead(ctx context.Context, v repoView, prior *AuditState,
 		return nil, err
 	}
 	defer cf.Close()
-	h := &headWalk{cf: cf, maxBytes: s.Scan.MaxBytes, detect: detectFn, scratch: newStore(v.hashLen),
+	h := &headWalk{cf: cf, maxBytes: s.Scan.MaxBytes, detect: detectFn, scratch: gitobj.NewStore(v.hashLen),
 		files: map[string]PathSecrets{}, blobs: map[string][]LineSecret{}}
 	for _, p := range prior.Paths {
 		h.files[p.Path] = p
@@ -205,7 +181,7 @@ type headWalk struct {
 	cf       *gitplumb.CatFile
 	maxBytes int64
 	detect   source.DetectFunc
-	scratch  *store
+	scratch  *gitobj.Store
 	files    map[string]PathSecrets
 	blobs    map[string][]LineSecret
 }
@@ -290,9 +266,9 @@ func (h *headWalk) commit(id string) (*gitplumb.Commit, error) {
 	if err != nil || obj.Type != "commit" {
 		return nil, fullScan("commit %s cannot be read: %v", id, err)
 	}
-	info, err := h.scratch.parseCommit(obj.Data)
+	info, err := h.scratch.ParseCommit(obj.Data)
 	if err != nil {
 		return nil, fullScan("commit %s: %v", id, err)
 	}
-	return &gitplumb.Commit{ID: id, Author: info.author, Email: info.email, Subject: info.subject, Date: info.date}, nil
+	return &gitplumb.Commit{ID: id, Author: info.Author, Email: info.Email, Subject: info.Subject, Date: info.Date}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/source"
 )
 
@@ -163,7 +164,7 @@ func (s *StateScan) full(ctx context.Context, v repoView, detectFn source.Detect
 	p.Events = ev
 	found := map[string][][]detect.Finding{}
 	var next *ScanState
-	p.attributed = func(st *store, order []uint32, tips []string) error {
+	p.attributed = func(st *gitobj.Store, order []uint32, tips []string) error {
 		next = stateFromStore(st, order, tips, found)
 		return nil
 	}
@@ -189,7 +190,7 @@ func (s *StateScan) full(ctx context.Context, v repoView, detectFn source.Detect
 
 // stateFromStore records the commits of order, with their parents and
 // what attribution emitted for each (found, by commit id).
-func stateFromStore(st *store, order []uint32, tips []string, found map[string][][]detect.Finding) *ScanState {
+func stateFromStore(st *gitobj.Store, order []uint32, tips []string, found map[string][][]detect.Finding) *ScanState {
 	pos := make(map[uint32]int32, len(order))
 	for i, c := range order {
 		pos[c] = int32(i)
@@ -197,12 +198,12 @@ func stateFromStore(st *store, order []uint32, tips []string, found map[string][
 	next := &ScanState{Tips: tips, Commits: make([]StateCommit, len(order))}
 	for i, c := range order {
 		sc := &next.Commits[i]
-		sc.ID = st.hex(c)
+		sc.ID = st.Hex(c)
 		sc.Found = found[sc.ID]
-		if st.shallow[c] {
+		if st.Shallow(c) {
 			continue
 		}
-		for _, p := range st.commits[st.a[c]].parents {
+		for _, p := range st.Commit(c).Parents {
 			if j, ok := pos[p]; ok {
 				sc.Parents = append(sc.Parents, j)
 			}

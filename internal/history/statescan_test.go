@@ -58,7 +58,7 @@ func dumpFacts(f *Facts) string {
 		fmt.Fprintf(&b, "removed %q: %+v\n", k, *f.removed[k])
 	}
 	for name, c := range f.refs {
-		groups = append(groups, []string{f.st.hex(c)})
+		groups = append(groups, []string{f.st.Hex(c)})
 		_ = name
 	}
 	slices.SortFunc(groups, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
@@ -320,7 +320,7 @@ func TestStateAuditAnswersReachFromTheRecord(t *testing.T) {
 	emitted(t, full.Find)
 	var groups [][]string
 	for _, c := range full.Facts.refs {
-		groups = append(groups, []string{full.Facts.st.hex(c)})
+		groups = append(groups, []string{full.Facts.st.Hex(c)})
 	}
 	groups = append(groups, []string{full.Facts.Head})
 	want := full.Facts.RefsReaching(groups)

@@ -1,4 +1,4 @@
-package history
+package gitobj
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ type Incremental interface {
 }
 
 // errNoPacks says the in-process reader cannot read this repository's
-// object store; PackScan then asks git.
+// object store; Read then asks git.
 var errNoPacks = errors.New("object store not readable in-process")
 
 // blobScan is what scanning a blob leaves for the blobs stored as deltas
@@ -46,7 +46,7 @@ const maxSpareBuf = 64 << 10
 // lines its delta changed, the rest of its candidates carried over from
 // its base (detect.DetectChanged). It returns errNoPacks, having read
 // nothing, when the object store is in a form it does not read.
-func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectFn source.DetectFunc, ev source.Events) error {
+func (p *Reader) readPacks(ctx context.Context, st *Store, dir string, detectFn source.DetectFunc, ev source.Events) error {
 	log := p.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -153,8 +153,8 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 		}
 		if first {
 			res.blobs = append(res.blobs, idx)
-			if p.Progress != nil {
-				p.Progress.Bytes.Add(int64(len(o.Data)))
+			if p.Bytes != nil {
+				p.Bytes.Add(int64(len(o.Data)))
 			}
 		}
 		if p.MaxBytes > 0 && int64(len(o.Data)) > p.MaxBytes {
@@ -242,7 +242,7 @@ func (p *PackScan) readPacks(ctx context.Context, st *store, dir string, detectF
 
 // scanBlob scans a blob: by what its delta changed when its base was
 // scanned and the detector can, whole otherwise.
-func (p *PackScan) scanBlob(o *packfile.Object, detectFn source.DetectFunc, sc *deltaScratch) (*blobScan, error) {
+func (p *Reader) scanBlob(o *packfile.Object, detectFn source.DetectFunc, sc *deltaScratch) (*blobScan, error) {
 	f := &detect.Fragment{Content: o.Data, StartLine: 1, Provenance: detect.Provenance{Kind: detect.KindHistory}}
 	if p.Incremental == nil {
 		found, err := detectFn(f)

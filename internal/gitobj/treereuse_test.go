@@ -1,4 +1,4 @@
-package history
+package gitobj
 
 import (
 	"bytes"
@@ -92,7 +92,7 @@ func treeHistory(t *testing.T, format string, commits int, seed uint64) *testRep
 }
 
 // readStore reads r's objects in-process into a new store.
-func readStore(t *testing.T, r *testRepo, threads int, reuse bool) *store {
+func readStore(t *testing.T, r *testRepo, threads int, reuse bool) *Store {
 	t.Helper()
 	ctx := context.Background()
 	g := r.open()
@@ -100,8 +100,8 @@ func readStore(t *testing.T, r *testRepo, threads int, reuse bool) *store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := newStore(hashLen)
-	p := &PackScan{Git: g, Threads: threads, noTreeReuse: !reuse}
+	st := NewStore(hashLen)
+	p := &Reader{Git: g, Threads: threads, noTreeReuse: !reuse}
 	none := func(*detect.Fragment) ([]detect.Finding, error) { return nil, nil }
 	if err := p.readPacks(ctx, st, dir, none, source.NopEvents{}); err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func readStore(t *testing.T, r *testRepo, threads int, reuse bool) *store {
 
 // resolvedTrees lists every tree's entries by name, mode and object id,
 // which do not depend on the order in which the store met them.
-func resolvedTrees(st *store) map[string][]string {
+func resolvedTrees(st *Store) map[string][]string {
 	trees := map[string][]string{}
 	for i := range st.count() {
 		if st.kind[i] != kindTree {
@@ -286,8 +286,8 @@ func TestMapTreeRandom(t *testing.T) {
 func compareStores(t *testing.T, it, hashLen int, base, data []byte, runs []reuseRun) {
 	t.Helper()
 	whole, reused := smallStore(hashLen), smallStore(hashLen)
-	id := func(st *store, b byte) uint32 { return st.intern(bytes.Repeat([]byte{b}, hashLen)) }
-	for _, st := range []*store{whole, reused} {
+	id := func(st *Store, b byte) uint32 { return st.intern(bytes.Repeat([]byte{b}, hashLen)) }
+	for _, st := range []*Store{whole, reused} {
 		if err := st.add(id(st, 1), "tree", base); err != nil {
 			t.Fatalf("iteration %d: base: %v", it, err)
 		}
@@ -305,8 +305,8 @@ func compareStores(t *testing.T, it, hashLen int, base, data []byte, runs []reus
 
 // smallStore is newStore without its first megabytes of tables, which
 // made thousands of tiny stores slow.
-func smallStore(hashLen int) *store {
-	return &store{hashLen: hashLen, index: newOIDTable(1, hashLen), nameIndex: map[string]uint32{},
+func smallStore(hashLen int) *Store {
+	return &Store{hashLen: hashLen, index: newOIDTable(1, hashLen), nameIndex: map[string]uint32{},
 		ents: chunked[entry]{chunks: [][]entry{make([]entry, 0, 1024)}}, found: map[uint32][]detect.Finding{},
 		shallow: map[uint32]bool{}, unreadable: map[uint32]string{}}
 }
@@ -314,7 +314,7 @@ func smallStore(hashLen int) *store {
 // sameStore says how two stores that read the same objects differ in
 // what they hold, whatever the way each keeps its trees; "" if they do
 // not.
-func sameStore(a, b *store) string {
+func sameStore(a, b *Store) string {
 	switch {
 	case !reflect.DeepEqual(resolvedTrees(a), resolvedTrees(b)):
 		return "trees"

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/attrib"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
@@ -44,7 +45,7 @@ func TestAttributionSameOnEveryThreadCount(t *testing.T) {
 	}
 	var stream strings.Builder
 	data := func(s string) { fmt.Fprintf(&stream, "data %d\n%s\n", len(s), s) }
-	const commits = 3*commitBlock + 40
+	const commits = 3*attrib.CommitBlock + 40
 	for c := range commits {
 		branch := "main"
 		if c%4 == 1 {

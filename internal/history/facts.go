@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/leakhound/leakhound/internal/attrib"
 	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 )
@@ -20,7 +21,7 @@ import (
 // without running git again.
 type Facts struct {
 	st *gitobj.Store
-	a  *attributor
+	a  *attrib.Attributor
 	// Head is the default branch's commit: origin/HEAD's in a clone that
 	// records it, else HEAD's; "" when unborn or missing. HeadRef is its
 	// ref name ("refs/remotes/origin/main", "refs/heads/main"), "" when
@@ -79,7 +80,7 @@ type Location struct {
 func SecretKey(rule, secret string) string { return rule + "\x00" + secret }
 
 // buildFacts gathers the facts after attribution.
-func (p *PackScan) buildFacts(ctx context.Context, st *gitobj.Store, a *attributor) (*Facts, error) {
+func (p *PackScan) buildFacts(ctx context.Context, st *gitobj.Store, a *attrib.Attributor) (*Facts, error) {
 	f := &Facts{st: st, a: a, refs: map[string]uint32{}, inHead: map[string][]Location{}, removed: map[string]*gitplumb.Commit{}}
 	f.readRefs(ctx, p.Git)
 	f.resolveRefs()
@@ -176,7 +177,7 @@ func (f *Facts) resolveRefs() {
 // collect calls fn for every interesting blob under tree t.
 func (f *Facts) collect(t uint32, prefix string, fn func(path string, blob uint32)) {
 	st := f.st
-	if st.Kind(t) != gitobj.KindTree || strings.Count(prefix, "/") > maxTreeDepth {
+	if st.Kind(t) != gitobj.KindTree || strings.Count(prefix, "/") > attrib.MaxTreeDepth {
 		return
 	}
 	for e := range st.Entries(t) {
@@ -187,7 +188,7 @@ func (f *Facts) collect(t uint32, prefix string, fn func(path string, blob uint3
 				fn(path, e.Obj())
 			}
 		case gitobj.EntTree:
-			if e.Obj() != t && f.a.treeInteresting(e.Obj()) {
+			if e.Obj() != t && f.a.TreeInteresting(e.Obj()) {
 				f.collect(e.Obj(), path+"/", fn)
 			}
 		}
@@ -234,7 +235,7 @@ func (f *Facts) secretsIn(t uint32, sets *secretSets, depth int) []uint32 {
 		return v
 	}
 	sets.memo[t] = nil // a tree that holds itself (a forged pack) ends here
-	if st.Kind(t) != gitobj.KindTree || depth > maxTreeDepth || !f.a.treeInteresting(t) {
+	if st.Kind(t) != gitobj.KindTree || depth > attrib.MaxTreeDepth || !f.a.TreeInteresting(t) {
 		return nil
 	}
 	var keys []uint32

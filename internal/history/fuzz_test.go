@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/attrib"
 	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/source"
 )
@@ -32,9 +33,9 @@ func FuzzPackScanObjects(f *testing.F) {
 		_ = st.Add(tg, "tag", commit)
 		p := &gitobj.Reader{MaxBytes: 64}
 		_ = p.Parse(bufio.NewReaderSize(bytes.NewReader(stream), 16), st, func(uint32, []byte, []byte) {})
-		a := &attributor{st: st, ev: source.NopEvents{}, emit: func([]detect.Finding) error { return nil }}
+		a := attrib.New(st, source.NopEvents{}, func([]detect.Finding) error { return nil })
 		tips := []string{strings.Repeat("01", 20)}
-		if err := a.run(context.Background(), tips); err != nil {
+		if err := a.Run(context.Background(), tips); err != nil {
 			t.Logf("run: %v", err)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/attrib"
 	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
@@ -100,11 +101,15 @@ func (p *PackScan) Find(parent context.Context, detectFn source.DetectFunc, emit
 	tips := r.tips
 	st.MarkShallow(r.shallow)
 	start := time.Now()
-	a := &attributor{st: st, ev: ev, emit: emit, progress: p.Progress, threads: p.Threads}
-	err = a.run(ctx, tips)
+	a := attrib.New(st, ev, emit)
+	a.Threads = p.Threads
+	if p.Progress != nil {
+		a.Commits, a.CommitsTotal = &p.Progress.Commits, &p.Progress.CommitsTotal
+	}
+	err = a.Run(ctx, tips)
 	log.Debug("attributed candidates to commits", "tips", len(tips), "elapsed", time.Since(start))
 	if err == nil && p.attributed != nil {
-		err = p.attributed(st, a.order, tips)
+		err = p.attributed(st, a.Order(), tips)
 	}
 	if err != nil || !p.WantFacts {
 		return err

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/attrib"
 	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
@@ -310,8 +311,8 @@ func TestPackScanForgedTreeCycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{skipped: map[string]source.SkipReason{}, failed: map[string]error{}}
-	a := &attributor{st: st, ev: rec, emit: func([]detect.Finding) error { return nil }}
-	if err := a.run(context.Background(), []string{strings.Repeat("01", 20)}); err != nil {
+	a := attrib.New(st, rec, func([]detect.Finding) error { return nil })
+	if err := a.Run(context.Background(), []string{strings.Repeat("01", 20)}); err != nil {
 		t.Fatal(err)
 	}
 	deep := false

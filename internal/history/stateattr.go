@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/attrib"
 	"github.com/leakhound/leakhound/internal/gitobj"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
@@ -23,7 +24,7 @@ import (
 // the loader loaded). What it emits is therefore what a full scan emits
 // for those commits. Any object that cannot be read, or any problem the
 // attributor reports, falls back to a full scan, which reports it.
-func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string, detectFn source.DetectFunc) (map[string][][]detect.Finding, []recorded, error) {
+func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string, detectFn source.DetectFunc) (map[string][][]detect.Finding, []attrib.Recorded, error) {
 	if len(fresh) == 0 {
 		return nil, nil, nil
 	}
@@ -44,25 +45,25 @@ func (s *StateScan) attributeNew(ctx context.Context, v repoView, fresh []string
 	if err := l.scanBlobs(ctx, s.Scan.MaxBytes, detectFn); err != nil {
 		return nil, nil, err
 	}
-	rec := &recording{}
-	a := &attributor{st: l.st, ev: rec, emit: rec.emit, memo: make([]uint8, l.st.Count()), removedSeen: map[uint32]bool{}}
+	rec := &attrib.Recording{}
+	a := attrib.New(l.st, rec, rec.Emit)
 	found := map[string][][]detect.Finding{}
-	var skips []recorded
+	var skips []attrib.Recorded
 	for i, c := range commits {
-		if err := a.commit(c); err != nil {
+		if err := a.Commit(c); err != nil {
 			return nil, nil, err
 		}
-		for _, r := range rec.calls {
+		for _, r := range rec.Calls {
 			switch {
-			case r.failed != nil:
-				return nil, nil, fullScan("commit %s: %s: %v", fresh[i], r.path, r.failed)
-			case r.skipped != "":
+			case r.Failed != nil:
+				return nil, nil, fullScan("commit %s: %s: %v", fresh[i], r.Path, r.Failed)
+			case r.Skipped != "":
 				skips = append(skips, r)
 			default:
-				found[fresh[i]] = append(found[fresh[i]], r.found)
+				found[fresh[i]] = append(found[fresh[i]], r.Found)
 			}
 		}
-		rec.calls = rec.calls[:0]
+		rec.Calls = rec.Calls[:0]
 	}
 	s.scanned = [2]int64{l.scanned, l.bytes}
 	return found, skips, nil
@@ -132,8 +133,8 @@ func (l *loader) commit(id string) (uint32, error) {
 // attributor.walk reaches from them, without its pruning.
 func (l *loader) walk(t uint32, parents []uint32) error {
 	st := l.st
-	if l.depth++; l.depth > maxTreeDepth {
-		return fullScan("trees nested over %d deep", maxTreeDepth)
+	if l.depth++; l.depth > attrib.MaxTreeDepth {
+		return fullScan("trees nested over %d deep", attrib.MaxTreeDepth)
 	}
 	defer func() { l.depth-- }()
 	if err := l.object(t, "tree"); err != nil {

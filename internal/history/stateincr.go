@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/attrib"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
 )
@@ -58,13 +59,13 @@ func (s *StateScan) incremental(ctx context.Context, v repoView, detectFn source
 // report passes on the events of the commits attributed: the skipped
 // items, and the blobs read, counted now rather than as read so that a
 // run that fell back to a full scan does not count them twice.
-func (s *StateScan) report(skips []recorded) {
+func (s *StateScan) report(skips []attrib.Recorded) {
 	ev := s.Scan.Events
 	if ev == nil {
 		return
 	}
 	for _, sk := range skips {
-		ev.Skipped(sk.path, sk.skipped)
+		ev.Skipped(sk.Path, sk.Skipped)
 	}
 	n := s.scanned[1] // all the bytes on the first
 	for range s.scanned[0] {

@@ -1,4 +1,11 @@
-package history
+// Package attrib attributes the candidates found in a repository's blobs
+// to the commits and paths that introduced them (DESIGN §3): a secret is
+// reported for commit C at path P when C's version of P holds it and none
+// of the parents' versions of P does, nor any version of a path C deleted
+// or changed (a move). It walks the commit and tree graph of a
+// gitobj.Store, descending only where something can be new, and reads no
+// object itself.
+package attrib
 
 import (
 	"context"
@@ -14,15 +21,19 @@ import (
 	"github.com/leakhound/leakhound/internal/source"
 )
 
-// attributor turns the candidates found in blobs into findings for the
-// commits and paths that introduced them (PackScan's second half).
-type attributor struct {
-	st       *gitobj.Store
-	ev       source.Events
-	emit     func([]detect.Finding) error
-	progress *Counters
-	// threads is how many goroutines attribute commits (parallel).
-	threads int
+// Attributor turns the candidates found in blobs into findings for the
+// commits and paths that introduced them. Threads, Commits and
+// CommitsTotal may be set before Run.
+type Attributor struct {
+	st   *gitobj.Store
+	ev   source.Events
+	emit func([]detect.Finding) error
+	// Threads is how many goroutines attribute commits (parallel); 0
+	// means 1.
+	Threads int
+	// Commits and CommitsTotal, if not nil, count the commits attributed
+	// and, once known, the commits to attribute, for a progress display.
+	Commits, CommitsTotal *atomic.Int64
 	// memo holds, per object, whether a tree holds anything worth
 	// descending for: 0 unknown, 1 no, 2 yes.
 	memo []uint8
@@ -39,6 +50,15 @@ type attributor struct {
 	order []uint32
 }
 
+// New returns an Attributor over st that reports through ev and emit.
+func New(st *gitobj.Store, ev source.Events, emit func([]detect.Finding) error) *Attributor {
+	return &Attributor{st: st, ev: ev, emit: emit, memo: make([]uint8, st.Count()), removedSeen: map[uint32]bool{}}
+}
+
+// Order is every commit reachable from the tips, in the order Run
+// attributed them.
+func (a *Attributor) Order() []uint32 { return a.order }
+
 // change is a path whose new version holds candidates (or could not be
 // read), with the parents' versions of that path.
 type change struct {
@@ -49,14 +69,14 @@ type change struct {
 
 const noObj = ^uint32(0)
 
-// maxTreeDepth bounds how deep trees nest. git itself refuses paths
-// nested more than 4096 deep (core.maxTreeDepth); a forged pack whose tree
+// MaxTreeDepth bounds how deep trees nest. git itself refuses paths
+// nested more than 4096 deep (core.MaxTreeDepth); a forged pack whose tree
 // holds itself must end, not exhaust the stack.
-const maxTreeDepth = 4096
+const MaxTreeDepth = 4096
 
-// run walks every commit reachable from tips and emits what each one
+// Run walks every commit reachable from tips and emits what each one
 // introduced.
-func (a *attributor) run(ctx context.Context, tips []string) error {
+func (a *Attributor) Run(ctx context.Context, tips []string) error {
 	st := a.st
 	var stack []uint32
 	for _, t := range tips {
@@ -101,53 +121,53 @@ func (a *attributor) run(ctx context.Context, tips []string) error {
 		}
 	}
 	a.order = order
-	if a.progress != nil {
-		a.progress.CommitsTotal.Store(int64(len(order)))
+	if a.CommitsTotal != nil {
+		a.CommitsTotal.Store(int64(len(order)))
 	}
 	// a's own memo serves the serial loop, and the audit's questions
 	// after either (Facts).
 	a.memo = make([]uint8, st.Count())
 	a.removedSeen = map[uint32]bool{}
-	if a.threads > 1 && len(order) > commitBlock {
+	if a.Threads > 1 && len(order) > CommitBlock {
 		return a.parallel(ctx, order)
 	}
 	for i, c := range order {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := a.commit(c); err != nil {
+		if err := a.Commit(c); err != nil {
 			return err
 		}
-		if a.progress != nil {
-			a.progress.Commits.Add(1)
+		if a.Commits != nil {
+			a.Commits.Add(1)
 		}
 	}
 	return nil
 }
 
-// commitBlock is how many commits a worker of parallel takes at a time.
-const commitBlock = 256
+// CommitBlock is how many commits a worker of parallel takes at a time.
+const CommitBlock = 256
 
-// parallel attributes the commits of order on a.threads goroutines, each
-// with its own attributor over the shared, by now read-only, store. What
-// a commit emits and every event it raises are recorded, and replayed on
+// parallel attributes the commits of order on a.Threads goroutines, each
+// with its own Attributor over the shared, by now read-only, store. What
+// a commit emits and every event it raises are Recorded, and replayed on
 // the calling goroutine in the order of the commits: the same calls, in
 // the same order, as the serial loop makes, whatever the thread count.
-func (a *attributor) parallel(ctx context.Context, order []uint32) error {
-	blocks := (len(order) + commitBlock - 1) / commitBlock
-	done := make([]chan []recorded, blocks)
+func (a *Attributor) parallel(ctx context.Context, order []uint32) error {
+	blocks := (len(order) + CommitBlock - 1) / CommitBlock
+	done := make([]chan []Recorded, blocks)
 	for i := range done {
-		done[i] = make(chan []recorded, 1)
+		done[i] = make(chan []Recorded, 1)
 	}
 	var next atomic.Int64
 	var stop atomic.Bool
 	var wg sync.WaitGroup
-	for range a.threads {
+	for range a.Threads {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rec := &recording{}
-			w := &attributor{st: a.st, ev: rec, emit: rec.emit, progress: a.progress,
+			rec := &Recording{}
+			w := &Attributor{st: a.st, ev: rec, emit: rec.Emit, Commits: a.Commits,
 				memo: make([]uint8, a.st.Count()), removedSeen: map[uint32]bool{}}
 			for !stop.Load() {
 				b := int(next.Add(1) - 1)
@@ -155,26 +175,26 @@ func (a *attributor) parallel(ctx context.Context, order []uint32) error {
 					return
 				}
 				if ctx.Err() != nil {
-					rec.calls = append(rec.calls, recorded{err: ctx.Err()})
+					rec.Calls = append(rec.Calls, Recorded{Err: ctx.Err()})
 				}
-				for _, c := range order[b*commitBlock : min((b+1)*commitBlock, len(order))] {
+				for _, c := range order[b*CommitBlock : min((b+1)*CommitBlock, len(order))] {
 					if ctx.Err() != nil {
 						break
 					}
-					_ = w.commit(c) // rec.emit does not fail
-					if a.progress != nil {
-						a.progress.Commits.Add(1)
+					_ = w.Commit(c) // rec.emit does not fail
+					if a.Commits != nil {
+						a.Commits.Add(1)
 					}
 				}
-				done[b] <- rec.calls
-				rec.calls = nil
+				done[b] <- rec.Calls
+				rec.Calls = nil
 			}
 		}()
 	}
 	defer wg.Wait()
 	defer stop.Store(true)
 	for b := range blocks {
-		var calls []recorded
+		var calls []Recorded
 		select {
 		case calls = <-done[b]:
 		case <-ctx.Done():
@@ -182,14 +202,14 @@ func (a *attributor) parallel(ctx context.Context, order []uint32) error {
 		}
 		for _, r := range calls {
 			switch {
-			case r.err != nil:
-				return r.err
-			case r.failed != nil:
-				a.ev.Failed(r.path, r.failed)
-			case r.skipped != "":
-				a.ev.Skipped(r.path, r.skipped)
+			case r.Err != nil:
+				return r.Err
+			case r.Failed != nil:
+				a.ev.Failed(r.Path, r.Failed)
+			case r.Skipped != "":
+				a.ev.Skipped(r.Path, r.Skipped)
 			default:
-				if err := a.emit(r.found); err != nil {
+				if err := a.emit(r.Found); err != nil {
 					return err
 				}
 			}
@@ -198,36 +218,38 @@ func (a *attributor) parallel(ctx context.Context, order []uint32) error {
 	return nil
 }
 
-// recorded is one call a worker of parallel made: a failure, a skip, the
+// Recorded is one call a worker of parallel made: a failure, a skip, the
 // findings of a commit, or the context's error.
-type recorded struct {
-	path    string
-	failed  error
-	skipped source.SkipReason
-	found   []detect.Finding
-	err     error
+type Recorded struct {
+	Path    string
+	Failed  error
+	Skipped source.SkipReason
+	Found   []detect.Finding
+	Err     error
 }
 
-// recording is the source.Events and emit of a worker of parallel.
-type recording struct{ calls []recorded }
+// Recording is a source.Events and an emit that record every call, for
+// a worker of parallel or a caller that sorts the calls out itself.
+type Recording struct{ Calls []Recorded }
 
-func (r *recording) Skipped(path string, reason source.SkipReason) {
-	r.calls = append(r.calls, recorded{path: path, skipped: reason})
+func (r *Recording) Skipped(path string, reason source.SkipReason) {
+	r.Calls = append(r.Calls, Recorded{Path: path, Skipped: reason})
 }
 
-func (r *recording) Failed(path string, err error) {
-	r.calls = append(r.calls, recorded{path: path, failed: err})
+func (r *Recording) Failed(path string, err error) {
+	r.Calls = append(r.Calls, Recorded{Path: path, Failed: err})
 }
 
-func (r *recording) Scanned(string, int64) {}
+func (r *Recording) Scanned(string, int64) {}
 
-func (r *recording) emit(found []detect.Finding) error {
-	r.calls = append(r.calls, recorded{found: found})
+func (r *Recording) Emit(found []detect.Finding) error {
+	r.Calls = append(r.Calls, Recorded{Found: found})
 	return nil
 }
 
-// commit emits what commit c introduced.
-func (a *attributor) commit(c uint32) error {
+// Commit emits what commit c introduced. Run calls it for every commit;
+// an incremental scan calls it for the new ones.
+func (a *Attributor) Commit(c uint32) error {
 	st := a.st
 	info := st.Commit(c)
 	var parents []uint32
@@ -296,10 +318,10 @@ func (a *attributor) commit(c uint32) error {
 // reporting and into a.olds the parents' blobs that the commit replaced
 // or removed. A path equal in any parent is skipped, as git's combined
 // diff does for merges.
-func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
+func (a *Attributor) walk(c, t uint32, parents []uint32, prefix string) {
 	st := a.st
-	if strings.Count(prefix, "/") > maxTreeDepth {
-		a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: trees nested over %d deep (a forged repository?): not scanned deeper", st.Hex(c), maxTreeDepth))
+	if strings.Count(prefix, "/") > MaxTreeDepth {
+		a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: trees nested over %d deep (a forged repository?): not scanned deeper", st.Hex(c), MaxTreeDepth))
 		return
 	}
 	if t != noObj && st.Kind(t) != gitobj.KindTree {
@@ -352,7 +374,7 @@ func (a *attributor) walk(c, t uint32, parents []uint32, prefix string) {
 
 // entry compares one entry of the new tree with the parents' entries of
 // the same name (pent, one map per parent; nil where a parent has no tree).
-func (a *attributor) entry(c uint32, e gitobj.Entry, pent []map[uint32]gitobj.Entry, prefix string) {
+func (a *Attributor) entry(c uint32, e gitobj.Entry, pent []map[uint32]gitobj.Entry, prefix string) {
 	st := a.st
 	name := e.Name()
 	var pes []gitobj.Entry
@@ -374,14 +396,14 @@ func (a *attributor) entry(c uint32, e gitobj.Entry, pent []map[uint32]gitobj.En
 	switch e.Mode() {
 	case gitobj.EntTree:
 		sub := make([]uint32, len(pes))
-		any := a.treeInteresting(e.Obj())
+		any := a.TreeInteresting(e.Obj())
 		for i, pe := range pes {
 			sub[i] = noObj
 			switch {
 			case !present(pe):
 			case pe.Mode() == gitobj.EntTree:
 				sub[i] = pe.Obj()
-				any = any || a.treeInteresting(pe.Obj())
+				any = any || a.TreeInteresting(pe.Obj())
 			default:
 				a.removed(pe)
 			}
@@ -429,7 +451,7 @@ func present(e gitobj.Entry) bool { return e&(1<<63) != 0 }
 
 // removed collects the interesting blobs under a parent's entry that the
 // commit deleted or replaced with something of another type.
-func (a *attributor) removed(pe gitobj.Entry) {
+func (a *Attributor) removed(pe gitobj.Entry) {
 	st := a.st
 	switch pe.Mode() {
 	case gitobj.EntBlob:
@@ -438,7 +460,7 @@ func (a *attributor) removed(pe gitobj.Entry) {
 		}
 	case gitobj.EntTree:
 		t := pe.Obj()
-		if st.Kind(t) != gitobj.KindTree || a.removedSeen[t] || !a.treeInteresting(t) {
+		if st.Kind(t) != gitobj.KindTree || a.removedSeen[t] || !a.TreeInteresting(t) {
 			return
 		}
 		// Once per tree and commit: the same tree holds the same blobs,
@@ -452,14 +474,14 @@ func (a *attributor) removed(pe gitobj.Entry) {
 
 // blobInteresting reports whether a blob can matter to a report: it has
 // candidates, or it could not be scanned.
-func (a *attributor) blobInteresting(b uint32) bool {
+func (a *Attributor) blobInteresting(b uint32) bool {
 	st := a.st
 	return st.Kind(b) != gitobj.KindBlob || st.BlobState(b) == gitobj.BlobFound || st.BlobState(b) == gitobj.BlobTooLarge
 }
 
-// treeInteresting reports whether anything under tree t is interesting
+// TreeInteresting reports whether anything under tree t is interesting
 // (a missing tree is: it must be reported).
-func (a *attributor) treeInteresting(t uint32) bool {
+func (a *Attributor) TreeInteresting(t uint32) bool {
 	st := a.st
 	if st.Kind(t) != gitobj.KindTree {
 		return true
@@ -482,7 +504,7 @@ func (a *attributor) treeInteresting(t uint32) bool {
 		case gitobj.EntBlob:
 			v = a.blobInteresting(e.Obj())
 		case gitobj.EntTree:
-			v = a.treeInteresting(e.Obj())
+			v = a.TreeInteresting(e.Obj())
 		}
 		if v {
 			break

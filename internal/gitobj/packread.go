@@ -63,181 +63,219 @@ func (p *Reader) readPacks(ctx context.Context, st *Store, dir string, detectFn 
 	defer repo.Close()
 	log.Debug("opened the packs' indexes", "packs", repo.Packs(), "objects", repo.Count(), "elapsed", time.Since(start))
 
-	// Number every object first, so the workers share a read-only map
-	// from the walk's numbers to the store's indexes.
-	table := make([]uint32, repo.Count())
-	first := st.extend(repo.Count())
-	repo.IDs(func(n int, id []byte) { table[n] = st.internAt(first+uint32(n), id) })
-	claimed := make([]atomic.Bool, st.count())
+	w := p.newPackWalk(st, repo, detectFn, ev)
 	log.Debug("numbered every object", "elapsed", time.Since(start))
-
-	// Commits, trees and tags go to one goroutine, which owns the store.
-	type record struct {
-		idx   uint32
-		kind  packfile.Kind
-		data  []byte
-		reuse treeReuse // runs is nil when nothing is taken from a base
-	}
-	records := make(chan record, 256)
-	// Runs and buffers go back to the workers once the store has used
-	// them. A free list as deep as the queue: the shared one (getBuf)
-	// keeps 16 buffers a size, and the queue's ebb and flow made every
-	// third tree or commit a new, zeroed buffer (3% of symfony's time).
-	spareRuns := make(chan []reuseRun, 512)
-	spareBufs := make(chan []byte, 320)
-	var addErr error
-	var adding sync.WaitGroup
-	adding.Add(1)
-	go func() {
-		defer adding.Done()
-		for r := range records {
-			if addErr == nil {
-				var reuse *treeReuse
-				if r.reuse.runs != nil {
-					reuse = &r.reuse
-				}
-				addErr = st.addReusing(r.idx, r.kind.String(), r.data, reuse)
-			}
-			if cap(r.data) <= maxSpareBuf {
-				select {
-				case spareBufs <- r.data[:0]:
-				default:
-				}
-			}
-			if r.reuse.runs != nil {
-				select {
-				case spareRuns <- r.reuse.runs[:0]:
-				default:
-				}
-			}
-		}
-	}()
-
-	threads := max(p.Threads, 1)
-	type result struct {
-		found    map[uint32][]detect.Finding
-		binary   []uint32
-		tooLarge []uint32
-		blobs    []uint32
-		err      error
-		scratch  deltaScratch
-		byDelta  int
-		owned    int64
-		total    int64
-		trees    treeWorker
-	}
-	results := make([]result, threads)
-	for i := range results {
-		results[i].found = map[uint32][]detect.Finding{}
-	}
-	var badMu sync.Mutex
-	var bad []*packfile.ObjectError
-	visit := func(w int, o *packfile.Object) error {
-		idx := table[o.N]
-		first := claimed[idx].CompareAndSwap(false, true)
-		res := &results[w]
-		if o.Kind != packfile.Blob {
-			var reuse treeReuse
-			if o.Kind == packfile.Tree && !p.noTreeReuse {
-				reuse = res.trees.reuse(o, st.hashLen, first, table, spareRuns)
-			}
-			if first {
-				var buf []byte
-				select {
-				case buf = <-spareBufs:
-				default:
-				}
-				records <- record{idx, o.Kind, append(buf, o.Data...), reuse}
-			}
-			return nil
-		}
-		if first {
-			res.blobs = append(res.blobs, idx)
-			if p.Bytes != nil {
-				p.Bytes.Add(int64(len(o.Data)))
-			}
-		}
-		if p.MaxBytes > 0 && int64(len(o.Data)) > p.MaxBytes {
-			if first {
-				res.tooLarge = append(res.tooLarge, idx)
-			}
-			return nil
-		}
-		if bytes.IndexByte(o.Data[:min(len(o.Data), source.BinarySniff)], 0) >= 0 {
-			if first {
-				res.binary = append(res.binary, idx)
-				ev.Skipped("blob "+hex.EncodeToString(o.ID), source.SkipBinary)
-			}
-			o.State = &blobScan{binary: true}
-			return nil
-		}
-		scan, err := p.scanBlob(o, detectFn, &res.scratch)
-		if scan.owned >= 0 {
-			res.byDelta++
-			res.owned += int64(scan.owned)
-			res.total += int64(len(o.Data))
-		}
-		if err != nil && res.err == nil {
-			res.err = err
-		}
-		o.State = scan
-		if first {
-			if len(scan.found) > 0 {
-				res.found[idx] = scan.found
-			}
-			ev.Scanned("", int64(len(o.Data)))
-		}
-		return nil
-	}
-	werr := repo.Walk(ctx, threads, visit, func(e *packfile.ObjectError) {
-		badMu.Lock()
-		bad = append(bad, e)
-		badMu.Unlock()
-	})
-	close(records)
-	adding.Wait()
-	for _, res := range results {
-		for _, idx := range res.blobs {
-			st.kind[idx] = kindBlob
-		}
-		for idx, cands := range res.found {
-			st.found[idx] = cands
-			st.blobState[idx] = blobFound
-		}
-		for _, idx := range res.binary {
-			st.blobState[idx] = blobBinary
-		}
-		for _, idx := range res.tooLarge {
-			st.blobState[idx] = blobTooLarge
-		}
-	}
-	var byDelta int
-	var owned, total int64
-	for _, res := range results {
-		byDelta += res.byDelta
-		owned += res.owned
-		total += res.total
-	}
-	log.Debug("read objects in-process", "packs", repo.Packs(), "objects", repo.Count(),
-		"blobs_scanned_by_delta", byDelta, "their_bytes", total, "bytes_rescanned_in_them", owned, "unreadable", len(bad))
-	// An object that could not be read stays unknown to the store: the
-	// attribution reports every commit that needed it, and why.
-	for _, b := range bad {
-		st.unreadable[st.intern(b.ID)] = fmt.Sprintf("%v, in %s", b.Err, b.Where)
-		log.Debug("unreadable object", "error", b)
-	}
+	werr := repo.Walk(ctx, len(w.results), w.visit, w.unreadable)
+	addErr := w.adder.close()
+	detErr := mergeBlobs(st, w.results)
+	w.report(repo, log)
 	if werr != nil {
 		return werr
 	}
 	if addErr != nil {
 		return addErr
 	}
-	for _, res := range results {
-		if res.err != nil {
-			return res.err
+	return detErr
+}
+
+// packWalk is one in-process read of every object: what the walk's
+// workers share and, by worker, what each keeps to itself.
+type packWalk struct {
+	p        *Reader
+	st       *Store
+	detectFn source.DetectFunc
+	ev       source.Events
+	// table maps the walk's object numbers to the store's indexes, a
+	// read-only map the workers share; claimed marks the objects a worker
+	// has taken (a base is inflated again for each of its deltas).
+	table   []uint32
+	claimed []atomic.Bool
+	adder   *objectAdder
+	results []blobResults
+	workers []packWorker
+	badMu   sync.Mutex
+	bad     []*packfile.ObjectError
+}
+
+// packWorker is a worker's scratch memory and counts, besides its
+// blobResults.
+type packWorker struct {
+	scratch deltaScratch
+	byDelta int
+	owned   int64
+	total   int64
+	trees   treeWorker
+}
+
+// newPackWalk numbers every object of repo in st first, so that the
+// workers share a read-only table, and starts the goroutine that adds
+// commits, trees and tags to st.
+func (p *Reader) newPackWalk(st *Store, repo *packfile.Repo, detectFn source.DetectFunc, ev source.Events) *packWalk {
+	w := &packWalk{p: p, st: st, detectFn: detectFn, ev: ev}
+	w.table = make([]uint32, repo.Count())
+	first := st.extend(repo.Count())
+	repo.IDs(func(n int, id []byte) { w.table[n] = st.internAt(first+uint32(n), id) })
+	w.claimed = make([]atomic.Bool, st.count())
+	w.adder = newObjectAdder(st)
+	threads := max(p.Threads, 1)
+	w.results = newBlobResults(threads)
+	w.workers = make([]packWorker, threads)
+	return w
+}
+
+// visit reads object o on worker worker of the walk.
+func (w *packWalk) visit(worker int, o *packfile.Object) error {
+	idx := w.table[o.N]
+	first := w.claimed[idx].CompareAndSwap(false, true)
+	if o.Kind != packfile.Blob {
+		var reuse treeReuse
+		if o.Kind == packfile.Tree && !w.p.noTreeReuse {
+			reuse = w.workers[worker].trees.reuse(o, w.st.hashLen, first, w.table, w.adder.spareRuns)
+		}
+		if first {
+			w.adder.add(idx, o, reuse)
+		}
+		return nil
+	}
+	w.blob(&w.results[worker], &w.workers[worker], o, idx, first)
+	return nil
+}
+
+// blob scans blob o, store index idx, unless it is too large or binary,
+// and leaves what the blobs stored as deltas on it need in o.State. Only
+// the worker that read it first (first) records it.
+func (w *packWalk) blob(res *blobResults, pw *packWorker, o *packfile.Object, idx uint32, first bool) {
+	p := w.p
+	if first {
+		res.blobs = append(res.blobs, idx)
+		if p.Bytes != nil {
+			p.Bytes.Add(int64(len(o.Data)))
 		}
 	}
-	return nil
+	if p.MaxBytes > 0 && int64(len(o.Data)) > p.MaxBytes {
+		if first {
+			res.tooLarge = append(res.tooLarge, idx)
+		}
+		return
+	}
+	if isBinary(o.Data) {
+		if first {
+			res.binaryBlob(idx, hex.EncodeToString(o.ID), w.ev)
+		}
+		o.State = &blobScan{binary: true}
+		return
+	}
+	scan, err := p.scanBlob(o, w.detectFn, &pw.scratch)
+	if scan.owned >= 0 {
+		pw.byDelta++
+		pw.owned += int64(scan.owned)
+		pw.total += int64(len(o.Data))
+	}
+	res.fail(err)
+	o.State = scan
+	if first {
+		res.scanned(idx, scan.found, int64(len(o.Data)), w.ev)
+	}
+}
+
+// unreadable keeps an object the walk could not read.
+func (w *packWalk) unreadable(e *packfile.ObjectError) {
+	w.badMu.Lock()
+	w.bad = append(w.bad, e)
+	w.badMu.Unlock()
+}
+
+// report logs the walk's counts and records the objects it could not
+// read: they stay unknown to the store, and the attribution reports every
+// commit that needed one, and why.
+func (w *packWalk) report(repo *packfile.Repo, log *slog.Logger) {
+	var byDelta int
+	var owned, total int64
+	for _, pw := range w.workers {
+		byDelta += pw.byDelta
+		owned += pw.owned
+		total += pw.total
+	}
+	log.Debug("read objects in-process", "packs", repo.Packs(), "objects", repo.Count(),
+		"blobs_scanned_by_delta", byDelta, "their_bytes", total, "bytes_rescanned_in_them", owned, "unreadable", len(w.bad))
+	for _, b := range w.bad {
+		w.st.unreadable[w.st.intern(b.ID)] = fmt.Sprintf("%v, in %s", b.Err, b.Where)
+		log.Debug("unreadable object", "error", b)
+	}
+}
+
+// objectAdder adds commits, trees and tags to the store from one
+// goroutine, which owns the store while the walk runs.
+type objectAdder struct {
+	st      *Store
+	records chan record
+	// Runs and buffers go back to the workers once the store has used
+	// them. A free list as deep as the queue: a bufPool keeps 16 buffers
+	// a size, and the queue's ebb and flow made every third tree or
+	// commit a new, zeroed buffer (3% of symfony's time).
+	spareRuns chan []reuseRun
+	spareBufs chan []byte
+	err       error
+	done      sync.WaitGroup
+}
+
+// record is a commit, tree or tag for the store.
+type record struct {
+	idx   uint32
+	kind  packfile.Kind
+	data  []byte
+	reuse treeReuse // runs is nil when nothing is taken from a base
+}
+
+func newObjectAdder(st *Store) *objectAdder {
+	a := &objectAdder{st: st, records: make(chan record, 256),
+		spareRuns: make(chan []reuseRun, 512), spareBufs: make(chan []byte, 320)}
+	a.done.Add(1)
+	go a.run()
+	return a
+}
+
+// add queues object o, store index idx, with a copy of its content.
+func (a *objectAdder) add(idx uint32, o *packfile.Object, reuse treeReuse) {
+	var buf []byte
+	select {
+	case buf = <-a.spareBufs:
+	default:
+	}
+	a.records <- record{idx, o.Kind, append(buf, o.Data...), reuse}
+}
+
+func (a *objectAdder) run() {
+	defer a.done.Done()
+	for r := range a.records {
+		if a.err == nil {
+			var reuse *treeReuse
+			if r.reuse.runs != nil {
+				reuse = &r.reuse
+			}
+			a.err = a.st.addReusing(r.idx, r.kind.String(), r.data, reuse)
+		}
+		if cap(r.data) <= maxSpareBuf {
+			select {
+			case a.spareBufs <- r.data[:0]:
+			default:
+			}
+		}
+		if r.reuse.runs != nil {
+			select {
+			case a.spareRuns <- r.reuse.runs[:0]:
+			default:
+			}
+		}
+	}
+}
+
+// close waits for the queued objects to be added and returns the first
+// error of adding one.
+func (a *objectAdder) close() error {
+	close(a.records)
+	a.done.Wait()
+	return a.err
 }
 
 // scanBlob scans a blob: by what its delta changed when its base was

@@ -85,5 +85,5 @@ func (p *Reader) Read(ctx context.Context, detectFn source.DetectFunc, ev source
 // from r into st, handing each blob that is not too large to scan with
 // its index, hexadecimal id and content.
 func (p *Reader) Parse(r *bufio.Reader, st *Store, scan func(idx uint32, id, data []byte)) error {
-	return p.parse(r, st, scan)
+	return p.parse(r, st, nil, scan)
 }

@@ -208,61 +208,35 @@ func (p *Reader) read(ctx context.Context, st *Store, detectFn source.DetectFunc
 		id   []byte // hexadecimal, for messages
 		data []byte
 	}
-	// Workers keep their results to themselves, merged after the stream
-	// ends, so the parser never waits on a lock.
-	type result struct {
-		found  map[uint32][]detect.Finding
-		binary []uint32
-		err    error
-	}
+	bufs := newBufPool()
 	jobs := make(chan job, 4*threads)
-	results := make([]result, threads)
+	results := newBlobResults(threads)
 	var wg sync.WaitGroup
 	for w := range threads {
 		wg.Add(1)
-		go func(res *result) {
+		go func(res *blobResults) {
 			defer wg.Done()
-			res.found = map[uint32][]detect.Finding{}
 			for j := range jobs {
-				if bytes.IndexByte(j.data[:min(len(j.data), source.BinarySniff)], 0) >= 0 {
-					res.binary = append(res.binary, j.idx)
-					ev.Skipped("blob "+string(j.id), source.SkipBinary)
-					putBuf(j.data)
-					continue
+				if isBinary(j.data) {
+					res.binaryBlob(j.idx, string(j.id), ev)
+				} else {
+					f := detect.Fragment{Content: j.data, StartLine: 1,
+						Provenance: detect.Provenance{Kind: detect.KindHistory}}
+					cands, err := detectFn(&f)
+					res.fail(err)
+					res.scanned(j.idx, cands, int64(len(j.data)), ev)
 				}
-				f := detect.Fragment{Content: j.data, StartLine: 1,
-					Provenance: detect.Provenance{Kind: detect.KindHistory}}
-				cands, err := detectFn(&f)
-				if err != nil && res.err == nil {
-					res.err = err
-				}
-				if len(cands) > 0 {
-					res.found[j.idx] = cands
-				}
-				ev.Scanned("", int64(len(j.data)))
-				putBuf(j.data)
+				bufs.put(j.data)
 			}
 		}(&results[w])
 	}
 
-	rerr := p.parse(bufio.NewReaderSize(out, 1<<20), st, func(idx uint32, id, data []byte) {
+	rerr := p.parse(bufio.NewReaderSize(out, 1<<20), st, bufs, func(idx uint32, id, data []byte) {
 		jobs <- job{idx, id, data}
 	})
 	close(jobs)
 	wg.Wait()
-	var detErr error
-	for _, res := range results {
-		for idx, cands := range res.found {
-			st.found[idx] = cands
-			st.blobState[idx] = blobFound
-		}
-		for _, idx := range res.binary {
-			st.blobState[idx] = blobBinary
-		}
-		if detErr == nil {
-			detErr = res.err
-		}
-	}
+	detErr := mergeBlobs(st, results)
 	if err := wait(rerr); err != nil {
 		return fmt.Errorf("git cat-file --batch-all-objects: %w", err)
 	}
@@ -270,8 +244,9 @@ func (p *Reader) read(ctx context.Context, st *Store, detectFn source.DetectFunc
 }
 
 // parse reads cat-file's "<id> <type> <size>\n<content>\n" records. Blobs
-// go to scan (the buffer is the callee's); everything else is parsed here.
-func (p *Reader) parse(r *bufio.Reader, st *Store, scan func(idx uint32, id, data []byte)) error {
+// go to scan, in a buffer from bufs that the callee owns; everything else
+// is parsed here.
+func (p *Reader) parse(r *bufio.Reader, st *Store, bufs *bufPool, scan func(idx uint32, id, data []byte)) error {
 	var scratch []byte
 	for {
 		line, err := r.ReadSlice('\n')
@@ -307,7 +282,7 @@ func (p *Reader) parse(r *bufio.Reader, st *Store, scan func(idx uint32, id, dat
 				continue
 			}
 			id := bytes.Clone(f[0]) // line is only valid until the next read
-			buf := getBuf(int(size))
+			buf := bufs.get(int(size))
 			if _, err := io.ReadFull(r, buf); err != nil {
 				return gitplumb.EndedEarly(err)
 			}
@@ -695,53 +670,4 @@ func parseIdent(b []byte) (name, email string, date time.Time) {
 		}
 	}
 	return name, email, date
-}
-
-// Buffers for blob content, recycled by power-of-two size class so that
-// reading gigabytes of blobs does not mean allocating gigabytes. Free
-// lists rather than sync.Pool, which a garbage collection empties: a new
-// buffer costs page faults and zeroing. They are made on first use, not
-// at every process start (`leakhound version` reads no blob).
-const bufClasses = 28
-
-var freeBufs = sync.OnceValue(func() *[bufClasses]chan []byte {
-	// About as many buffers as the scan has in flight (its queue and
-	// workers), and at most 8 MiB of retained buffers per size class.
-	var lists [bufClasses]chan []byte
-	for c := range lists {
-		lists[c] = make(chan []byte, max(1, min(16, (8<<20)/(4096<<c))))
-	}
-	return &lists
-})
-
-func sizeClass(n int) int {
-	c := 0
-	for (4096 << c) < n {
-		c++
-	}
-	return c
-}
-
-func getBuf(n int) []byte {
-	c := sizeClass(n)
-	if c >= bufClasses {
-		return make([]byte, n)
-	}
-	select {
-	case b := <-freeBufs()[c]:
-		return b[:n]
-	default:
-		return make([]byte, n, 4096<<c)
-	}
-}
-
-func putBuf(b []byte) {
-	c := sizeClass(cap(b))
-	if c >= bufClasses || cap(b) != 4096<<c {
-		return
-	}
-	select {
-	case freeBufs()[c] <- b[:0]:
-	default:
-	}
 }

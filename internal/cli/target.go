@@ -218,7 +218,7 @@ func (t *repoTarget) runPacks(ctx context.Context, j *scanJob, ss *history.State
 // runCommits scans the commits the rev-list arguments name, one by one.
 func (t *repoTarget) runCommits(ctx context.Context, j *scanJob) int {
 	res, elapsed := j.runSource(ctx, func(ev source.Events) source.Source {
-		hist := &history.History{Git: t.repo, Args: j.revs, MaxBytes: j.maxBytes(), Events: ev, Logger: j.log, Progress: j.prog.Counters()}
+		hist := &history.Walk{Git: t.repo, Args: j.revs, MaxBytes: j.maxBytes(), Events: ev, Logger: j.log, Progress: j.prog.Counters()}
 		return source.Parallel{Source: hist, Threads: j.f.threads}
 	})
 	if err := t.stateDone(); err != nil {

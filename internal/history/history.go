@@ -4,7 +4,7 @@
 // once in pack order (in process from the packs where it can, through
 // internal/packfile), scans each blob once and then attributes the
 // candidates to the commits that introduced them, keeping the facts an
-// audit needs (Facts). History walks a range of commits through
+// audit needs (Facts). Walk walks a range of commits through
 // diff-tree and cat-file (internal/gitplumb). StateScan makes PackScan
 // incremental with a ScanState saved between runs (--state).
 //
@@ -27,17 +27,17 @@ import (
 	"github.com/leakhound/leakhound/internal/source"
 )
 
-// DefaultCacheBytes is the default for History.CacheBytes.
+// DefaultCacheBytes is the default for Walk.CacheBytes.
 const DefaultCacheBytes = 64 << 20
 
-// History is a source.Source over a repository's history (DESIGN §3): for
+// Walk is a source.Source over a repository's history (DESIGN §3): for
 // each commit, parents before children, and each path it changed, it
 // emits the lines of the new version that are in none of the parents'
 // versions of that path, with a few context lines, as fragments whose
 // provenance names the commit. A merge contributes only what is in none
 // of its parents (an evil merge). A (new blob, parent blobs) combination
 // is scanned once, for the first commit that has it, whatever the path.
-type History struct {
+type Walk struct {
 	Git *gitplumb.Git
 	// Args are rev-list arguments (a branch, a range, --since=...); none
 	// means every ref.
@@ -58,14 +58,14 @@ type History struct {
 	Progress *Counters
 }
 
-var _ source.Source = (*History)(nil)
+var _ source.Source = (*Walk)(nil)
 
 // Scan walks the history and calls emit for each fragment, from one
 // goroutine. Objects that are missing (shallow or partial clones, corrupt
 // repositories) are reported through Events and the scan goes on; an
 // error is returned only when git fails or emit does. In a partial clone
 // only blobs that are present are asked for (see Promisor).
-func (h *History) Scan(parent context.Context, emit source.Emit) error {
+func (h *Walk) Scan(parent context.Context, emit source.Emit) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	dt, err := h.Git.DiffTree(ctx)
@@ -119,7 +119,7 @@ func (h *History) Scan(parent context.Context, emit source.Emit) error {
 }
 
 // feed writes rev-list's commits to diff-tree.
-func (h *History) feed(ctx context.Context, dt *gitplumb.DiffTree) error {
+func (h *Walk) feed(ctx context.Context, dt *gitplumb.DiffTree) error {
 	n := 0
 	err := h.Git.RevList(ctx, h.Args, func(id string) error {
 		if err := dt.Request(id); err != nil {
@@ -138,7 +138,7 @@ func (h *History) feed(ctx context.Context, dt *gitplumb.DiffTree) error {
 
 // walker holds the state of one Scan.
 type walker struct {
-	h       *History
+	h       *Walk
 	cf      *gitplumb.CatFile
 	emit    source.Emit
 	events  source.Events
@@ -164,7 +164,7 @@ type blob struct {
 	err      error
 }
 
-func (h *History) newWalker(cf *gitplumb.CatFile, emit source.Emit) *walker {
+func (h *Walk) newWalker(cf *gitplumb.CatFile, emit source.Emit) *walker {
 	w := &walker{h: h, cf: cf, emit: emit, events: h.Events, log: h.Logger, context: h.Context,
 		seen: map[[16]byte]struct{}{}, have: map[string]blob{}, refs: map[string]int{}}
 	if w.events == nil {

@@ -33,7 +33,7 @@ func (f found) String() string {
 	return fmt.Sprintf("%s at %.7s %q:%d", f.secret, f.commit, f.path, f.line)
 }
 
-// recorder collects what History reports.
+// recorder collects what Walk reports.
 type recorder struct {
 	mu      sync.Mutex
 	skipped map[string]source.SkipReason
@@ -61,7 +61,7 @@ func (r *recorder) Scanned(string, int64) {
 
 // scanHistory runs History over g with TokRule and returns the findings,
 // sorted, and the events.
-func scanHistory(t *testing.T, h *History) ([]found, []detect.Finding, *recorder) {
+func scanHistory(t *testing.T, h *Walk) ([]found, []detect.Finding, *recorder) {
 	t.Helper()
 	det := detect.New(testkit.Set(t, testkit.TokRule), nil)
 	rec := &recorder{skipped: map[string]source.SkipReason{}, failed: map[string]error{}}
@@ -97,7 +97,7 @@ func TestHistoryReportsEachLeakOnce(t *testing.T) {
 	l := buildLeakRepo(t)
 	for _, cache := range []int64{0, 1} { // 1 byte: nothing is cached
 		t.Run(fmt.Sprint("cache=", cache), func(t *testing.T) {
-			checkEachLeakOnce(t, l.r, &History{Git: l.r.open(), CacheBytes: cache},
+			checkEachLeakOnce(t, l.r, &Walk{Git: l.r.open(), CacheBytes: cache},
 				l.c1, l.c2, l.c4, l.evil, l.x, l.y, l.c6)
 		})
 	}
@@ -159,7 +159,7 @@ func buildLeakRepo(t *testing.T) leakRepo {
 	return leakRepo{r, c1, c2, c4, evil, x, y, c6}
 }
 
-func checkEachLeakOnce(t *testing.T, r *testRepo, h *History, c1, c2, c4, evil, x, y, c6 string) {
+func checkEachLeakOnce(t *testing.T, r *testRepo, h *Walk, c1, c2, c4, evil, x, y, c6 string) {
 	tokA, tokB := testkit.TokA, testkit.TokB
 	got, all, rec := scanHistory(t, h)
 
@@ -217,7 +217,7 @@ func TestHistorySharedBlobs(t *testing.T) {
 	r.Write("p3", "other\nsame\n")
 	c2 := r.Commit("2")
 	for _, cache := range []int64{0, 1} {
-		got, _, rec := scanHistory(t, &History{Git: r.open(), CacheBytes: cache})
+		got, _, rec := scanHistory(t, &Walk{Git: r.open(), CacheBytes: cache})
 		want := []found{{tokA, c2, "p1", 2}, {tokB, c2, "p2", 2}, {tokA, c2, "q1", 1}}
 		sortFound(want)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -257,7 +257,7 @@ func TestHistorySkipsAndRanges(t *testing.T) {
 	r.Git("commit", "-q", "-m", "c2")
 	c2 := r.Git("rev-parse", "HEAD")
 
-	got, _, rec := scanHistory(t, &History{Git: r.open(), MaxBytes: 1 << 10})
+	got, _, rec := scanHistory(t, &Walk{Git: r.open(), MaxBytes: 1 << 10})
 	want := []found{{tokA, c1, "ok.txt", 1}, {tokB, c2, "ok.txt", 2}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("findings %v, want %v", got, want)
@@ -270,13 +270,13 @@ func TestHistorySkipsAndRanges(t *testing.T) {
 		t.Errorf("skipped %v, want %v", rec.skipped, wantSkipped)
 	}
 
-	got, _, _ = scanHistory(t, &History{Git: r.open(), Args: []string{c1 + "..main"}})
+	got, _, _ = scanHistory(t, &Walk{Git: r.open(), Args: []string{c1 + "..main"}})
 	want = []found{{tokB, c2, "ok.txt", 2}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("range: findings %v, want %v", got, want)
 	}
 
-	h := &History{Git: r.open(), Args: []string{"no-such-ref"}}
+	h := &Walk{Git: r.open(), Args: []string{"no-such-ref"}}
 	if err := h.Scan(context.Background(), func(*detect.Fragment) error { return nil }); err == nil {
 		t.Error("bad revision: no error")
 	}
@@ -292,7 +292,7 @@ func TestHistoryShallowAndMissing(t *testing.T) {
 	c2 := r.Commit("2")
 	g := shallowClone(t, r)
 	// The boundary is a root: everything in it is new.
-	got, _, _ := scanHistory(t, &History{Git: g})
+	got, _, _ := scanHistory(t, &Walk{Git: g})
 	want := []found{{tokA, c2, "f", 1}, {tokB, c2, "f", 2}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("shallow: findings %v, want %v", got, want)
@@ -303,7 +303,7 @@ func TestHistoryShallowAndMissing(t *testing.T) {
 	if err := os.Remove(filepath.Join(r.Dir, ".git", "objects", gid[:2], gid[2:])); err != nil {
 		t.Fatal(err)
 	}
-	got, _, rec := scanHistory(t, &History{Git: r.open()})
+	got, _, rec := scanHistory(t, &Walk{Git: r.open()})
 	if len(got) != 2 {
 		t.Errorf("findings %v", got)
 	}
@@ -320,7 +320,7 @@ func TestHistoryEmitErrorStops(t *testing.T) {
 	}
 	stop := fmt.Errorf("stop")
 	n := 0
-	err := (&History{Git: r.open()}).Scan(context.Background(), func(*detect.Fragment) error {
+	err := (&Walk{Git: r.open()}).Scan(context.Background(), func(*detect.Fragment) error {
 		n++
 		return stop
 	})
@@ -376,7 +376,7 @@ func TestHistoryPartialClone(t *testing.T) {
 	if p, err := r.open().Promisor(context.Background()); err != nil || p {
 		t.Fatalf("full clone: Promisor = %v, %v", p, err)
 	}
-	got, _, rec := scanHistory(t, &History{Git: g})
+	got, _, rec := scanHistory(t, &Walk{Git: g})
 	want := []found{{tokB, c2, "f", 1}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("findings %v, want %v", got, want)
@@ -394,7 +394,7 @@ func TestHistoryCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	err := (&History{Git: r.open()}).Scan(ctx, func(*detect.Fragment) error {
+	err := (&Walk{Git: r.open()}).Scan(ctx, func(*detect.Fragment) error {
 		cancel()
 		return nil
 	})

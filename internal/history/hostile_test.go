@@ -72,7 +72,7 @@ func TestHostileConfigRunsNothing(t *testing.T) {
 		t.Errorf("Present = %d ids, %v", len(ids), err)
 	}
 	frags := 0
-	err = (&History{Git: g}).Scan(context.Background(), func(*detect.Fragment) error { frags++; return nil })
+	err = (&Walk{Git: g}).Scan(context.Background(), func(*detect.Fragment) error { frags++; return nil })
 	if err != nil || frags == 0 {
 		t.Errorf("History: %d fragments, %v", frags, err)
 	}
@@ -112,7 +112,7 @@ func TestHostilePromisorRunsNothing(t *testing.T) {
 	if p, err := g.Promisor(context.Background()); err != nil || !p {
 		t.Errorf("Promisor = %v, %v", p, err)
 	}
-	err = (&History{Git: g}).Scan(context.Background(), func(*detect.Fragment) error { return nil })
+	err = (&Walk{Git: g}).Scan(context.Background(), func(*detect.Fragment) error { return nil })
 	if err != nil {
 		t.Errorf("History: %v", err)
 	}

@@ -27,7 +27,7 @@ import (
 // evil merge is found and a clean one adds nothing.
 //
 // Rule sets whose rules depend on the path cannot scan content once for
-// all its paths; use History for them (see detect.Detector.PathDependent).
+// all its paths; use Walk for them (see detect.Detector.PathDependent).
 type PackScan struct {
 	Git *gitplumb.Git
 	// MaxBytes skips blobs larger than this many bytes; 0 means no limit.

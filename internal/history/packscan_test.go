@@ -47,7 +47,7 @@ func scanPack(t *testing.T, p *PackScan) ([]found, []detect.Finding, *recorder) 
 func TestPackScanReportsEachLeakOnce(t *testing.T) {
 	l := buildLeakRepo(t)
 	got, all, rec := scanPack(t, &PackScan{Git: l.r.open()})
-	// Unlike History, which scans a (new blob, parent blobs) pair once, a
+	// Unlike Walk, which scans a (new blob, parent blobs) pair once, a
 	// secret committed on two branches is reported for each commit that
 	// introduced it (DESIGN §3): both are places to look when rotating.
 	want := []found{
@@ -288,7 +288,7 @@ func TestEditedLineKeepsOldSecret(t *testing.T) {
 	if got, _, _ := scanPack(t, &PackScan{Git: r.open()}); fmt.Sprint(got) != want {
 		t.Errorf("PackScan: %v, want %v", got, want)
 	}
-	if got, _, _ := scanHistory(t, &History{Git: r.open()}); fmt.Sprint(got) != want {
+	if got, _, _ := scanHistory(t, &Walk{Git: r.open()}); fmt.Sprint(got) != want {
 		t.Errorf("History: %v, want %v", got, want)
 	}
 }

@@ -2,7 +2,7 @@ package history
 
 import "sync/atomic"
 
-// Counters are a running history scan's progress. History updates them;
+// Counters are a running history scan's progress. Walk and PackScan update them;
 // anyone may read them while it runs (a progress bar polls them), so the
 // scan itself never waits on a terminal.
 type Counters struct {

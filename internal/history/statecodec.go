@@ -34,7 +34,9 @@ const (
 // older or newer version, truncated or damaged content.
 var ErrStateFormat = errors.New("not a leakhound state file of this version, or damaged")
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+// crcTable is the state's checksum table, made on first use (crc32 keeps
+// it) rather than when the process starts.
+func crcTable() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }
 
 // EncodeState returns s in the state file format.
 func EncodeState(s *ScanState) ([]byte, error) {
@@ -54,7 +56,7 @@ func EncodeState(s *ScanState) ([]byte, error) {
 	}
 	out.Write(head)
 	out.Write(e.b)
-	return binary.LittleEndian.AppendUint32(out.Bytes(), crc32.Checksum(out.Bytes(), crcTable)), nil
+	return binary.LittleEndian.AppendUint32(out.Bytes(), crc32.Checksum(out.Bytes(), crcTable())), nil
 }
 
 // stateEnc is EncodeState's writer: the body, and the string table.
@@ -244,7 +246,7 @@ func DecodeState(data []byte) (*ScanState, error) {
 		return nil, fmt.Errorf("%w: it does not start as one", ErrStateFormat)
 	}
 	sum := binary.LittleEndian.Uint32(body[len(body)-4:])
-	if crc32.Checksum(data[:len(data)-4], crcTable) != sum {
+	if crc32.Checksum(data[:len(data)-4], crcTable()) != sum {
 		return nil, fmt.Errorf("%w: its checksum does not match (truncated or damaged)", ErrStateFormat)
 	}
 	d := &stateDec{b: body[:len(body)-4]}

@@ -13,12 +13,12 @@ import (
 )
 
 // PackScan scans a repository's whole history (every ref, DESIGN §3) by
-// reading every object once, in pack order, with one
-// `git cat-file --batch-all-objects --batch --unordered`: the cheapest
-// way git has to hand over its content, about three times cheaper than
-// generating diffs. Each blob is scanned whole, once, on every core,
-// while commits and trees are kept in a compact form. Then each commit is
-// compared with its parents tree by tree, descending only into trees that
+// reading every object once, in pack order (gitobj.Reader: in process
+// from the packs, or with one `git cat-file --batch-all-objects --batch
+// --unordered`, about three times cheaper than generating diffs). Each
+// blob is scanned once, on every core, while commits and trees are kept
+// in a compact form. Then each commit is compared with its parents
+// (attrib.Attributor) tree by tree, descending only into trees that
 // hold a blob with candidates (or a blob that could not be read), and a
 // candidate is reported for commit C at path P when C's version of P has
 // it and none of the parents' versions of P has the same secret, nor any

@@ -18,7 +18,7 @@ import (
 )
 
 // Facts is what the audit asks of the repository beyond the findings
-// (gitplumb.Facts answers it after a history scan).
+// (history.Facts answers it after a history scan).
 type Facts interface {
 	// InHead returns where the default branch's HEAD holds the secret.
 	InHead(rule, secret string) []Place

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/audit"
-	"github.com/leakhound/leakhound/internal/gitplumb"
+	"github.com/leakhound/leakhound/internal/history"
 	"github.com/leakhound/leakhound/internal/pipeline"
 )
 
 // facts adapts the history scan's answers to what the audit asks.
-type facts struct{ f *gitplumb.Facts }
+type facts struct{ f *history.Facts }
 
 func (x facts) InHead(rule, secret string) []audit.Place {
 	var out []audit.Place
@@ -39,7 +39,7 @@ var auditNow = time.Now
 
 // finishAudit groups a history scan's findings into the audit report,
 // writes it (whole or not at all) and picks the exit code as a scan does.
-func finishAudit(ctx context.Context, res *pipeline.Result, hf *gitplumb.Facts, repoPath string, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, save func() error, notes ...string) int {
+func finishAudit(ctx context.Context, res *pipeline.Result, hf *history.Facts, repoPath string, f scanFlags, env Env, log *slog.Logger, elapsed time.Duration, save func() error, notes ...string) int {
 	r := &audit.Report{Repository: repoPath, GeneratedAt: auditNow(), Incomplete: res.Incomplete(), ToolVersion: toolVersion()}
 	if abs, err := filepath.Abs(repoPath); err == nil {
 		r.Repository = filepath.Base(abs)

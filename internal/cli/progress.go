@@ -9,8 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/leakhound/leakhound/internal/history"
 )
 
 // progressEvery is how often the progress display reads the counters.
@@ -19,11 +20,11 @@ const progressEvery = 150 * time.Millisecond
 // progress shows a running history scan on stderr: commits done of the
 // total once the scan knows it (a spinner until then), findings so far and
 // megabytes read. It only polls counters the scan keeps anyway
-// (gitplumb.Counters, pipeline.Scanner.Found) from a goroutine of its own,
+// (history.Counters, pipeline.Scanner.Found) from a goroutine of its own,
 // so the scan never waits on the terminal, and it never writes to stdout.
 // A nil *progress is a display that is off; every method accepts it.
 type progress struct {
-	counters gitplumb.Counters
+	counters history.Counters
 	out      *termOut
 	every    time.Duration
 
@@ -59,7 +60,7 @@ func isDebug(level string) bool {
 
 // Counters returns the counters a history source should keep up to date,
 // or nil when there is no display.
-func (p *progress) Counters() *gitplumb.Counters {
+func (p *progress) Counters() *history.Counters {
 	if p == nil {
 		return nil
 	}

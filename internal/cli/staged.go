@@ -12,6 +12,7 @@ import (
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/gogit"
 	"github.com/leakhound/leakhound/internal/source"
+	stagedsrc "github.com/leakhound/leakhound/internal/staged"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -164,7 +165,7 @@ func (t *stagedTarget) Close() {
 // source is the source of the scan: what is staged, detected on every
 // thread; paths skip names are never read.
 func (t *stagedTarget) source(f scanFlags, skip func(string) bool, ev source.Events, log *slog.Logger) source.Source {
-	st := &gitplumb.Staged{Git: t.git, Diff: t.diff, MaxBytes: int64(f.maxMB) << 20, SkipPath: skip, Events: ev, Logger: log}
+	st := &stagedsrc.Source{Git: t.git, Diff: t.diff, MaxBytes: int64(f.maxMB) << 20, SkipPath: skip, Events: ev, Logger: log}
 	if t.store != nil {
 		st.Blobs = func(context.Context) (gitplumb.Blobs, error) { return t.store.Blobs(), nil }
 	}

@@ -10,9 +10,9 @@ import (
 	"strconv"
 
 	"github.com/leakhound/leakhound/internal/filter"
+	"github.com/leakhound/leakhound/internal/history"
 	"github.com/leakhound/leakhound/internal/pipeline"
 
-	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/rules"
 )
 
@@ -32,7 +32,7 @@ func stateKey(kind string, set *rules.Set, f scanFlags) [32]byte {
 	for _, r := range set.Rules {
 		parts = append(parts, rules.Describe(*r))
 	}
-	return gitplumb.StateKey(parts...)
+	return history.StateKey(parts...)
 }
 
 // loadState reads the state file at path. A file that does not exist
@@ -41,7 +41,7 @@ func stateKey(kind string, set *rules.Set, f scanFlags) [32]byte {
 // warned about and ignored: the scan then reads everything, and the file
 // is written anew. A file that cannot be read at all is an error, as it
 // could not be written either.
-func loadState(path string, log *slog.Logger) (*gitplumb.ScanState, error) {
+func loadState(path string, log *slog.Logger) (*history.ScanState, error) {
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -50,7 +50,7 @@ func loadState(path string, log *slog.Logger) (*gitplumb.ScanState, error) {
 	case err != nil:
 		return nil, fmt.Errorf("state file: %w", err)
 	}
-	s, err := gitplumb.DecodeState(data)
+	s, err := history.DecodeState(data)
 	if err != nil {
 		log.Warn("state file is not usable; scanning the whole history and writing it anew", "path", path, "error", err.Error())
 		return nil, nil
@@ -60,8 +60,8 @@ func loadState(path string, log *slog.Logger) (*gitplumb.ScanState, error) {
 
 // saveState writes s to path whole or not at all (a temporary file
 // renamed over it), readable by its owner only: it holds secrets.
-func saveState(path string, s *gitplumb.ScanState) error {
-	data, err := gitplumb.EncodeState(s)
+func saveState(path string, s *history.ScanState) error {
+	data, err := history.EncodeState(s)
 	if err != nil {
 		return fmt.Errorf("state file %s: %w", path, err)
 	}
@@ -75,7 +75,7 @@ func saveState(path string, s *gitplumb.ScanState) error {
 }
 
 // stateNote says, for the summary, what the state made the scan do.
-func stateNote(s *gitplumb.StateScan) string {
+func stateNote(s *history.StateScan) string {
 	switch s.Mode {
 	case "unchanged":
 		if s.Answer != nil {
@@ -105,7 +105,7 @@ func (g *gitFlags) checkState() error {
 // openState checks that the scan, whose flags checkState passed, is one
 // of every ref (everyRef), and reads the state file at path, for a
 // StateScan whose Scan is still to be set.
-func openState(everyRef bool, path, kind string, set *rules.Set, sc *pipeline.Scanner, f scanFlags, log *slog.Logger) (*gitplumb.StateScan, error) {
+func openState(everyRef bool, path, kind string, set *rules.Set, sc *pipeline.Scanner, f scanFlags, log *slog.Logger) (*history.StateScan, error) {
 	if !everyRef {
 		return nil, errors.New("--state cannot be used with rules that depend on the path (they need the per-commit history scan)")
 	}
@@ -113,7 +113,7 @@ func openState(everyRef bool, path, kind string, set *rules.Set, sc *pipeline.Sc
 	if err != nil {
 		return nil, err
 	}
-	ss := &gitplumb.StateScan{Prior: prior, Key: stateKey(kind, set, f)}
+	ss := &history.StateScan{Prior: prior, Key: stateKey(kind, set, f)}
 	if key, ok := sc.FilterKey(); ok {
 		ss.FilterKey = &key
 	}
@@ -126,7 +126,7 @@ func openState(everyRef bool, path, kind string, set *rules.Set, sc *pipeline.Sc
 // in the state to save, under the filter chain's key, so that the next
 // unchanged run need not run the chain again; a new record makes the
 // state worth saving even when the refs have not moved.
-func keptResult(s *gitplumb.StateScan, res *pipeline.Result) {
+func keptResult(s *history.StateScan, res *pipeline.Result) {
 	if k := s.Answer; k != nil {
 		res.Findings = k.Findings
 		res.Stats.Candidates = k.Candidates
@@ -139,10 +139,10 @@ func keptResult(s *gitplumb.StateScan, res *pipeline.Result) {
 	if s.Result == nil || s.FilterKey == nil || res.Incomplete() {
 		return
 	}
-	k := &gitplumb.KeptResult{Key: *s.FilterKey, Candidates: res.Stats.Candidates, Findings: res.Findings,
-		Dropped: make([]gitplumb.StageCount, len(res.Filtered))}
+	k := &history.KeptResult{Key: *s.FilterKey, Candidates: res.Stats.Candidates, Findings: res.Findings,
+		Dropped: make([]history.StageCount, len(res.Filtered))}
 	for i, c := range res.Filtered {
-		k.Dropped[i] = gitplumb.StageCount{Stage: c.Stage, Dropped: c.Dropped}
+		k.Dropped[i] = history.StageCount{Stage: c.Stage, Dropped: c.Dropped}
 	}
 	if old := s.Result.Kept; old == nil || old.Key != k.Key {
 		s.Changed = true
@@ -153,7 +153,7 @@ func keptResult(s *gitplumb.StateScan, res *pipeline.Result) {
 // closeState writes the scan's new state, unless nothing changed or the
 // scan was stopped or incomplete (a state must never hide what a scan
 // missed: the next run then scans everything again).
-func closeState(path string, s *gitplumb.StateScan, res *pipeline.Result) error {
+func closeState(path string, s *history.StateScan, res *pipeline.Result) error {
 	if f := s.Scan.Facts; f != nil && s.Result != nil && s.Result.Audit != nil && f.Reached != nil {
 		if old := s.Result.Audit.Reach; old == nil || old.Key != f.Reached.Key {
 			s.Changed = true

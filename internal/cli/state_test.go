@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakhound/leakhound/internal/gitplumb"
+	"github.com/leakhound/leakhound/internal/history"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
 
@@ -127,7 +127,7 @@ func TestStateFileProblems(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(state); len(data) == 0 {
 		t.Error("state not written anew")
-	} else if _, err := gitplumb.DecodeState(data); err != nil {
+	} else if _, err := history.DecodeState(data); err != nil {
 		t.Errorf("state written anew: %v", err)
 	}
 	// Another rule set: a full scan.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/gitplumb"
+	"github.com/leakhound/leakhound/internal/history"
 	"github.com/leakhound/leakhound/internal/pipeline"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/report"
@@ -156,7 +157,7 @@ func (t *repoTarget) run(ctx context.Context, j *scanJob) int {
 		return ExitError
 	}
 	everyRef := len(j.revs) == 0 && !pathDependent
-	var ss *gitplumb.StateScan
+	var ss *history.StateScan
 	if j.g.state != "" {
 		var err error
 		if ss, err = openState(everyRef, j.g.state, j.kind, j.set, j.sc, j.f, j.log); err != nil {
@@ -173,7 +174,7 @@ func (t *repoTarget) run(ctx context.Context, j *scanJob) int {
 // runPacks scans every ref, reading each object once, in pack order
 // (DESIGN §3), and only the new commits when ss holds the last scan's
 // state.
-func (t *repoTarget) runPacks(ctx context.Context, j *scanJob, ss *gitplumb.StateScan) int {
+func (t *repoTarget) runPacks(ctx context.Context, j *scanJob, ss *history.StateScan) int {
 	// Its long-lived heap is the repository's trees; collecting when
 	// the heap grows 40% rather than 100% over them keeps the whole
 	// scan, git included, below gitleaks' memory on large histories,
@@ -181,9 +182,9 @@ func (t *repoTarget) runPacks(ctx context.Context, j *scanJob, ss *gitplumb.Stat
 	if j.env.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(40))
 	}
-	var ps *gitplumb.PackScan
+	var ps *history.PackScan
 	res := j.runFinder(ctx, func(ev source.Events) source.Finder {
-		ps = &gitplumb.PackScan{Git: t.repo, MaxBytes: j.maxBytes(), Threads: j.f.threads, Events: ev, Logger: j.log,
+		ps = &history.PackScan{Git: t.repo, MaxBytes: j.maxBytes(), Threads: j.f.threads, Events: ev, Logger: j.log,
 			Progress: j.prog.Counters(), WantFacts: t.audit, Incremental: j.sc.Detector}
 		if ss != nil {
 			ss.Scan = ps
@@ -217,7 +218,7 @@ func (t *repoTarget) runPacks(ctx context.Context, j *scanJob, ss *gitplumb.Stat
 // runCommits scans the commits the rev-list arguments name, one by one.
 func (t *repoTarget) runCommits(ctx context.Context, j *scanJob) int {
 	res, elapsed := j.runSource(ctx, func(ev source.Events) source.Source {
-		hist := &gitplumb.History{Git: t.repo, Args: j.revs, MaxBytes: j.maxBytes(), Events: ev, Logger: j.log, Progress: j.prog.Counters()}
+		hist := &history.Walk{Git: t.repo, Args: j.revs, MaxBytes: j.maxBytes(), Events: ev, Logger: j.log, Progress: j.prog.Counters()}
 		return source.Parallel{Source: hist, Threads: j.f.threads}
 	})
 	if err := t.stateDone(); err != nil {

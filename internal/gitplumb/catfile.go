@@ -52,7 +52,7 @@ type Object struct {
 type CatFile struct {
 	cmd    interface{ Wait() error }
 	cancel context.CancelFunc
-	stderr *tail
+	stderr *Stderr
 	out    *os.File
 	r      *bufio.Reader
 
@@ -72,7 +72,7 @@ func (g *Git) CatFile(ctx context.Context) (*CatFile, error) {
 	// readable as soon as it is written, which Next relies on when the
 	// caller waits for an answer before requesting more.
 	cmd := g.Command(ctx, "cat-file", "--batch")
-	c := &CatFile{cmd: cmd, cancel: cancel, stderr: &tail{}, wdone: make(chan error, 1)}
+	c := &CatFile{cmd: cmd, cancel: cancel, stderr: &Stderr{}, wdone: make(chan error, 1)}
 	c.cond = sync.NewCond(&c.mu)
 	cmd.Stderr = c.stderr
 	stdin, r, err := startPiped(cmd)
@@ -89,7 +89,7 @@ func (g *Git) CatFile(ctx context.Context) (*CatFile, error) {
 // Request queues id; its answer comes from a later Next.
 func (c *CatFile) Request(id string) error {
 	if !validID(id) {
-		return fmt.Errorf("cat-file: invalid object id %q", truncate(id, 80))
+		return fmt.Errorf("cat-file: invalid object id %q", Truncate(id, 80))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -158,7 +158,7 @@ func (c *CatFile) Next(limit int64, dst []byte) (Object, error) {
 	c.mu.Unlock()
 	obj, err := c.read(want, limit, dst)
 	if err != nil && !errors.Is(err, ErrMissing) {
-		return obj, fmt.Errorf("git cat-file: %w", c.stderr.wrap(err))
+		return obj, fmt.Errorf("git cat-file: %w", c.stderr.Wrap(err))
 	}
 	return obj, err
 }
@@ -166,26 +166,26 @@ func (c *CatFile) Next(limit int64, dst []byte) (Object, error) {
 func (c *CatFile) read(want string, limit int64, dst []byte) (Object, error) {
 	hdr, err := c.r.ReadSlice('\n')
 	if err != nil {
-		return Object{}, unexpected(err)
+		return Object{}, EndedEarly(err)
 	}
 	f := bytes.Fields(hdr)
 	if len(f) == 0 || string(f[0]) != want {
-		return Object{}, fmt.Errorf("answer %q does not match request %s", truncate(string(hdr), 100), want)
+		return Object{}, fmt.Errorf("answer %q does not match request %s", Truncate(string(hdr), 100), want)
 	}
 	if len(f) == 2 {
 		return Object{ID: want}, &MissingError{ID: want, Answer: string(f[1])}
 	}
 	if len(f) != 3 {
-		return Object{}, fmt.Errorf("malformed answer %q", truncate(string(hdr), 100))
+		return Object{}, fmt.Errorf("malformed answer %q", Truncate(string(hdr), 100))
 	}
 	obj := Object{ID: want, Type: string(f[1])}
 	if obj.Size, err = strconv.ParseInt(string(f[2]), 10, 64); err != nil || obj.Size < 0 {
-		return Object{}, fmt.Errorf("malformed answer %q", truncate(string(hdr), 100))
+		return Object{}, fmt.Errorf("malformed answer %q", Truncate(string(hdr), 100))
 	}
 	if limit > 0 && obj.Size > limit {
 		obj.TooLarge = true
 		if _, err := io.CopyN(io.Discard, c.r, obj.Size); err != nil {
-			return Object{}, unexpected(err)
+			return Object{}, EndedEarly(err)
 		}
 	} else {
 		if int64(cap(dst)) >= obj.Size {
@@ -194,7 +194,7 @@ func (c *CatFile) read(want string, limit int64, dst []byte) (Object, error) {
 			obj.Data = make([]byte, obj.Size)
 		}
 		if _, err := io.ReadFull(c.r, obj.Data); err != nil {
-			return Object{}, unexpected(err)
+			return Object{}, EndedEarly(err)
 		}
 	}
 	if b, err := c.r.ReadByte(); err != nil || b != '\n' {
@@ -228,10 +228,23 @@ func (c *CatFile) Close() error {
 	err := c.cmd.Wait()
 	c.cancel()
 	if err != nil {
-		return fmt.Errorf("git cat-file: %w", c.stderr.wrap(err))
+		return fmt.Errorf("git cat-file: %w", c.stderr.Wrap(err))
 	}
 	if werr != nil {
 		return fmt.Errorf("git cat-file: %w", werr)
 	}
 	return nil
 }
+
+// Blobs reads objects by id: answers come back from Next in the order
+// Request asked for them, with CatFile's semantics (TooLarge past the
+// limit, a *MissingError for an object the repository lacks, the content
+// appended to dst[:0] when it fits). *CatFile is one; an in-process
+// reader is another.
+type Blobs interface {
+	Request(id string) error
+	Next(limit int64, dst []byte) (Object, error)
+	Close() error
+}
+
+var _ Blobs = (*CatFile)(nil)

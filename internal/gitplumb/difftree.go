@@ -86,7 +86,7 @@ type DiffTree struct {
 	out    *os.File
 	w      *bufio.Writer
 	p      rawParser
-	stderr *tail
+	stderr *Stderr
 	cancel context.CancelFunc
 	done   bool
 }
@@ -96,7 +96,7 @@ func (g *Git) DiffTree(ctx context.Context) (*DiffTree, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	cmd := g.Command(ctx, "diff-tree", "--stdin", "-r", "--raw", "-z", "--no-renames",
 		"--root", "-c", "--always", "--no-ext-diff", "--no-textconv", "--encoding=UTF-8", diffTreeFormat)
-	d := &DiffTree{cmd: cmd, stderr: &tail{}, cancel: cancel}
+	d := &DiffTree{cmd: cmd, stderr: &Stderr{}, cancel: cancel}
 	cmd.Stderr = d.stderr
 	stdin, r, err := startPiped(cmd)
 	if err != nil {
@@ -114,7 +114,7 @@ func (g *Git) DiffTree(ctx context.Context) (*DiffTree, error) {
 // Flush or CloseRequests so that git sees them.
 func (d *DiffTree) Request(id string) error {
 	if !validID(id) {
-		return fmt.Errorf("diff-tree: invalid commit id %q", truncate(id, 80))
+		return fmt.Errorf("diff-tree: invalid commit id %q", Truncate(id, 80))
 	}
 	d.w.WriteString(id)
 	return d.w.WriteByte('\n')
@@ -144,7 +144,7 @@ func (d *DiffTree) Next() (*Commit, error) {
 		return nil, io.EOF
 	}
 	if err != nil {
-		return nil, fmt.Errorf("git diff-tree: %w", d.stderr.wrap(err))
+		return nil, fmt.Errorf("git diff-tree: %w", d.stderr.Wrap(err))
 	}
 	return c, nil
 }
@@ -155,7 +155,7 @@ func (d *DiffTree) wait() error {
 	}
 	d.done = true
 	if err := d.cmd.Wait(); err != nil {
-		return fmt.Errorf("git diff-tree: %w", d.stderr.wrap(err))
+		return fmt.Errorf("git diff-tree: %w", d.stderr.Wrap(err))
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func (p *rawParser) next() (*Commit, error) {
 		}
 		tok, err := p.token()
 		if err != nil {
-			return nil, unexpected(err)
+			return nil, EndedEarly(err)
 		}
 		ch, err := parseRecord(tok)
 		if err != nil {
@@ -240,14 +240,16 @@ func (p *rawParser) next() (*Commit, error) {
 		}
 		path, err := p.token()
 		if err != nil {
-			return nil, unexpected(err)
+			return nil, EndedEarly(err)
 		}
 		ch.Path = string(path)
 		c.Changes = append(c.Changes, ch)
 	}
 }
 
-func unexpected(err error) error {
+// EndedEarly is err, or io.ErrUnexpectedEOF for io.EOF: the error of a
+// read that git's output ended in the middle of.
+func EndedEarly(err error) error {
 	if errors.Is(err, io.EOF) {
 		return io.ErrUnexpectedEOF
 	}
@@ -264,13 +266,13 @@ func (p *rawParser) header() (*Commit, error) {
 		id = string(bytes.TrimLeft(tok, "\n"))
 	}
 	if !validID(id) {
-		return nil, fmt.Errorf("expected a commit id, got %q", truncate(id, 80))
+		return nil, fmt.Errorf("expected a commit id, got %q", Truncate(id, 80))
 	}
 	var fields []string
 	for {
 		tok, err := p.token()
 		if err != nil {
-			return nil, unexpected(err)
+			return nil, EndedEarly(err)
 		}
 		if string(tok) == id {
 			break
@@ -301,7 +303,7 @@ func parseRecord(tok []byte) (Change, error) {
 	}
 	f := strings.Fields(string(tok[n:]))
 	if n == 0 || len(f) != 2*(n+1)+1 {
-		return Change{}, fmt.Errorf("malformed raw diff record %q", truncate(string(tok), 200))
+		return Change{}, fmt.Errorf("malformed raw diff record %q", Truncate(string(tok), 200))
 	}
 	var ch Change
 	ch.Parents = make([]Side, n)
@@ -309,7 +311,7 @@ func parseRecord(tok []byte) (Change, error) {
 		m, err := strconv.ParseUint(f[i], 8, 32)
 		id := f[n+1+i]
 		if err != nil || !validID(id) {
-			return Change{}, fmt.Errorf("malformed raw diff record %q", truncate(string(tok), 200))
+			return Change{}, fmt.Errorf("malformed raw diff record %q", Truncate(string(tok), 200))
 		}
 		side := Side{Mode: Mode(m), Blob: id}
 		if i < n {

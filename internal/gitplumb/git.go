@@ -1,7 +1,10 @@
-// Package gitplumb reads a git repository's history through git's plumbing
-// commands (rev-list, diff-tree --stdin, cat-file --batch), streamed, which
-// docs/git-history-measurements.md measured as the fastest way to get what
-// each commit introduced (DESIGN §3).
+// Package gitplumb runs git's plumbing and reads what it prints, streamed:
+// rev-list, diff-tree --stdin, cat-file --batch (object by object, or every
+// object in pack order), diff-index for what is staged, and the refs a push
+// sends. docs/git-history-measurements.md measured these as the fastest way
+// to get what each commit introduced (DESIGN §3). The sources built on it
+// (internal/history, internal/staged) decide what to read; gitplumb only
+// answers, and never looks at content.
 //
 // The repository is hostile input (DESIGN §8). Every git process runs with
 // an environment stripped of the user's GIT_* variables, with no system or
@@ -144,7 +147,7 @@ func Open(ctx context.Context, path, bin string) (*Git, error) {
 	args := append(append([]string{}, safeArgs[:]...),
 		"-c", "safe.directory="+abs, "-C", abs, "rev-parse", "--absolute-git-dir", "--show-cdup")
 	cmd := command(ctx, g.bin(), args)
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -153,9 +156,9 @@ func Open(ctx context.Context, path, bin string) (*Git, error) {
 				"leakhound scans such a repository only when given its top-level folder", path, other)
 		}
 		if looksLikeRepository(abs) {
-			return nil, fmt.Errorf("%s looks like a git repository but git cannot open it (damaged?): %w", path, stderr.wrap(err))
+			return nil, fmt.Errorf("%s looks like a git repository but git cannot open it (damaged?): %w", path, stderr.Wrap(err))
 		}
-		return nil, fmt.Errorf("%s is not a git repository: %w", path, stderr.wrap(err))
+		return nil, fmt.Errorf("%s is not a git repository: %w", path, stderr.Wrap(err))
 	}
 	// The git directory, then (in a work tree) the way up to its top.
 	dir, cdup, _ := strings.Cut(strings.TrimRight(string(out), "\r\n"), "\n")
@@ -202,16 +205,16 @@ func dubiousOwnership(stderr string) (string, bool) {
 	return rest, true
 }
 
-// tail keeps the last few KiB a git process wrote to stderr, for errors.
+// Stderr keeps the last few KiB a git process wrote to stderr, for errors.
 // git's stderr names objects and refs, never file content.
-type tail struct {
+type Stderr struct {
 	mu  sync.Mutex
 	buf []byte
 }
 
 const tailMax = 2 << 10
 
-func (t *tail) Write(p []byte) (int, error) {
+func (t *Stderr) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf = append(t.buf, p...)
@@ -221,14 +224,14 @@ func (t *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (t *tail) String() string {
+func (t *Stderr) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.TrimSpace(string(t.buf))
 }
 
-// wrap adds what git said to err.
-func (t *tail) wrap(err error) error {
+// Wrap adds what git said to err.
+func (t *Stderr) Wrap(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -257,6 +260,10 @@ func validID(s string) bool {
 func IsZero(id string) bool {
 	return id != "" && strings.Trim(id, "0") == ""
 }
+
+// HasBlob reports whether the side is a regular file with content: a
+// blob worth comparing a new version with.
+func (s Side) HasBlob() bool { return s.Mode.Regular() && !IsZero(s.Blob) }
 
 var errClosed = errors.New("gitplumb: closed")
 

@@ -2,95 +2,25 @@ package gitplumb
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
-// testRepo builds a repository in a temporary folder with fixed authors
-// and dates, so that ids are the same on every run.
-type testRepo struct {
-	t    testing.TB
-	dir  string
-	tick int
-}
+// testRepo is a test repository (testkit.Repo) that this package's runner
+// can open.
+type testRepo struct{ *testkit.Repo }
 
-func newRepo(t testing.TB) *testRepo {
-	t.Helper()
-	r := &testRepo{t: t, dir: t.TempDir()}
-	r.git("init", "-q", "-b", "main")
-	return r
-}
-
-func (r *testRepo) env() []string {
-	date := fmt.Sprintf("2020-01-01T%02d:%02d:00+02:00", r.tick/60%24, r.tick%60)
-	return append(os.Environ(),
-		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_AUTHOR_NAME=Ann Author", "GIT_AUTHOR_EMAIL=ann@example.com", "GIT_AUTHOR_DATE="+date,
-		"GIT_COMMITTER_NAME=Cy Committer", "GIT_COMMITTER_EMAIL=cy@example.com", "GIT_COMMITTER_DATE="+date)
-}
-
-// git runs git in the repository (the tests' own trusted git, not the
-// package's runner) and returns its trimmed output.
-func (r *testRepo) git(args ...string) string {
-	r.t.Helper()
-	return runGit(r.t, r.dir, r.env(), args...)
-}
-
-func runGit(t testing.TB, dir string, env []string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func (r *testRepo) write(path, content string) {
-	r.t.Helper()
-	p := filepath.Join(r.dir, filepath.FromSlash(path))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		r.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *testRepo) remove(path string) {
-	r.t.Helper()
-	if err := os.Remove(filepath.Join(r.dir, filepath.FromSlash(path))); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-// commit stages everything and commits it, returning the new commit id.
-func (r *testRepo) commit(msg string) string {
-	r.t.Helper()
-	r.tick++
-	r.git("add", "-A")
-	r.git("commit", "-q", "--allow-empty", "-m", msg)
-	return r.git("rev-parse", "HEAD")
-}
-
-// blob returns the id of rev:path.
-func (r *testRepo) blob(rev, path string) string {
-	r.t.Helper()
-	return r.git("rev-parse", rev+":"+path)
-}
+func newRepo(t testing.TB) *testRepo { return &testRepo{testkit.NewRepo(t)} }
 
 func (r *testRepo) open() *Git {
-	r.t.Helper()
-	g, err := Open(context.Background(), r.dir, "")
+	r.T.Helper()
+	g, err := Open(context.Background(), r.Dir, "")
 	if err != nil {
-		r.t.Fatal(err)
+		r.T.Fatal(err)
 	}
 	return g
 }
@@ -140,7 +70,7 @@ func zeroID() string { return strings.Repeat("0", 40) }
 func shallowClone(t *testing.T, r *testRepo) *Git {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "shallow")
-	runGit(t, r.dir, r.env(), "clone", "-q", "--depth", "1", "file://"+r.dir, dst)
+	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--depth", "1", "file://"+r.Dir, dst)
 	g, err := Open(context.Background(), dst, "")
 	if err != nil {
 		t.Fatal(err)

@@ -38,15 +38,15 @@ func HooksDir(ctx context.Context, path, bin string) (string, error) {
 	}
 	cmd := command(ctx, bin, args)
 	cmd.Env = withUserConfig(cmd.Env)
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("%s: git rev-parse --git-path hooks: %w", path, stderr.wrap(err))
+		return "", fmt.Errorf("%s: git rev-parse --git-path hooks: %w", path, stderr.Wrap(err))
 	}
 	dir := strings.TrimRight(string(out), "\r\n")
 	if dir == "" || strings.ContainsAny(dir, "\n\x00") {
-		return "", fmt.Errorf("%s: git rev-parse --git-path hooks printed %q", path, truncate(dir, 200))
+		return "", fmt.Errorf("%s: git rev-parse --git-path hooks printed %q", path, Truncate(dir, 200))
 	}
 	if !filepath.IsAbs(dir) {
 		// git prints it relative to where it ran.

@@ -9,16 +9,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 func TestDiffTreeRootModifyDelete(t *testing.T) {
 	r := newRepo(t)
-	r.write("a.txt", "one\n")
-	r.write("dir/b.txt", "two\n")
-	c1 := r.commit("first line\nsecond line\n\nbody")
-	r.write("a.txt", "one\nmore\n")
-	r.remove("dir/b.txt")
-	c2 := r.commit("second")
+	r.Write("a.txt", "one\n")
+	r.Write("dir/b.txt", "two\n")
+	c1 := r.Commit("first line\nsecond line\n\nbody")
+	r.Write("a.txt", "one\nmore\n")
+	r.Remove("dir/b.txt")
+	c2 := r.Commit("second")
 	got, _ := diffAll(t, r.open())
 
 	root := got[c1]
@@ -29,15 +31,15 @@ func TestDiffTreeRootModifyDelete(t *testing.T) {
 		t.Errorf("root date = %v, want %v", root.Date, want)
 	}
 	wantRoot := []Change{
-		{Path: "a.txt", Mode: ModeFile, Blob: r.blob(c1, "a.txt"), Parents: []Side{{ModeNone, zeroID()}}, Status: "A"},
-		{Path: "dir/b.txt", Mode: ModeFile, Blob: r.blob(c1, "dir/b.txt"), Parents: []Side{{ModeNone, zeroID()}}, Status: "A"},
+		{Path: "a.txt", Mode: ModeFile, Blob: r.Blob(c1, "a.txt"), Parents: []Side{{ModeNone, zeroID()}}, Status: "A"},
+		{Path: "dir/b.txt", Mode: ModeFile, Blob: r.Blob(c1, "dir/b.txt"), Parents: []Side{{ModeNone, zeroID()}}, Status: "A"},
 	}
 	if !reflect.DeepEqual(root.Changes, wantRoot) {
 		t.Errorf("root changes = %+v\nwant %+v", root.Changes, wantRoot)
 	}
 	wantSecond := []Change{
-		{Path: "a.txt", Mode: ModeFile, Blob: r.blob(c2, "a.txt"), Parents: []Side{{ModeFile, r.blob(c1, "a.txt")}}, Status: "M"},
-		{Path: "dir/b.txt", Mode: ModeNone, Blob: zeroID(), Parents: []Side{{ModeFile, r.blob(c1, "dir/b.txt")}}, Status: "D"},
+		{Path: "a.txt", Mode: ModeFile, Blob: r.Blob(c2, "a.txt"), Parents: []Side{{ModeFile, r.Blob(c1, "a.txt")}}, Status: "M"},
+		{Path: "dir/b.txt", Mode: ModeNone, Blob: zeroID(), Parents: []Side{{ModeFile, r.Blob(c1, "dir/b.txt")}}, Status: "D"},
 	}
 	if !reflect.DeepEqual(got[c2].Changes, wantSecond) {
 		t.Errorf("second changes = %+v\nwant %+v", got[c2].Changes, wantSecond)
@@ -49,24 +51,24 @@ func TestDiffTreeRootModifyDelete(t *testing.T) {
 
 func TestDiffTreeMerges(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "base\n")
-	r.write("g", "g\n")
-	base := r.commit("base")
-	r.git("checkout", "-q", "-b", "side")
-	r.write("f", "base\nside\n")
-	side := r.commit("side")
-	r.git("checkout", "-q", "main")
-	r.write("g", "g\nmain\n")
-	main := r.commit("main")
+	r.Write("f", "base\n")
+	r.Write("g", "g\n")
+	base := r.Commit("base")
+	r.Git("checkout", "-q", "-b", "side")
+	r.Write("f", "base\nside\n")
+	side := r.Commit("side")
+	r.Git("checkout", "-q", "main")
+	r.Write("g", "g\nmain\n")
+	main := r.Commit("main")
 
-	r.git("merge", "-q", "--no-ff", "--no-edit", "side")
-	plain := r.git("rev-parse", "HEAD")
+	r.Git("merge", "-q", "--no-ff", "--no-edit", "side")
+	plain := r.Git("rev-parse", "HEAD")
 
 	// An evil merge: content in the result that is in neither parent.
-	r.git("checkout", "-q", "-b", "evil", main)
-	r.git("merge", "-q", "--no-ff", "--no-commit", "side")
-	r.write("f", "base\nside\nevil\n")
-	evil := r.commit("evil merge")
+	r.Git("checkout", "-q", "-b", "evil", main)
+	r.Git("merge", "-q", "--no-ff", "--no-commit", "side")
+	r.Write("f", "base\nside\nevil\n")
+	evil := r.Commit("evil merge")
 
 	got, order := diffAll(t, r.open())
 	if len(order) != 5 || order[0] != base {
@@ -76,8 +78,8 @@ func TestDiffTreeMerges(t *testing.T) {
 		t.Errorf("plain merge changes = %+v, want none", c.Changes)
 	}
 	want := []Change{{
-		Path: "f", Mode: ModeFile, Blob: r.blob(evil, "f"),
-		Parents: []Side{{ModeFile, r.blob(main, "f")}, {ModeFile, r.blob(side, "f")}},
+		Path: "f", Mode: ModeFile, Blob: r.Blob(evil, "f"),
+		Parents: []Side{{ModeFile, r.Blob(main, "f")}, {ModeFile, r.Blob(side, "f")}},
 		Status:  "MM",
 	}}
 	if c := got[evil]; !reflect.DeepEqual(c.Changes, want) {
@@ -93,20 +95,20 @@ func TestDiffTreeMerges(t *testing.T) {
 // write: the parser must keep its place.
 func TestDiffTreeCorruptCommit(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "f\n")
-	base := r.commit("base")
-	tree := r.git("rev-parse", base+"^{tree}")
+	r.Write("f", "f\n")
+	base := r.Commit("base")
+	tree := r.Git("rev-parse", base+"^{tree}")
 	obj := "tree " + tree + "\nparent " + base + "\nauthor Ev\x00il <e\x00@x> 1577836800 +0000\n" +
 		"committer C <c@x> 1577836800 +0000\n\nsub\x00ject\n\nmore\n"
 	path := filepath.Join(t.TempDir(), "obj")
 	if err := os.WriteFile(path, []byte(obj), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bad := r.git("hash-object", "-t", "commit", "-w", "--literally", path)
-	r.git("update-ref", "refs/heads/bad", bad)
-	r.git("checkout", "-q", "-b", "after", bad)
-	r.write("g", "g\n")
-	after := r.commit("after")
+	bad := r.Git("hash-object", "-t", "commit", "-w", "--literally", path)
+	r.Git("update-ref", "refs/heads/bad", bad)
+	r.Git("checkout", "-q", "-b", "after", bad)
+	r.Write("g", "g\n")
+	after := r.Commit("after")
 	got, order := diffAll(t, r.open())
 	if len(order) != 3 {
 		t.Fatalf("order = %v", order)
@@ -121,14 +123,14 @@ func TestDiffTreeAwkwardPaths(t *testing.T) {
 	r := newRepo(t)
 	names := []string{"with space.txt", "new\nline", "ünï/cödé.txt", "bad\xff\xfe.txt", "tab\tand:colon", "0123456789abcdef0123456789abcdef01234567"}
 	for _, n := range names {
-		r.write(n, "x "+n+"\n")
+		r.Write(n, "x "+n+"\n")
 	}
-	c := r.commit("awkward")
+	c := r.Commit("awkward")
 	got, _ := diffAll(t, r.open())
 	var paths []string
 	for _, ch := range got[c].Changes {
 		paths = append(paths, ch.Path)
-		if ch.Blob != r.blob(c, ch.Path) {
+		if ch.Blob != r.Blob(c, ch.Path) {
 			t.Errorf("%q: blob %s", ch.Path, ch.Blob)
 		}
 	}
@@ -148,17 +150,17 @@ func TestDiffTreeAwkwardPaths(t *testing.T) {
 
 func TestDiffTreeSymlinkAndSubmodule(t *testing.T) {
 	sub := newRepo(t)
-	sub.write("s", "s\n")
-	subID := sub.commit("sub")
+	sub.Write("s", "s\n")
+	subID := sub.Commit("sub")
 	r := newRepo(t)
-	r.write("f", "f\n")
-	if err := os.Symlink("f", filepath.Join(r.dir, "link")); err != nil {
+	r.Write("f", "f\n")
+	if err := os.Symlink("f", filepath.Join(r.Dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	r.git("add", "f", "link")
-	r.git("update-index", "--add", "--cacheinfo", "160000,"+subID+",mod")
-	r.git("commit", "-q", "-m", "links")
-	c := r.git("rev-parse", "HEAD")
+	r.Git("add", "f", "link")
+	r.Git("update-index", "--add", "--cacheinfo", "160000,"+subID+",mod")
+	r.Git("commit", "-q", "-m", "links")
+	c := r.Git("rev-parse", "HEAD")
 	got, _ := diffAll(t, r.open())
 	modes := map[string]Mode{}
 	for _, ch := range got[c].Changes {
@@ -172,11 +174,11 @@ func TestDiffTreeSymlinkAndSubmodule(t *testing.T) {
 
 func TestRevListArgs(t *testing.T) {
 	r := newRepo(t)
-	c1 := r.commit("1")
-	c2 := r.commit("2")
-	r.git("checkout", "-q", "-b", "other", c1)
-	c3 := r.commit("3")
-	r.git("checkout", "-q", "main")
+	c1 := r.Commit("1")
+	c2 := r.Commit("2")
+	r.Git("checkout", "-q", "-b", "other", c1)
+	c3 := r.Commit("3")
+	r.Git("checkout", "-q", "main")
 	g := r.open()
 	tests := []struct {
 		args []string
@@ -216,16 +218,16 @@ func TestRevListArgs(t *testing.T) {
 
 func TestShallowCloneBoundaryIsRoot(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "one\n")
-	r.commit("1")
-	r.write("f", "one\ntwo\n")
-	c2 := r.commit("2")
+	r.Write("f", "one\n")
+	r.Commit("1")
+	r.Write("f", "one\ntwo\n")
+	c2 := r.Commit("2")
 	g := shallowClone(t, r)
 	got, order := diffAll(t, g)
 	if len(order) != 1 || order[0] != c2 {
 		t.Fatalf("order = %v", order)
 	}
-	want := []Change{{Path: "f", Mode: ModeFile, Blob: r.blob(c2, "f"), Parents: []Side{{ModeNone, zeroID()}}, Status: "A"}}
+	want := []Change{{Path: "f", Mode: ModeFile, Blob: r.Blob(c2, "f"), Parents: []Side{{ModeNone, zeroID()}}, Status: "A"}}
 	if !reflect.DeepEqual(got[c2].Changes, want) {
 		t.Errorf("changes = %+v, want %+v", got[c2].Changes, want)
 	}
@@ -233,16 +235,16 @@ func TestShallowCloneBoundaryIsRoot(t *testing.T) {
 
 func TestCatFile(t *testing.T) {
 	r := newRepo(t)
-	r.write("small", "hello\n")
-	r.write("big", strings.Repeat("0123456789abcdef", 1<<12)) // 64 KiB
-	c := r.commit("c")
+	r.Write("small", "hello\n")
+	r.Write("big", strings.Repeat("0123456789abcdef", 1<<12)) // 64 KiB
+	c := r.Commit("c")
 	g := r.open()
 	cf, err := g.CatFile(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	missing := strings.Repeat("1", 40)
-	reqs := []string{r.blob(c, "small"), missing, r.blob(c, "big"), r.blob(c, "small"), c}
+	reqs := []string{r.Blob(c, "small"), missing, r.Blob(c, "big"), r.Blob(c, "small"), c}
 	for _, id := range reqs {
 		if err := cf.Request(id); err != nil {
 			t.Fatal(err)
@@ -275,7 +277,7 @@ func TestCatFile(t *testing.T) {
 	}
 	// Interleaved: the batch still works after a missing object.
 	cf.Request(missing)
-	cf.Request(r.blob(c, "small"))
+	cf.Request(r.Blob(c, "small"))
 	if _, err := cf.Next(0, nil); !errors.Is(err, ErrMissing) {
 		t.Fatal(err)
 	}
@@ -294,13 +296,13 @@ func TestCatFile(t *testing.T) {
 // hold and closing without reading neither deadlocks nor leaks.
 func TestCatFileManyUnread(t *testing.T) {
 	r := newRepo(t)
-	r.write("big", strings.Repeat("x", 1<<20))
-	c := r.commit("c")
+	r.Write("big", strings.Repeat("x", 1<<20))
+	c := r.Commit("c")
 	cf, err := r.open().CatFile(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := r.blob(c, "big")
+	id := r.Blob(c, "big")
 	for range 8 {
 		cf.Request(id)
 	}
@@ -318,15 +320,15 @@ func TestCatFileManyUnread(t *testing.T) {
 
 func TestOpenResolves(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "f\n")
-	c := r.commit("c")
-	if err := os.MkdirAll(filepath.Join(r.dir, "sub"), 0o755); err != nil {
+	r.Write("f", "f\n")
+	c := r.Commit("c")
+	if err := os.MkdirAll(filepath.Join(r.Dir, "sub"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	wt := filepath.Join(t.TempDir(), "wt")
-	r.git("worktree", "add", "-q", "-b", "wtb", wt)
+	r.Git("worktree", "add", "-q", "-b", "wtb", wt)
 	bare := filepath.Join(t.TempDir(), "bare.git")
-	runGit(t, r.dir, r.env(), "clone", "-q", "--bare", r.dir, bare)
+	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--bare", r.Dir, bare)
 
 	real := func(p string) string {
 		p, err := filepath.EvalSymlinks(p)
@@ -336,9 +338,9 @@ func TestOpenResolves(t *testing.T) {
 		return p
 	}
 	tests := []struct{ name, path, dir string }{
-		{"work tree", r.dir, filepath.Join(real(r.dir), ".git")},
-		{"subfolder", filepath.Join(r.dir, "sub"), filepath.Join(real(r.dir), ".git")},
-		{"worktree", wt, filepath.Join(real(r.dir), ".git", "worktrees", "wt")},
+		{"work tree", r.Dir, filepath.Join(real(r.Dir), ".git")},
+		{"subfolder", filepath.Join(r.Dir, "sub"), filepath.Join(real(r.Dir), ".git")},
+		{"worktree", wt, filepath.Join(real(r.Dir), ".git", "worktrees", "wt")},
 		{"bare", bare, real(bare)},
 	}
 	for _, tt := range tests {

@@ -17,7 +17,7 @@ import (
 // scan must only ask for objects known to be here (see Present).
 func (g *Git) Promisor(ctx context.Context) (bool, error) {
 	cmd := g.Command(ctx, "config", "--null", "--get-regexp", `^(extensions\.partialclone|remote\..*\.promisor)$`)
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	var ee *exec.ExitError
@@ -25,7 +25,7 @@ func (g *Git) Promisor(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("git config: %w", stderr.wrap(err))
+		return false, fmt.Errorf("git config: %w", stderr.Wrap(err))
 	}
 	for _, kv := range bytes.Split(out, []byte{0}) {
 		key, val, _ := strings.Cut(string(kv), "\n")
@@ -45,7 +45,7 @@ func (g *Git) Promisor(ctx context.Context) (bool, error) {
 // here and never fetches.
 func (g *Git) Present(ctx context.Context) (map[string]struct{}, error) {
 	cmd := g.Command(ctx, "cat-file", "--batch-check=%(objectname)", "--batch-all-objects", "--unordered")
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -64,7 +64,7 @@ func (g *Git) Present(ctx context.Context) (map[string]struct{}, error) {
 		return nil, rerr
 	}
 	if werr != nil {
-		return nil, fmt.Errorf("git cat-file --batch-all-objects: %w", stderr.wrap(werr))
+		return nil, fmt.Errorf("git cat-file --batch-all-objects: %w", stderr.Wrap(werr))
 	}
 	return ids, nil
 }

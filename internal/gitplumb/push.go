@@ -51,12 +51,12 @@ func ParsePushUpdates(r io.Reader) ([]PushUpdate, error) {
 		}
 		f := strings.Fields(line)
 		if len(f) < 4 {
-			return nil, fmt.Errorf("pre-push input line %d: want <local ref> <local id> <remote ref> <remote id>, got %q", n, truncate(line, 100))
+			return nil, fmt.Errorf("pre-push input line %d: want <local ref> <local id> <remote ref> <remote id>, got %q", n, Truncate(line, 100))
 		}
 		k := len(f)
 		u := PushUpdate{LocalRef: strings.Join(f[:k-3], " "), LocalID: f[k-3], RemoteRef: f[k-2], RemoteID: f[k-1]}
 		if !validID(u.LocalID) || !validID(u.RemoteID) {
-			return nil, fmt.Errorf("pre-push input line %d: %q: object names must be full hexadecimal ids", n, truncate(line, 100))
+			return nil, fmt.Errorf("pre-push input line %d: %q: object names must be full hexadecimal ids", n, Truncate(line, 100))
 		}
 		out = append(out, u)
 	}
@@ -82,7 +82,7 @@ func (g *Git) PushRevs(ctx context.Context, updates []PushUpdate) (args, notes [
 			continue
 		}
 		if !validID(u.LocalID) || !validID(u.RemoteID) {
-			return nil, nil, fmt.Errorf("push of %q: invalid object id", truncate(u.LocalRef, 100))
+			return nil, nil, fmt.Errorf("push of %q: invalid object id", Truncate(u.LocalRef, 100))
 		}
 		locals = append(locals, u.LocalID)
 		if !IsZero(u.RemoteID) {
@@ -110,7 +110,7 @@ func (g *Git) PushRevs(ctx context.Context, updates []PushUpdate) (args, notes [
 		i++
 		switch {
 		case local == "":
-			notes = append(notes, fmt.Sprintf("%s (%s) is not a commit, so it has no history to scan", truncate(u.LocalRef, 100), u.LocalID))
+			notes = append(notes, fmt.Sprintf("%s (%s) is not a commit, so it has no history to scan", Truncate(u.LocalRef, 100), u.LocalID))
 		case !seen[local]:
 			seen[local] = true
 			pos = append(pos, local)
@@ -180,11 +180,11 @@ func checkRev(r string) error {
 	case r == "":
 		return errors.New("empty revision")
 	case strings.HasPrefix(r, "-"):
-		return fmt.Errorf("revision %q must not start with '-'", truncate(r, 100))
+		return fmt.Errorf("revision %q must not start with '-'", Truncate(r, 100))
 	case len(r) > 4096:
-		return fmt.Errorf("revision %q is too long", truncate(r, 100))
+		return fmt.Errorf("revision %q is too long", Truncate(r, 100))
 	case strings.IndexFunc(r, unicode.IsControl) >= 0:
-		return fmt.Errorf("revision %q holds a control character", truncate(r, 100))
+		return fmt.Errorf("revision %q holds a control character", Truncate(r, 100))
 	}
 	return nil
 }
@@ -197,11 +197,11 @@ func (g *Git) resolveBatch(ctx context.Context, revs []string) ([]string, error)
 		in.WriteString("^{commit}\n")
 	}
 	cmd.Stdin = strings.NewReader(in.String())
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("git cat-file --batch-check: %w", stderr.wrap(err))
+		return nil, fmt.Errorf("git cat-file --batch-check: %w", stderr.Wrap(err))
 	}
 	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	if len(lines) != len(revs) {
@@ -218,7 +218,7 @@ func (g *Git) resolveBatch(ctx context.Context, revs []string) ([]string, error)
 
 func (g *Git) resolveOne(ctx context.Context, rev string) (string, error) {
 	cmd := g.Command(ctx, "rev-parse", "-q", "--verify", rev+"^{commit}")
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	var ee *exec.ExitError
@@ -226,11 +226,11 @@ func (g *Git) resolveOne(ctx context.Context, rev string) (string, error) {
 		return "", nil // not here (or not fetched into a partial clone)
 	}
 	if err != nil {
-		return "", fmt.Errorf("git rev-parse: %w", stderr.wrap(err))
+		return "", fmt.Errorf("git rev-parse: %w", stderr.Wrap(err))
 	}
 	id := strings.TrimSpace(string(out))
 	if !validID(id) {
-		return "", fmt.Errorf("git rev-parse: unexpected output %q", truncate(id, 100))
+		return "", fmt.Errorf("git rev-parse: unexpected output %q", Truncate(id, 100))
 	}
 	return id, nil
 }

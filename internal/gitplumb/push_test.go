@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 func TestParsePushUpdates(t *testing.T) {
@@ -78,14 +80,14 @@ func FuzzParsePushUpdates(f *testing.F) {
 // nothing, a tag is peeled, and every argument is an id or an option.
 func TestPushRevs(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "1\n")
-	c1 := r.commit("one")
-	r.write("f", "2\n")
-	c2 := r.commit("two")
-	r.git("update-ref", "refs/remotes/origin/main", c1)
-	r.git("tag", "-a", "-m", "tag", "v1", c2)
-	tag := r.git("rev-parse", "v1")
-	tree := r.git("rev-parse", "HEAD^{tree}")
+	r.Write("f", "1\n")
+	c1 := r.Commit("one")
+	r.Write("f", "2\n")
+	c2 := r.Commit("two")
+	r.Git("update-ref", "refs/remotes/origin/main", c1)
+	r.Git("tag", "-a", "-m", "tag", "v1", c2)
+	tag := r.Git("rev-parse", "v1")
+	tree := r.Git("rev-parse", "HEAD^{tree}")
 	unknown := strings.Repeat("7", 40)
 	z := zeroID()
 	g := r.open()
@@ -133,10 +135,10 @@ func TestPushRevs(t *testing.T) {
 
 func TestResolveCommits(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "1\n")
-	c1 := r.commit("one")
-	r.write("f", "2\n")
-	c2 := r.commit("two")
+	r.Write("f", "1\n")
+	c1 := r.Commit("one")
+	r.Write("f", "2\n")
+	c2 := r.Commit("two")
 	g := r.open()
 	ids, err := g.ResolveCommits(context.Background(), []string{"HEAD", "main~1", c1, "no-such-ref", "HEAD^{tree}", "HEAD@{0}"})
 	if err != nil {
@@ -164,8 +166,8 @@ func TestResolveCommits(t *testing.T) {
 // bare repository), or core.hooksPath, relative to the work tree's top.
 func TestHooksDir(t *testing.T) {
 	r := newRepo(t)
-	r.write("sub/f", "1\n")
-	r.commit("one")
+	r.Write("sub/f", "1\n")
+	r.Commit("one")
 	real := func(p string) string {
 		t.Helper()
 		if err := os.MkdirAll(p, 0o755); err != nil {
@@ -187,22 +189,22 @@ func TestHooksDir(t *testing.T) {
 			t.Errorf("HooksDir(%s) = %s, want %s", path, got, want)
 		}
 	}
-	check(r.dir, filepath.Join(r.dir, ".git", "hooks"))
-	check(filepath.Join(r.dir, "sub"), filepath.Join(r.dir, ".git", "hooks"))
+	check(r.Dir, filepath.Join(r.Dir, ".git", "hooks"))
+	check(filepath.Join(r.Dir, "sub"), filepath.Join(r.Dir, ".git", "hooks"))
 
 	wt := filepath.Join(t.TempDir(), "wt")
-	r.git("worktree", "add", "-q", wt)
-	check(wt, filepath.Join(r.dir, ".git", "hooks"))
+	r.Git("worktree", "add", "-q", wt)
+	check(wt, filepath.Join(r.Dir, ".git", "hooks"))
 
 	bare := filepath.Join(t.TempDir(), "b.git")
-	runGit(t, r.dir, r.env(), "clone", "-q", "--bare", r.dir, bare)
+	testkit.RunGit(t, r.Dir, r.Env(), "clone", "-q", "--bare", r.Dir, bare)
 	check(bare, filepath.Join(bare, "hooks"))
 
-	r.git("config", "core.hooksPath", ".githooks")
-	check(filepath.Join(r.dir, "sub"), filepath.Join(r.dir, ".githooks"))
+	r.Git("config", "core.hooksPath", ".githooks")
+	check(filepath.Join(r.Dir, "sub"), filepath.Join(r.Dir, ".githooks"))
 	abs := t.TempDir()
-	r.git("config", "core.hooksPath", abs)
-	check(r.dir, abs)
+	r.Git("config", "core.hooksPath", abs)
+	check(r.Dir, abs)
 
 	if _, err := HooksDir(context.Background(), t.TempDir(), ""); err == nil {
 		t.Error("not a repository: no error")

@@ -24,7 +24,7 @@ func (g *Git) RevList(ctx context.Context, args []string, fn func(id string) err
 	}
 	full = append(full, args...)
 	cmd := g.Command(ctx, full...)
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -40,7 +40,7 @@ func (g *Git) RevList(ctx context.Context, args []string, fn func(id string) err
 		return ferr
 	}
 	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("git rev-list %s: %w", strings.Join(args, " "), stderr.wrap(err))
+		return fmt.Errorf("git rev-list %s: %w", strings.Join(args, " "), stderr.Wrap(err))
 	}
 	return nil
 }
@@ -51,7 +51,7 @@ func readIDs(r *bufio.Reader, fn func(string) error) error {
 		if len(line) > 0 {
 			id := strings.TrimRight(string(line), "\n")
 			if !validID(id) {
-				return fmt.Errorf("git rev-list: unexpected output line %q", truncate(id, 80))
+				return fmt.Errorf("git rev-list: unexpected output line %q", Truncate(id, 80))
 			}
 			if err := fn(id); err != nil {
 				return err
@@ -87,7 +87,9 @@ func namesRevision(args []string) bool {
 	return false
 }
 
-func truncate(s string, n int) string {
+// Truncate shortens s, something git printed, to n bytes for an error
+// message.
+func Truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "..."
 	}

@@ -22,11 +22,11 @@ func (g *Git) ShallowBoundaries(ctx context.Context) (int, error) {
 // the ids in its shallow file, none when the repository is not shallow.
 func (g *Git) ShallowCommits(ctx context.Context) ([]string, error) {
 	cmd := g.Command(ctx, "rev-parse", "--is-shallow-repository", "--git-path", "shallow")
-	var stderr tail
+	var stderr Stderr
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("git rev-parse --is-shallow-repository: %w", stderr.wrap(err))
+		return nil, fmt.Errorf("git rev-parse --is-shallow-repository: %w", stderr.Wrap(err))
 	}
 	answer, path, _ := bytes.Cut(bytes.TrimRight(out, "\r\n"), []byte("\n"))
 	if string(bytes.TrimSpace(answer)) != "true" {

@@ -7,10 +7,10 @@ import (
 
 func TestShallowBoundaries(t *testing.T) {
 	r := newRepo(t)
-	r.write("f", "one\n")
-	r.commit("1")
-	r.write("f", "one\ntwo\n")
-	r.commit("2")
+	r.Write("f", "one\n")
+	r.Commit("1")
+	r.Write("f", "one\ntwo\n")
+	r.Commit("2")
 	if n, err := r.open().ShallowBoundaries(context.Background()); err != nil || n != 0 {
 		t.Errorf("full clone: %d boundaries, %v", n, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/source"
+	"github.com/leakhound/leakhound/internal/staged"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
 
@@ -346,8 +347,8 @@ func differentialCase(t *testing.T, seed uint64) (fellBack string) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("seed %d: changes differ\nops: %s\nin process: %+v\ngit:        %+v", seed, strings.Join(r.ops, "; "), got, want)
 	}
-	gitFound := scanWith(t, &gitplumb.Staged{Git: g, Diff: want})
-	inFound := scanWith(t, &gitplumb.Staged{Git: g, Diff: got,
+	gitFound := scanWith(t, &staged.Source{Git: g, Diff: want})
+	inFound := scanWith(t, &staged.Source{Git: g, Diff: got,
 		Blobs: func(context.Context) (gitplumb.Blobs, error) { return st.Blobs(), nil }})
 	if !reflect.DeepEqual(gitFound, inFound) {
 		t.Fatalf("seed %d: findings differ\nops: %s\nin process: %q\ngit:        %q", seed, strings.Join(r.ops, "; "), inFound, gitFound)
@@ -357,7 +358,7 @@ func differentialCase(t *testing.T, seed uint64) (fellBack string) {
 
 // scanWith scans s with TokRule and returns its findings and events as
 // sorted lines.
-func scanWith(t *testing.T, s *gitplumb.Staged) []string {
+func scanWith(t *testing.T, s *staged.Source) []string {
 	t.Helper()
 	det := detect.New(testkit.Set(t, testkit.TokRule), nil)
 	ev := &recorder{}

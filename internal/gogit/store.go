@@ -383,7 +383,7 @@ func (s *Store) Ensure(d *gitplumb.StagedDiff) error {
 // when unborn or detached (branch).
 func (s *Store) Head() (commit, branch string) { return s.headCommit, s.headBranch }
 
-// Blobs returns a gitplumb.Blobs over the store, for gitplumb.Staged.
+// Blobs returns a gitplumb.Blobs over the store, for staged.Source.
 // Close on it leaves the store open.
 func (s *Store) Blobs() gitplumb.Blobs { return &blobs{s: s} }
 

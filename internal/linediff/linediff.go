@@ -62,6 +62,10 @@ import (
 	"hash/maphash"
 )
 
+// DefaultContext is how many lines of context a source puts around the
+// new lines of each fragment unless told otherwise.
+const DefaultContext = 3
+
 // Run is a byte range of the new version to scan. Start and End are offsets
 // in the new version; Start is a line start, End a line end (just past its
 // '\n') or the end of the content. Line is the 1-based line number of

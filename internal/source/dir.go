@@ -22,8 +22,9 @@ const streamThreshold = 16 << 20
 // keepBuffer is the largest read buffer a worker keeps between files.
 const keepBuffer = 4 << 20
 
-// binarySniff is how much of a file is inspected for NUL bytes, as git does.
-const binarySniff = 8000
+// BinarySniff is how much of a file or blob is inspected for NUL bytes to
+// call it binary, as git does.
+const BinarySniff = 8000
 
 // Dir walks directory trees (or single files) and emits each regular file.
 // It never follows symbolic links (so never leaves the root and never
@@ -206,7 +207,7 @@ func (r *reader) scanFile(ctx context.Context, j fileJob, emit Emit) error {
 		return nil
 	}
 	prov := detect.Provenance{Kind: detect.KindDir, Path: j.rel}
-	head := make([]byte, binarySniff)
+	head := make([]byte, BinarySniff)
 	n, err := io.ReadFull(fh, head)
 	head = head[:n]
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {

@@ -40,7 +40,7 @@ func TestDirWalk(t *testing.T) {
 		"sub/.git/HEAD":    "ref: refs/heads/main\n",
 		"sub/kept.txt":     "kept\n",
 		"bin.dat":          "abc\x00def",
-		"late-nul.txt":     strings.Repeat("a", binarySniff) + "\x00",
+		"late-nul.txt":     strings.Repeat("a", BinarySniff) + "\x00",
 		"big.txt":          strings.Repeat("b", 10001),
 		"exactly-max.txt":  strings.Repeat("m", 10000),
 		".hidden/file.txt": "hidden folders are scanned\n",

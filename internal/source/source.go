@@ -44,6 +44,9 @@ const (
 	SkipAllowlist SkipReason = "path allowlisted"
 	SkipGitDir    SkipReason = "git metadata directory"
 	SkipVanished  SkipReason = "removed while the scan ran"
+	// SkipSubmodule: a git submodule is a commit of another repository,
+	// whose content is not here.
+	SkipSubmodule SkipReason = "git submodule (another repository)"
 )
 
 // NopEvents ignores every event.

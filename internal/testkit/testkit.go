@@ -1,6 +1,7 @@
 // Package testkit holds fixtures shared by leakhound's tests: a one-rule
 // test rule set and fake tokens built at run time. Only tests import it.
-// It also writes the trees of files that tests scan.
+// It also writes the trees of files that tests scan, and builds the git
+// repositories that the git sources' tests read (Repo, HostileRepo).
 //
 // It imports nothing of leakhound's but rules, so that the tests of every
 // package above rules (detect, filter, source, cli) can use it.

@@ -1,0 +1,518 @@
+// Package attrib attributes the candidates found in a repository's blobs
+// to the commits and paths that introduced them (DESIGN §3): a secret is
+// reported for commit C at path P when C's version of P holds it and none
+// of the parents' versions of P does, nor any version of a path C deleted
+// or changed (a move). It walks the commit and tree graph of a
+// gitobj.Store, descending only where something can be new, and reads no
+// object itself.
+package attrib
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/gitobj"
+	"github.com/leakhound/leakhound/internal/gitplumb"
+	"github.com/leakhound/leakhound/internal/source"
+)
+
+// Attributor turns the candidates found in blobs into findings for the
+// commits and paths that introduced them. Threads, Commits and
+// CommitsTotal may be set before Run.
+type Attributor struct {
+	st   *gitobj.Store
+	ev   source.Events
+	emit func([]detect.Finding) error
+	// Threads is how many goroutines attribute commits (parallel); 0
+	// means 1.
+	Threads int
+	// Commits and CommitsTotal, if not nil, count the commits attributed
+	// and, once known, the commits to attribute, for a progress display.
+	Commits, CommitsTotal *atomic.Int64
+	// memo holds, per object, whether a tree holds anything worth
+	// descending for: 0 unknown, 1 no, 2 yes.
+	memo []uint8
+	// Per commit: the changes whose new blob matters, and the blobs of
+	// the parents' versions of paths the commit changed or deleted.
+	added []change
+	olds  []uint32
+	// stack holds the trees walk is inside, to stop at a forged cycle;
+	// removedSeen the parent trees whose blobs this commit collected.
+	stack       []uint32
+	removedSeen map[uint32]bool
+	// order is every commit reachable from the tips, in the order run
+	// attributes them.
+	order []uint32
+}
+
+// New returns an Attributor over st that reports through ev and emit.
+func New(st *gitobj.Store, ev source.Events, emit func([]detect.Finding) error) *Attributor {
+	return &Attributor{st: st, ev: ev, emit: emit, memo: make([]uint8, st.Count()), removedSeen: map[uint32]bool{}}
+}
+
+// Order is every commit reachable from the tips, in the order Run
+// attributed them.
+func (a *Attributor) Order() []uint32 { return a.order }
+
+// change is a path whose new version holds candidates (or could not be
+// read), with the parents' versions of that path.
+type change struct {
+	path    string
+	blob    uint32
+	parents []uint32
+}
+
+const noObj = ^uint32(0)
+
+// MaxTreeDepth bounds how deep trees nest. git itself refuses paths
+// nested more than 4096 deep (core.MaxTreeDepth); a forged pack whose tree
+// holds itself must end, not exhaust the stack.
+const MaxTreeDepth = 4096
+
+// Run walks every commit reachable from tips and emits what each one
+// introduced.
+func (a *Attributor) Run(ctx context.Context, tips []string) error {
+	st := a.st
+	var stack []uint32
+	for _, t := range tips {
+		idx, ok := st.InternHex([]byte(t))
+		if !ok {
+			return fmt.Errorf("git for-each-ref printed %q, not an object id", gitplumb.Truncate(t, 80))
+		}
+		for hops := 0; st.Kind(idx) == gitobj.KindTag && hops < 32; hops++ {
+			idx = st.TagTarget(idx)
+		}
+		switch st.Kind(idx) {
+		case gitobj.KindCommit:
+			stack = append(stack, idx)
+		case gitobj.KindNone:
+			a.ev.Failed("ref "+t, errors.New("points to an object that is missing: the history behind it was not scanned"))
+		}
+	}
+	seen := make([]bool, st.Count())
+	var order []uint32
+	missingParent := map[uint32]bool{}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		order = append(order, c)
+		if st.Shallow(c) {
+			continue
+		}
+		for _, p := range st.Commit(c).Parents {
+			switch {
+			case st.Kind(p) == gitobj.KindCommit:
+				if !seen[p] {
+					stack = append(stack, p)
+				}
+			case !missingParent[p]:
+				missingParent[p] = true
+				a.ev.Failed("commit "+st.Hex(c), fmt.Errorf("parent %s %s: the history behind it was not scanned", st.Hex(p), st.Absent(p)))
+			}
+		}
+	}
+	a.order = order
+	if a.CommitsTotal != nil {
+		a.CommitsTotal.Store(int64(len(order)))
+	}
+	// a's own memo serves the serial loop, and the audit's questions
+	// after either (Facts).
+	a.memo = make([]uint8, st.Count())
+	a.removedSeen = map[uint32]bool{}
+	if a.Threads > 1 && len(order) > CommitBlock {
+		return a.parallel(ctx, order)
+	}
+	for i, c := range order {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := a.Commit(c); err != nil {
+			return err
+		}
+		if a.Commits != nil {
+			a.Commits.Add(1)
+		}
+	}
+	return nil
+}
+
+// CommitBlock is how many commits a worker of parallel takes at a time.
+const CommitBlock = 256
+
+// parallel attributes the commits of order on a.Threads goroutines, each
+// with its own Attributor over the shared, by now read-only, store. What
+// a commit emits and every event it raises are Recorded, and replayed on
+// the calling goroutine in the order of the commits: the same calls, in
+// the same order, as the serial loop makes, whatever the thread count.
+func (a *Attributor) parallel(ctx context.Context, order []uint32) error {
+	blocks := (len(order) + CommitBlock - 1) / CommitBlock
+	done := make([]chan []Recorded, blocks)
+	for i := range done {
+		done[i] = make(chan []Recorded, 1)
+	}
+	var next atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range a.Threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := &Recording{}
+			w := &Attributor{st: a.st, ev: rec, emit: rec.Emit, Commits: a.Commits,
+				memo: make([]uint8, a.st.Count()), removedSeen: map[uint32]bool{}}
+			for !stop.Load() {
+				b := int(next.Add(1) - 1)
+				if b >= blocks {
+					return
+				}
+				if ctx.Err() != nil {
+					rec.Calls = append(rec.Calls, Recorded{Err: ctx.Err()})
+				}
+				for _, c := range order[b*CommitBlock : min((b+1)*CommitBlock, len(order))] {
+					if ctx.Err() != nil {
+						break
+					}
+					_ = w.Commit(c) // rec.emit does not fail
+					if a.Commits != nil {
+						a.Commits.Add(1)
+					}
+				}
+				done[b] <- rec.Calls
+				rec.Calls = nil
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer stop.Store(true)
+	for b := range blocks {
+		var calls []Recorded
+		select {
+		case calls = <-done[b]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, r := range calls {
+			switch {
+			case r.Err != nil:
+				return r.Err
+			case r.Failed != nil:
+				a.ev.Failed(r.Path, r.Failed)
+			case r.Skipped != "":
+				a.ev.Skipped(r.Path, r.Skipped)
+			default:
+				if err := a.emit(r.Found); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Recorded is one call a worker of parallel made: a failure, a skip, the
+// findings of a commit, or the context's error.
+type Recorded struct {
+	Path    string
+	Failed  error
+	Skipped source.SkipReason
+	Found   []detect.Finding
+	Err     error
+}
+
+// Recording is a source.Events and an emit that record every call, for
+// a worker of parallel or a caller that sorts the calls out itself.
+type Recording struct{ Calls []Recorded }
+
+func (r *Recording) Skipped(path string, reason source.SkipReason) {
+	r.Calls = append(r.Calls, Recorded{Path: path, Skipped: reason})
+}
+
+func (r *Recording) Failed(path string, err error) {
+	r.Calls = append(r.Calls, Recorded{Path: path, Failed: err})
+}
+
+func (r *Recording) Scanned(string, int64) {}
+
+func (r *Recording) Emit(found []detect.Finding) error {
+	r.Calls = append(r.Calls, Recorded{Found: found})
+	return nil
+}
+
+// Commit emits what commit c introduced. Run calls it for every commit;
+// an incremental scan calls it for the new ones.
+func (a *Attributor) Commit(c uint32) error {
+	st := a.st
+	info := st.Commit(c)
+	var parents []uint32
+	if !st.Shallow(c) {
+		for _, p := range info.Parents {
+			if st.Kind(p) == gitobj.KindCommit {
+				parents = append(parents, st.Commit(p).Tree)
+			}
+		}
+	}
+	a.added, a.olds = a.added[:0], a.olds[:0]
+	clear(a.removedSeen)
+	if st.Kind(info.Tree) != gitobj.KindTree {
+		a.ev.Failed("commit "+st.Hex(c), fmt.Errorf("its tree %s %s", st.Hex(info.Tree), st.Absent(info.Tree)))
+		return nil
+	}
+	a.walk(c, info.Tree, parents, "")
+	if len(a.added) == 0 {
+		return nil
+	}
+	old := map[string]bool{}
+	for _, b := range a.olds {
+		for _, f := range st.Found(b) {
+			old[f.Secret] = true
+		}
+	}
+	prov := detect.Provenance{Kind: detect.KindHistory, Commit: st.Hex(c),
+		Author: info.Author, Email: info.Email, Date: info.Date, Message: info.Subject}
+	for _, ch := range a.added {
+		switch {
+		case st.Kind(ch.blob) != gitobj.KindBlob:
+			a.ev.Failed(ch.path, fmt.Errorf("commit %s: blob %s %s", prov.Commit, st.Hex(ch.blob), st.AbsentBlob(ch.blob)))
+			continue
+		case st.BlobState(ch.blob) == gitobj.BlobTooLarge:
+			a.ev.Skipped(ch.path, source.SkipTooLarge)
+			continue
+		}
+		had := map[string]bool{}
+		for _, p := range ch.parents {
+			for _, f := range st.Found(p) {
+				had[f.Secret] = true
+			}
+		}
+		var out []detect.Finding
+		for _, f := range st.Found(ch.blob) {
+			if had[f.Secret] || old[f.Secret] {
+				continue
+			}
+			f.Provenance = prov
+			f.Path = ch.path
+			f.BlobID = st.Hex(ch.blob)
+			f.Fingerprint = detect.Fingerprint(&f)
+			out = append(out, f)
+		}
+		if len(out) > 0 {
+			if err := a.emit(out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// walk compares tree t with the parents' trees at the same path (noObj
+// where a parent has none) and collects into a.added the new blobs worth
+// reporting and into a.olds the parents' blobs that the commit replaced
+// or removed. A path equal in any parent is skipped, as git's combined
+// diff does for merges.
+func (a *Attributor) walk(c, t uint32, parents []uint32, prefix string) {
+	st := a.st
+	if strings.Count(prefix, "/") > MaxTreeDepth {
+		a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: trees nested over %d deep (a forged repository?): not scanned deeper", st.Hex(c), MaxTreeDepth))
+		return
+	}
+	if t != noObj && st.Kind(t) != gitobj.KindTree {
+		a.ev.Failed(prefix, fmt.Errorf("commit %s: tree %s %s", st.Hex(c), st.Hex(t), st.Absent(t)))
+		return
+	}
+	// A tree inside itself: only a forged pack (nothing checks objects
+	// against their ids on read) can hold one.
+	for _, up := range a.stack {
+		if up == t {
+			a.ev.Failed(gitplumb.Truncate(prefix, 200), fmt.Errorf("commit %s: tree %s contains itself (a forged repository): not scanned further", st.Hex(c), st.Hex(t)))
+			return
+		}
+	}
+	a.stack = append(a.stack, t)
+	defer func() { a.stack = a.stack[:len(a.stack)-1] }()
+	// Index the parents' entries by name.
+	pent := make([]map[uint32]gitobj.Entry, len(parents))
+	for i, p := range parents {
+		if p == noObj || st.Kind(p) != gitobj.KindTree {
+			continue
+		}
+		m := make(map[uint32]gitobj.Entry, st.TreeLen(p))
+		for e := range st.Entries(p) {
+			m[e.Name()] = e
+		}
+		pent[i] = m
+	}
+	var newNames map[uint32]bool
+	if t != noObj {
+		if len(parents) > 0 {
+			newNames = make(map[uint32]bool, st.TreeLen(t))
+		}
+		for e := range st.Entries(t) {
+			if newNames != nil {
+				newNames[e.Name()] = true
+			}
+			a.entry(c, e, pent, prefix)
+		}
+	}
+	// Names only the parents have: removed by this commit.
+	for _, m := range pent {
+		for name, pe := range m {
+			if !newNames[name] {
+				a.removed(pe)
+			}
+		}
+	}
+}
+
+// entry compares one entry of the new tree with the parents' entries of
+// the same name (pent, one map per parent; nil where a parent has no tree).
+func (a *Attributor) entry(c uint32, e gitobj.Entry, pent []map[uint32]gitobj.Entry, prefix string) {
+	st := a.st
+	name := e.Name()
+	var pes []gitobj.Entry
+	for _, m := range pent {
+		if m == nil {
+			pes = append(pes, 0)
+			continue
+		}
+		pe, ok := m[name]
+		if ok && pe.Obj() == e.Obj() && pe.Mode() == e.Mode() {
+			return // unchanged from this parent: nothing new here
+		}
+		if !ok {
+			pe = 0
+		}
+		pes = append(pes, pe|entryPresent(ok))
+	}
+	path := prefix + st.Name(name)
+	switch e.Mode() {
+	case gitobj.EntTree:
+		sub := make([]uint32, len(pes))
+		any := a.TreeInteresting(e.Obj())
+		for i, pe := range pes {
+			sub[i] = noObj
+			switch {
+			case !present(pe):
+			case pe.Mode() == gitobj.EntTree:
+				sub[i] = pe.Obj()
+				any = any || a.TreeInteresting(pe.Obj())
+			default:
+				a.removed(pe)
+			}
+		}
+		if any {
+			a.walk(c, e.Obj(), sub, path+"/")
+		}
+	case gitobj.EntBlob:
+		var pblobs []uint32
+		for _, pe := range pes {
+			switch {
+			case !present(pe):
+			case pe.Mode() == gitobj.EntBlob:
+				pblobs = append(pblobs, pe.Obj())
+				if a.blobInteresting(pe.Obj()) {
+					a.olds = append(a.olds, pe.Obj())
+				}
+			default:
+				a.removed(pe)
+			}
+		}
+		if a.blobInteresting(e.Obj()) {
+			a.added = append(a.added, change{path: path, blob: e.Obj(), parents: pblobs})
+		}
+	default:
+		// A symbolic link or a submodule: no content of its own here.
+		for _, pe := range pes {
+			if present(pe) {
+				a.removed(pe)
+			}
+		}
+	}
+}
+
+// entryPresent marks a parent entry that exists (an entry's name and
+// object may both be 0). It uses a bit above the name index's range.
+func entryPresent(ok bool) gitobj.Entry {
+	if ok {
+		return 1 << 63
+	}
+	return 0
+}
+
+func present(e gitobj.Entry) bool { return e&(1<<63) != 0 }
+
+// removed collects the interesting blobs under a parent's entry that the
+// commit deleted or replaced with something of another type.
+func (a *Attributor) removed(pe gitobj.Entry) {
+	st := a.st
+	switch pe.Mode() {
+	case gitobj.EntBlob:
+		if a.blobInteresting(pe.Obj()) {
+			a.olds = append(a.olds, pe.Obj())
+		}
+	case gitobj.EntTree:
+		t := pe.Obj()
+		if st.Kind(t) != gitobj.KindTree || a.removedSeen[t] || !a.TreeInteresting(t) {
+			return
+		}
+		// Once per tree and commit: the same tree holds the same blobs,
+		// and a forged tree that holds itself ends here.
+		a.removedSeen[t] = true
+		for e := range st.Entries(t) {
+			a.removed(e)
+		}
+	}
+}
+
+// blobInteresting reports whether a blob can matter to a report: it has
+// candidates, or it could not be scanned.
+func (a *Attributor) blobInteresting(b uint32) bool {
+	st := a.st
+	return st.Kind(b) != gitobj.KindBlob || st.BlobState(b) == gitobj.BlobFound || st.BlobState(b) == gitobj.BlobTooLarge
+}
+
+// TreeInteresting reports whether anything under tree t is interesting
+// (a missing tree is: it must be reported).
+func (a *Attributor) TreeInteresting(t uint32) bool {
+	st := a.st
+	if st.Kind(t) != gitobj.KindTree {
+		return true
+	}
+	switch a.memo[t] {
+	case 1:
+		return false
+	case 2, 3:
+		// 3: being computed. A tree that holds itself (only a forged
+		// pack has one) ends here, and counts as interesting: walk then
+		// reports the cycle. Whichever tree of a cycle is met first, and
+		// so whichever worker of parallel asks, every tree on it, and
+		// every tree that leads to one, gets the same answer.
+		return true
+	}
+	a.memo[t] = 3
+	v := false
+	for e := range st.Entries(t) {
+		switch e.Mode() {
+		case gitobj.EntBlob:
+			v = a.blobInteresting(e.Obj())
+		case gitobj.EntTree:
+			v = a.TreeInteresting(e.Obj())
+		}
+		if v {
+			break
+		}
+	}
+	a.memo[t] = 1
+	if v {
+		a.memo[t] = 2
+	}
+	return v
+}

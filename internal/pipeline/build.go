@@ -38,8 +38,9 @@ type Options struct {
 }
 
 // New builds the scanner the CLI uses for a rule set: the detector, then
-// the filter chain in its fixed order (inline allow, rule allowlists,
-// global allowlists, ignore file, baseline; de-duplication last).
+// the filter chain in its fixed order (DESIGN §5): overlap resolution
+// (every chain starts with it), inline allow, rule allowlists, global
+// allowlists, confidence threshold, ignore file, baseline.
 func New(set *rules.Set, opt Options) *Scanner {
 	var explain func(filter.Drop)
 	if opt.Log != nil && opt.Log.Enabled(context.Background(), slog.LevelDebug) {

@@ -129,7 +129,22 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 		return fs
 	}
 	groups := c.resolve(fs)
-	held, judged := false, false
+	held, judged := c.judge(fs, groups)
+	if !held && !judged {
+		return c.compact(fs, groups)
+	}
+	reach := reaches(fs, groups)
+	if judged {
+		c.holdJudged(fs, groups, reach)
+	}
+	c.spreadHeld(fs, groups, reach)
+	return c.compact(fs, groups)
+}
+
+// judge runs the stages on each group, in order, up to the first that
+// drops it. held says some drop holds for a secret (whichever rule
+// reports it), judged that some is a rule's own judgement.
+func (c *Chain) judge(fs []detect.Finding, groups []group) (held, judged bool) {
 	for gi := range groups {
 		g := &groups[gi]
 		for s := range c.stages {
@@ -144,37 +159,40 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 			break
 		}
 	}
-	if !held && !judged {
-		return c.compact(fs, groups)
-	}
-	reach := reaches(fs, groups)
-	if judged {
-		// A rule's own judgement (its allowlists, a built-in allowlist
-		// naming it, the confidence threshold) dropped a finding before a
-		// suppression was asked about it; if a suppression names it, it
-		// holds for the findings overlapping it all the same.
-		for gi := range groups {
-			g := &groups[gi]
-			if !g.dropped || g.held || !overlapsKept(fs, groups, reach, gi) {
-				continue
-			}
-			for s := g.by; s < len(c.stages); s++ {
-				if drop, _, wide := c.ask(s, fs, g); drop && wide {
-					g.by, g.held = s, true
-					break
-				}
+	return held, judged
+}
+
+// holdJudged asks the later stages about groups a rule's own judgement
+// (its allowlists, a built-in allowlist naming it, the confidence
+// threshold) dropped before a suppression was asked about them, where
+// they overlap a group still kept: if a suppression names one, it holds
+// for the findings overlapping it all the same.
+func (c *Chain) holdJudged(fs []detect.Finding, groups []group, reach []int) {
+	for gi := range groups {
+		g := &groups[gi]
+		if !g.dropped || g.held || !overlapsKept(fs, groups, reach, gi) {
+			continue
+		}
+		for s := g.by; s < len(c.stages); s++ {
+			if drop, _, wide := c.ask(s, fs, g); drop && wide {
+				g.by, g.held = s, true
+				break
 			}
 		}
 	}
+}
+
+// spreadHeld drops, with each group dropped as a secret, the groups
+// overlapping it. An allowlist judges a value: a finding overlapping it
+// with another value read from other bytes (a longer match) is judged on
+// its own. A fingerprint, a baseline entry or an allow comment names the
+// place.
+func (c *Chain) spreadHeld(fs []detect.Finding, groups []group, reach []int) {
 	for hi := range groups {
 		h := &groups[hi]
 		if !h.held {
 			continue
 		}
-		// An allowlist judges a value: a finding overlapping it with
-		// another value read from other bytes (a longer match) is judged
-		// on its own. A fingerprint, a baseline entry or an allow comment
-		// names the place.
 		_, byValue := c.stages[h.by].(*Global)
 		eachOverlap(fs, groups, reach, hi, func(g *group) {
 			if !g.dropped && (!byValue || sameValue(&fs[g.lead], &fs[h.lead])) {
@@ -183,7 +201,6 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 			}
 		})
 	}
-	return c.compact(fs, groups)
 }
 
 // compact keeps the survivors in fs, in place (a group's lead is never

@@ -2,6 +2,9 @@
 // the detector and the filter chain, and the surviving findings are
 // collected and sorted into a Result. It owns concurrency and bookkeeping
 // (what was scanned, skipped, or could not be read), not I/O or output.
+// It reaches the detector through an interface of its own (Detector), so
+// a test can wrap or swap that stage, and it decides, for every scan
+// path, what a rule whose pattern does not compile does to a scan.
 package pipeline
 
 import (

@@ -697,36 +697,71 @@ func regexErr(err error) string {
 	return err.Error()
 }
 
+// decodeAllowlist decodes an allowlist table: a global [[allowlists]]
+// entry (rule "") or one of a rule's. Problems are reported in the order
+// of its keys below, which the error list keeps.
 func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(string) int) Allowlist {
 	d.normalize(m)
 	d.unknown(m, allowlistKeys, line, rule, "allowlist: ")
 	a := Allowlist{File: d.file}
 	a.Description, _ = d.str(m, "description", line("description"), rule)
-	if c, ok := d.str(m, "condition", line("condition"), rule); ok {
-		switch strings.ToLower(c) {
-		case "or", "":
-		case "and":
-			a.And = true
-		default:
-			d.errs.Add(d.file, line("condition"), rule, "allowlist condition %q must be \"or\" or \"and\"", c)
-		}
+	d.allowlistCondition(&a, m, rule, line)
+	d.allowlistTarget(&a, m, rule, line)
+	written := d.allowlistEntries(&a, m, rule, line)
+	a.TargetRules = d.strs(m, "target_rules", line("target_rules"), rule)
+	if rule != "" && len(a.TargetRules) > 0 {
+		d.errs.Add(d.file, line("target_rules"), rule, "target_rules belongs in a global [[allowlists]]: a rule's allowlist applies to that rule")
 	}
-	if t, ok := d.str(m, "regex_target", line("regex_target"), rule); ok {
-		switch strings.ToLower(t) {
-		case "secret", "":
-			a.Target = TargetSecret
-		case "match":
-			a.Target = TargetMatch
-		case "line":
-			a.Target = TargetLine
-		case "key":
-			a.Target = TargetKey
-		case "decoded":
-			a.Target = TargetDecoded
-		default:
-			d.errs.Add(d.file, line("regex_target"), rule, "allowlist regex_target %q must be secret, match, line, key or decoded", t)
-		}
+	if written == 0 {
+		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, shapes, stopwords, paths or commits")
 	}
+	a.Memoize()
+	return a
+}
+
+// allowlistCondition decodes condition: whether every kind of entry must
+// match (and) or any one (or, the default).
+func (d *decoder) allowlistCondition(a *Allowlist, m map[string]any, rule string, line func(string) int) {
+	c, ok := d.str(m, "condition", line("condition"), rule)
+	if !ok {
+		return
+	}
+	switch strings.ToLower(c) {
+	case "or", "":
+	case "and":
+		a.And = true
+	default:
+		d.errs.Add(d.file, line("condition"), rule, "allowlist condition %q must be \"or\" or \"and\"", c)
+	}
+}
+
+// allowlistTarget decodes regex_target: what the regexes are asked about.
+func (d *decoder) allowlistTarget(a *Allowlist, m map[string]any, rule string, line func(string) int) {
+	t, ok := d.str(m, "regex_target", line("regex_target"), rule)
+	if !ok {
+		return
+	}
+	switch strings.ToLower(t) {
+	case "secret", "":
+		a.Target = TargetSecret
+	case "match":
+		a.Target = TargetMatch
+	case "line":
+		a.Target = TargetLine
+	case "key":
+		a.Target = TargetKey
+	case "decoded":
+		a.Target = TargetDecoded
+	default:
+		d.errs.Add(d.file, line("regex_target"), rule, "allowlist regex_target %q must be secret, match, line, key or decoded", t)
+	}
+}
+
+// allowlistEntries decodes what an allowlist matches: shapes, regexes,
+// stopwords, paths and commits. It returns how many were written, good
+// or not: an allowlist is judged by what was written, not by what
+// compiled, since a bad pattern is already reported.
+func (d *decoder) allowlistEntries(a *Allowlist, m map[string]any, rule string, line func(string) int) int {
 	a.Shapes = d.strs(m, "shapes", line("shapes"), rule)
 	for _, sh := range a.Shapes {
 		if !contains(Shapes, sh) {
@@ -755,17 +790,7 @@ func (d *decoder) decodeAllowlist(m map[string]any, rule string, line func(strin
 			d.errs.Add(d.file, line("commits"), rule, "allowlist commit is empty")
 		}
 	}
-	a.TargetRules = d.strs(m, "target_rules", line("target_rules"), rule)
-	if rule != "" && len(a.TargetRules) > 0 {
-		d.errs.Add(d.file, line("target_rules"), rule, "target_rules belongs in a global [[allowlists]]: a rule's allowlist applies to that rule")
-	}
-	// Judge what was written, not what compiled: a bad pattern is already
-	// reported.
-	if len(regexes)+len(a.Shapes)+len(stopwords)+len(paths)+len(a.Commits) == 0 {
-		d.errs.Add(d.file, line(""), rule, "allowlist has no regexes, shapes, stopwords, paths or commits")
-	}
-	a.Memoize()
-	return a
+	return len(regexes) + len(a.Shapes) + len(stopwords) + len(paths) + len(a.Commits)
 }
 
 // decodeCap decodes a [[confidence]] entry.

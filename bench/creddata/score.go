@@ -84,6 +84,31 @@ type Score struct {
 // label: a finding on a line that holds a credential and also a labeled
 // non-credential is the credential's.
 func Evaluate(labels []Label, findings []Finding) Score {
+	s := Score{Categories: map[string]*Count{}, ByLevel: map[string]*Count{}, AtLeast: map[string]*Count{}, Rules: map[string]*Count{}}
+	h := reachLabels(labels, findings)
+	s.Unlabeled = h.unlabeled
+	s.countLabels(labels, h)
+	s.countLevels(labels, h)
+	s.countRules(h)
+	return s
+}
+
+// lvHit is a label reached by a finding of a confidence level.
+type lvHit struct {
+	level string
+	label int
+}
+
+// hits is which labels the findings reach, and how.
+type hits struct {
+	hitT, hitF     []bool // by label: reached as a true or a false positive
+	tpAt, fpAt     map[lvHit]bool
+	ruleTP, ruleFP map[string]map[int]bool // rule → labels
+	unlabeled      int                     // findings reaching no label
+}
+
+// reachLabels finds the labels each finding reaches.
+func reachLabels(labels []Label, findings []Finding) *hits {
 	type fileLine struct {
 		path string
 		line int
@@ -95,15 +120,8 @@ func Evaluate(labels []Label, findings []Finding) Score {
 			at[k] = append(at[k], i)
 		}
 	}
-	s := Score{Categories: map[string]*Count{}, ByLevel: map[string]*Count{}, AtLeast: map[string]*Count{}, Rules: map[string]*Count{}}
-	hitT := make([]bool, len(labels))
-	hitF := make([]bool, len(labels))
-	type lvHit struct {
-		level string
-		label int
-	}
-	tpAt, fpAt := map[lvHit]bool{}, map[lvHit]bool{}
-	ruleTP, ruleFP := map[string]map[int]bool{}, map[string]map[int]bool{}
+	h := &hits{hitT: make([]bool, len(labels)), hitF: make([]bool, len(labels)),
+		tpAt: map[lvHit]bool{}, fpAt: map[lvHit]bool{}, ruleTP: map[string]map[int]bool{}, ruleFP: map[string]map[int]bool{}}
 	mark := func(m map[string]map[int]bool, rule string, i int) {
 		if m[rule] == nil {
 			m[rule] = map[int]bool{}
@@ -113,7 +131,7 @@ func Evaluate(labels []Label, findings []Finding) Score {
 	for _, f := range findings {
 		idx := at[fileLine{f.Path, f.Line}]
 		if len(idx) == 0 {
-			s.Unlabeled++
+			h.unlabeled++
 			continue
 		}
 		hasT := false
@@ -124,16 +142,22 @@ func Evaluate(labels []Label, findings []Finding) Score {
 		}
 		for _, i := range idx {
 			if labels[i].Truth == "T" {
-				hitT[i] = true
-				tpAt[lvHit{f.Confidence, i}] = true
-				mark(ruleTP, f.Rule, i)
+				h.hitT[i] = true
+				h.tpAt[lvHit{f.Confidence, i}] = true
+				mark(h.ruleTP, f.Rule, i)
 			} else if !hasT {
-				hitF[i] = true
-				fpAt[lvHit{f.Confidence, i}] = true
-				mark(ruleFP, f.Rule, i)
+				h.hitF[i] = true
+				h.fpAt[lvHit{f.Confidence, i}] = true
+				mark(h.ruleFP, f.Rule, i)
 			}
 		}
 	}
+	return h
+}
+
+// countLabels counts each label as a true positive, a miss or a false
+// positive, in total and per category.
+func (s *Score) countLabels(labels []Label, h *hits) {
 	cat := func(name string) *Count {
 		if s.Categories[name] == nil {
 			s.Categories[name] = &Count{}
@@ -142,7 +166,7 @@ func Evaluate(labels []Label, findings []Finding) Score {
 	}
 	for i, l := range labels {
 		switch {
-		case l.Truth == "T" && hitT[i]:
+		case l.Truth == "T" && h.hitT[i]:
 			s.Total.TP++
 			for _, c := range l.Categories {
 				cat(c).TP++
@@ -153,7 +177,7 @@ func Evaluate(labels []Label, findings []Finding) Score {
 			for _, c := range l.Categories {
 				cat(c).FN++
 			}
-		case hitF[i]:
+		case h.hitF[i]:
 			s.Total.FP++
 			s.FalsePositives = append(s.FalsePositives, l)
 			for _, c := range l.Categories {
@@ -165,20 +189,25 @@ func Evaluate(labels []Label, findings []Finding) Score {
 			}
 		}
 	}
+}
+
+// countLevels counts the labels reached at each confidence level, and at
+// that level or above. It needs the totals countLabels makes.
+func (s *Score) countLevels(labels []Label, h *hits) {
 	totalT := s.Total.TP + s.Total.FN
 	for li, lv := range Levels {
 		by, least := &Count{}, &Count{}
 		for i := range labels {
-			if tpAt[lvHit{lv, i}] {
+			if h.tpAt[lvHit{lv, i}] {
 				by.TP++
 			}
-			if fpAt[lvHit{lv, i}] {
+			if h.fpAt[lvHit{lv, i}] {
 				by.FP++
 			}
 			t, f := false, false
 			for _, up := range Levels[:li+1] {
-				t = t || tpAt[lvHit{up, i}]
-				f = f || fpAt[lvHit{up, i}]
+				t = t || h.tpAt[lvHit{up, i}]
+				f = f || h.fpAt[lvHit{up, i}]
 			}
 			if t {
 				least.TP++
@@ -190,16 +219,19 @@ func Evaluate(labels []Label, findings []Finding) Score {
 		least.FN = totalT - least.TP
 		s.ByLevel[lv], s.AtLeast[lv] = by, least
 	}
-	for r, m := range ruleTP {
+}
+
+// countRules counts each rule's true and false positive labels.
+func (s *Score) countRules(h *hits) {
+	for r, m := range h.ruleTP {
 		s.Rules[r] = &Count{TP: len(m)}
 	}
-	for r, m := range ruleFP {
+	for r, m := range h.ruleFP {
 		if s.Rules[r] == nil {
 			s.Rules[r] = &Count{}
 		}
 		s.Rules[r].FP = len(m)
 	}
-	return s
 }
 
 func scoreCmd(args []string, w io.Writer) error {

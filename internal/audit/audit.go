@@ -99,75 +99,15 @@ type Report struct {
 // Build groups findings by rule and secret and completes each group from
 // facts. now is the report's time: days exposed run to it.
 func Build(findings []detect.Finding, facts Facts, now time.Time) []Secret {
-	type key struct{ rule, secret string }
-	byKey := map[key]*Secret{}
-	var order []key
-	for i := range findings {
-		f := &findings[i]
-		if f.Secret == "" {
-			continue // a path-only rule: no value to rotate
-		}
-		k := key{f.RuleID, f.Secret}
-		s := byKey[k]
-		if s == nil {
-			s = &Secret{ID: detect.SecretHash(f.RuleID, f.Secret), RuleID: f.RuleID, Description: f.Description,
-				Severity: f.Severity, Confidence: f.Confidence, Tags: f.Tags, Value: f.Secret}
-			byKey[k] = s
-			order = append(order, k)
-		}
-		if f.Confidence > s.Confidence {
-			s.Confidence = f.Confidence
-		}
-		s.Locations = append(s.Locations, Location{
-			Commit: Commit{ID: f.Commit, Author: f.Author, Email: f.Email, Date: f.Date, Message: f.Message},
-			Place:  Place{Path: f.Path, Line: f.StartLine},
-		})
-	}
+	secrets := bySecret(findings)
 	paths := map[string]map[string]bool{} // value → paths
 	var groups [][]string                 // per secret, its introducing commits
-	out := make([]Secret, 0, len(order))
-	for _, k := range order {
-		s := byKey[k]
-		sort.SliceStable(s.Locations, func(i, j int) bool {
-			a, b := s.Locations[i], s.Locations[j]
-			if !a.Date.Equal(b.Date) {
-				return a.Date.Before(b.Date)
-			}
-			if a.ID != b.ID {
-				return a.ID < b.ID
-			}
-			return a.Path < b.Path
-		})
-		s.Introduced = s.Locations[0]
-		var commits []string
-		seen := map[string]bool{}
-		for _, l := range s.Locations {
-			if !seen[l.ID] {
-				seen[l.ID] = true
-				commits = append(commits, l.ID)
-			}
-			if paths[s.Value] == nil {
-				paths[s.Value] = map[string]bool{}
-			}
-			paths[s.Value][l.Path] = true
-		}
-		groups = append(groups, commits)
-		if facts != nil {
-			s.HeadPlaces = facts.InHead(k.rule, k.secret)
-			s.StillPresent = len(s.HeadPlaces) > 0
-			if !s.StillPresent {
-				s.Removed = facts.Removal(k.rule, k.secret)
-			}
-		}
+	out := make([]Secret, 0, len(secrets))
+	for _, s := range secrets {
+		groups = append(groups, s.introduce(paths))
+		s.complete(facts, now)
 		for _, p := range s.HeadPlaces {
 			paths[s.Value][p.Path] = true
-		}
-		end := now
-		if s.Removed != nil {
-			end = s.Removed.Date
-		}
-		if d := end.Sub(s.Introduced.Date); d > 0 && !s.Introduced.Date.IsZero() {
-			s.DaysExposed = int(d.Hours() / 24)
 		}
 		out = append(out, *s)
 	}
@@ -184,6 +124,94 @@ func Build(findings []detect.Finding, facts Facts, now time.Time) []Secret {
 			sort.Strings(out[i].ReusedAt)
 		}
 	}
+	sortSecrets(out)
+	return out
+}
+
+// bySecret groups findings by rule and secret, in the order each secret
+// is first found: one Secret each, with every location, its confidence
+// the highest of its findings'.
+func bySecret(findings []detect.Finding) []*Secret {
+	type key struct{ rule, secret string }
+	byKey := map[key]*Secret{}
+	var order []*Secret
+	for i := range findings {
+		f := &findings[i]
+		if f.Secret == "" {
+			continue // a path-only rule: no value to rotate
+		}
+		k := key{f.RuleID, f.Secret}
+		s := byKey[k]
+		if s == nil {
+			s = &Secret{ID: detect.SecretHash(f.RuleID, f.Secret), RuleID: f.RuleID, Description: f.Description,
+				Severity: f.Severity, Confidence: f.Confidence, Tags: f.Tags, Value: f.Secret}
+			byKey[k] = s
+			order = append(order, s)
+		}
+		if f.Confidence > s.Confidence {
+			s.Confidence = f.Confidence
+		}
+		s.Locations = append(s.Locations, Location{
+			Commit: Commit{ID: f.Commit, Author: f.Author, Email: f.Email, Date: f.Date, Message: f.Message},
+			Place:  Place{Path: f.Path, Line: f.StartLine},
+		})
+	}
+	return order
+}
+
+// introduce orders s's locations oldest first, sets its introduction,
+// records its paths in paths (value → paths), and returns the commits
+// that introduced it, each once, oldest first.
+func (s *Secret) introduce(paths map[string]map[string]bool) []string {
+	sort.SliceStable(s.Locations, func(i, j int) bool {
+		a, b := s.Locations[i], s.Locations[j]
+		if !a.Date.Equal(b.Date) {
+			return a.Date.Before(b.Date)
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.Path < b.Path
+	})
+	s.Introduced = s.Locations[0]
+	var commits []string
+	seen := map[string]bool{}
+	for _, l := range s.Locations {
+		if !seen[l.ID] {
+			seen[l.ID] = true
+			commits = append(commits, l.ID)
+		}
+		if paths[s.Value] == nil {
+			paths[s.Value] = map[string]bool{}
+		}
+		paths[s.Value][l.Path] = true
+	}
+	return commits
+}
+
+// complete asks facts (when there are any) whether s is still in HEAD,
+// and where, or which commit removed it, and counts the days it has been
+// exposed, up to now while it is still present.
+func (s *Secret) complete(facts Facts, now time.Time) {
+	if facts != nil {
+		s.HeadPlaces = facts.InHead(s.RuleID, s.Value)
+		s.StillPresent = len(s.HeadPlaces) > 0
+		if !s.StillPresent {
+			s.Removed = facts.Removal(s.RuleID, s.Value)
+		}
+	}
+	end := now
+	if s.Removed != nil {
+		end = s.Removed.Date
+	}
+	if d := end.Sub(s.Introduced.Date); d > 0 && !s.Introduced.Date.IsZero() {
+		s.DaysExposed = int(d.Hours() / 24)
+	}
+}
+
+// sortSecrets orders the worklist: most severe first, then those still
+// present, then the oldest.
+func sortSecrets(out []Secret) {
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := &out[i], &out[j]
 		if a.Severity != b.Severity {
@@ -200,5 +228,4 @@ func Build(findings []detect.Finding, facts Facts, now time.Time) []Secret {
 		}
 		return a.ID < b.ID
 	})
-	return out
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -12,10 +14,33 @@ import (
 // which leakhound command it ran, then runs it with the other flags,
 // which leakhound shares with gitleaks.
 func runGitleaksCommand(ctx context.Context, cmd string, args []string, env Env) int {
-	kind, source := "git", "."
-	var rest []string
-	var logOpts string
-	staged := cmd == "protect"
+	g, err := parseGitleaksArgs(cmd, args, env.Stderr)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leakhound %s: %v\n", cmd, err)
+		return ExitError
+	}
+	out, err := g.command()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "leakhound %s: %v\n", cmd, err)
+		return ExitError
+	}
+	fmt.Fprintf(env.Stderr, "leakhound: `%s` is gitleaks' older command; running `leakhound %s` (see docs/migrating-from-gitleaks.md)\n",
+		cmd, strings.Join(out, " "))
+	return Run(ctx, out, env)
+}
+
+// gitleaksArgs is what a gitleaks detect or protect command line asks for.
+type gitleaksArgs struct {
+	kind, source string // the leakhound scan (git, dir, stdin) and what it reads
+	staged       bool
+	logOpts      string   // --log-opts, for a history scan
+	rest         []string // arguments passed on as they are
+}
+
+// parseGitleaksArgs reads gitleaks' flags for cmd; those with no
+// equivalent are named on warn and ignored.
+func parseGitleaksArgs(cmd string, args []string, warn io.Writer) (gitleaksArgs, error) {
+	g := gitleaksArgs{kind: "git", source: ".", staged: cmd == "protect"}
 	value := func(i *int, name string) (string, bool) {
 		a := args[*i]
 		if v, ok := strings.CutPrefix(a, name+"="); ok {
@@ -32,62 +57,60 @@ func runGitleaksCommand(ctx context.Context, cmd string, args []string, env Env)
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		switch {
 		case !strings.HasPrefix(a, "-"):
-			rest = append(rest, a)
+			g.rest = append(g.rest, a)
 		case name == "source" || name == "s":
 			v, ok := value(&i, a[:strings.IndexByte(a+"=", '=')])
 			if !ok {
-				fmt.Fprintf(env.Stderr, "leakhound %s: %s needs a path\n", cmd, a)
-				return ExitError
+				return g, fmt.Errorf("%s needs a path", a)
 			}
-			source = v
+			g.source = v
 		case name == "no-git":
-			kind = "dir"
+			g.kind = "dir"
 		case name == "pipe":
-			kind = "stdin"
+			g.kind = "stdin"
 		case name == "staged" || name == "pre-commit":
-			staged = true
+			g.staged = true
 		case name == "log-opts":
 			v, ok := value(&i, a[:strings.IndexByte(a+"=", '=')])
 			if !ok {
-				fmt.Fprintf(env.Stderr, "leakhound %s: --log-opts needs a value\n", cmd)
-				return ExitError
+				return g, errors.New("--log-opts needs a value")
 			}
-			logOpts = v
+			g.logOpts = v
 		case name == "follow-symlinks":
-			fmt.Fprintf(env.Stderr, "leakhound %s: --follow-symlinks is not supported: leakhound never follows a symbolic link (it could leave the tree or loop)\n", cmd)
-			return ExitError
+			return g, errors.New("--follow-symlinks is not supported: leakhound never follows a symbolic link (it could leave the tree or loop)")
 		case name == "platform" || name == "timeout" || name == "diagnostics" || name == "diagnostics-dir" || name == "max-archive-depth":
 			if !strings.Contains(a, "=") && i+1 < len(args) {
 				i++
 			}
-			fmt.Fprintf(env.Stderr, "leakhound %s: %s has no equivalent and is ignored\n", cmd, a)
+			fmt.Fprintf(warn, "leakhound %s: %s has no equivalent and is ignored\n", cmd, a)
 		default:
-			rest = append(rest, a)
+			g.rest = append(g.rest, a)
 		}
 	}
-	out := []string{kind}
+	return g, nil
+}
+
+// command returns the leakhound command line g asks for.
+func (g gitleaksArgs) command() ([]string, error) {
+	out := []string{g.kind}
 	switch {
-	case kind == "stdin":
-	case staged:
-		out = append(out, source, "--staged")
+	case g.kind == "stdin":
+	case g.staged:
+		out = append(out, g.source, "--staged")
 	default:
-		out = append(out, source)
+		out = append(out, g.source)
 	}
-	if logOpts != "" {
-		extra, err := logOptsArgs(logOpts)
-		if err != nil || kind != "git" || staged {
+	if g.logOpts != "" {
+		extra, err := logOptsArgs(g.logOpts)
+		if err != nil || g.kind != "git" || g.staged {
 			if err == nil {
 				err = fmt.Errorf("--log-opts applies to history scans only")
 			}
-			fmt.Fprintf(env.Stderr, "leakhound %s: %v\n", cmd, err)
-			return ExitError
+			return nil, err
 		}
 		out = append(out, extra...)
 	}
-	out = append(out, rest...)
-	fmt.Fprintf(env.Stderr, "leakhound: `%s` is gitleaks' older command; running `leakhound %s` (see docs/migrating-from-gitleaks.md)\n",
-		cmd, strings.Join(out, " "))
-	return Run(ctx, out, env)
+	return append(out, g.rest...), nil
 }
 
 // logOptsArgs maps the git log options gitleaks scripts pass

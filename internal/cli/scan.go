@@ -227,8 +227,11 @@ type scanJob struct {
 	log  *slog.Logger
 	prog *progress
 
-	// Built by load.
+	// Built by load. det is sc's detector, for what only the concrete
+	// one does: compile patterns up front, say whether rules look at
+	// paths.
 	set *rules.Set
+	det *detect.Detector
 	sc  *pipeline.Scanner
 
 	start time.Time // when the scan proper started
@@ -301,10 +304,13 @@ func (j *scanJob) load(ld rules.Loader, warmed func(*rules.Set) *detect.Detector
 		}
 	}
 	j.set = set
+	if j.det = warmed(set); j.det == nil {
+		j.det = detect.New(set, nil)
+	}
 	j.sc = pipeline.New(set, pipeline.Options{Ignore: ignore, Baseline: baseline, Log: j.log, MinConfidence: j.minConf,
-		DecodeDepth: &j.f.decodeMax, IgnoreGitleaksAllow: j.f.noGLAllow, Detector: warmed(set)})
+		DecodeDepth: &j.f.decodeMax, IgnoreGitleaksAllow: j.f.noGLAllow, Detector: j.det})
 	if !builtin {
-		if err := j.sc.Detector.Compile(userRules); err != nil {
+		if err := j.det.Compile(userRules); err != nil {
 			return fmt.Errorf("%s: %s", set.Source, errLine(err))
 		}
 	}

@@ -55,11 +55,12 @@ func (j *scanJob) runSource(ctx context.Context, src func(source.Events) source.
 	return res, time.Since(j.start)
 }
 
-// runFinder is runSource for a source that finds candidates itself.
-func (j *scanJob) runFinder(ctx context.Context, src func(source.Events) source.Finder) *pipeline.Result {
+// runFinder is runSource for a source that finds candidates itself, and
+// may scan a content by its changes with the run's pipeline.Incremental.
+func (j *scanJob) runFinder(ctx context.Context, src func(source.Events, pipeline.Incremental) source.Finder) *pipeline.Result {
 	j.startProgress()
 	defer j.prog.stop()
-	return j.sc.RunFinder(ctx, src)
+	return j.sc.RunIncremental(ctx, src)
 }
 
 func (j *scanJob) startProgress() {
@@ -151,7 +152,7 @@ func (j *scanJob) openRepo(ctx context.Context) (*repoTarget, error) {
 }
 
 func (t *repoTarget) run(ctx context.Context, j *scanJob) int {
-	pathDependent := j.sc.Detector.PathDependent()
+	pathDependent := j.det.PathDependent()
 	if t.audit && pathDependent {
 		fmt.Fprintf(j.env.Stderr, "leakhound audit: %s has rules that depend on the path, which the audit's one-pass history scan cannot apply; use leakhound git with it\n", j.set.Source)
 		return ExitError
@@ -183,9 +184,9 @@ func (t *repoTarget) runPacks(ctx context.Context, j *scanJob, ss *history.State
 		defer debug.SetGCPercent(debug.SetGCPercent(40))
 	}
 	var ps *history.PackScan
-	res := j.runFinder(ctx, func(ev source.Events) source.Finder {
+	res := j.runFinder(ctx, func(ev source.Events, inc pipeline.Incremental) source.Finder {
 		ps = &history.PackScan{Git: t.repo, MaxBytes: j.maxBytes(), Threads: j.f.threads, Events: ev, Logger: j.log,
-			Progress: j.prog.Counters(), WantFacts: t.audit, Incremental: j.sc.Detector}
+			Progress: j.prog.Counters(), WantFacts: t.audit, Incremental: inc}
 		if ss != nil {
 			ss.Scan = ps
 			return ss

@@ -177,11 +177,34 @@ func (x *Baseline) DropWide(f *detect.Finding) (bool, string, bool) {
 
 // Drop reports whether the baseline already has f.
 func (b *Baseline) Drop(f *detect.Finding) (bool, string) {
-	if b.known[f.Path+"\x00"+f.RuleID+"\x00"+detect.SecretHash(f.RuleID, f.Secret)] {
+	if b.known[f.Path+"\x00"+f.RuleID+"\x00"+secretHash(f)] {
 		return true, "in the baseline"
 	}
 	if len(b.plain) > 0 && b.plain[f.Path+"\x00"+plainHash(f.Secret)] {
 		return true, "in the baseline (a gitleaks report: same path and secret)"
 	}
 	return false, ""
+}
+
+// secretHash is detect.SecretHash(f.RuleID, f.Secret), read from f's
+// fingerprint: the detector computes a finding's fingerprint once, from
+// that hash, when it locates it ("[commit:]path:rule:hash", see
+// detect.Fingerprint), and the stages after it carry it rather than hash
+// the secret again. A fingerprint not of that form for f's commit, path
+// and rule (a finding built some other way, or none) is not read: the
+// secret is hashed.
+func secretHash(f *detect.Finding) string {
+	const n = 16 // hex digits of detect.SecretHash
+	fp := f.Fingerprint
+	if f.Commit != "" {
+		if !strings.HasPrefix(fp, f.Commit) || len(fp) == len(f.Commit) || fp[len(f.Commit)] != ':' {
+			return detect.SecretHash(f.RuleID, f.Secret)
+		}
+		fp = fp[len(f.Commit)+1:]
+	}
+	if len(fp) != len(f.Path)+1+len(f.RuleID)+1+n || !strings.HasPrefix(fp, f.Path) || fp[len(f.Path)] != ':' ||
+		fp[len(f.Path)+1:len(f.Path)+1+len(f.RuleID)] != f.RuleID || fp[len(fp)-n-1] != ':' {
+		return detect.SecretHash(f.RuleID, f.Secret)
+	}
+	return fp[len(fp)-n:]
 }

@@ -1,9 +1,10 @@
 // Package filter decides which candidate findings are leaks. It is an
-// ordered chain: overlap resolution first (where rules match the same
-// bytes, one finding stands for them all), then small named stages (inline
-// allow comments, rule allowlists, global allowlists, confidence, ignore
-// file, baseline). Each drop is counted under its stage's name and can be
-// explained. Filters never change a finding, and never log a secret.
+// ordered chain of small named stages (DESIGN §5): overlap resolution
+// first ("dedup": where rules match the same bytes, one finding stands for
+// them all), then inline allow comments, rule allowlists, global
+// allowlists, confidence, ignore file, baseline. Each drop is counted
+// under its stage's name and can be explained. Filters never change a
+// finding, and never log a secret.
 //
 // A suppression names a secret, not a rule's finding of it: an ignored
 // fingerprint, a baseline entry or an allow comment holds for the secret
@@ -57,23 +58,42 @@ type Drop struct {
 
 // Chain runs stages in order. It is safe for concurrent use.
 type Chain struct {
-	stages  []Stage
-	wide    []SecretWide // wide[i]: stages[i] if it is SecretWide, else nil
+	overlaps Overlaps // always first
+	stages   []Stage
+	wide     []SecretWide // wide[i]: stages[i] if it is SecretWide, else nil
+	// counts are the drops of overlaps (counts[0]) and of each of
+	// stages (counts[i+1]).
 	counts  []atomic.Int64
-	dedup   atomic.Int64
 	explain func(Drop) // nil: do not explain
 }
 
-// NewChain builds a chain of stages, run in the given order after overlap
-// resolution. explain, if not nil, is called (possibly concurrently) for
-// every dropped candidate.
+// NewChain builds a chain: overlap resolution, then stages in the given
+// order. explain, if not nil, is called (possibly concurrently) for every
+// dropped candidate.
 func NewChain(explain func(Drop), stages ...Stage) *Chain {
-	c := &Chain{stages: stages, wide: make([]SecretWide, len(stages)), counts: make([]atomic.Int64, len(stages)), explain: explain}
+	c := &Chain{stages: stages, wide: make([]SecretWide, len(stages)), counts: make([]atomic.Int64, 1+len(stages)), explain: explain}
 	for i, st := range stages {
 		c.wide[i], _ = st.(SecretWide)
 	}
 	return c
 }
+
+// Overlaps is the chain's first stage, overlap resolution: it judges a
+// fragment's candidates together, not one at a time, so it is not a
+// Stage, and every chain has it. Repeats (a rule's finding at the same
+// place twice) and a generic rule's finding where a specific rule found a
+// secret overlapping it are absorbed by the finding that stands for them
+// (Chain.resolve), and the suppressions asked later hold for them too.
+// Generic rules that read exactly the same bytes are told apart only after
+// the other stages, each judged by its own allowlists: one report of the
+// survivors is enough (Chain.compact). Both kinds of drop are its.
+//
+// It has nothing to describe: its verdicts depend on the candidates
+// alone, so it leaves the chain's Key as it is.
+type Overlaps struct{}
+
+// Name returns "dedup".
+func (Overlaps) Name() string { return "dedup" }
 
 const (
 	whyRepeated = "repeats a finding of the same rule at the same place"
@@ -109,7 +129,22 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 		return fs
 	}
 	groups := c.resolve(fs)
-	held, judged := false, false
+	held, judged := c.judge(fs, groups)
+	if !held && !judged {
+		return c.compact(fs, groups)
+	}
+	reach := reaches(fs, groups)
+	if judged {
+		c.holdJudged(fs, groups, reach)
+	}
+	c.spreadHeld(fs, groups, reach)
+	return c.compact(fs, groups)
+}
+
+// judge runs the stages on each group, in order, up to the first that
+// drops it. held says some drop holds for a secret (whichever rule
+// reports it), judged that some is a rule's own judgement.
+func (c *Chain) judge(fs []detect.Finding, groups []group) (held, judged bool) {
 	for gi := range groups {
 		g := &groups[gi]
 		for s := range c.stages {
@@ -124,37 +159,40 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 			break
 		}
 	}
-	if !held && !judged {
-		return c.compact(fs, groups)
-	}
-	reach := reaches(fs, groups)
-	if judged {
-		// A rule's own judgement (its allowlists, a built-in allowlist
-		// naming it, the confidence threshold) dropped a finding before a
-		// suppression was asked about it; if a suppression names it, it
-		// holds for the findings overlapping it all the same.
-		for gi := range groups {
-			g := &groups[gi]
-			if !g.dropped || g.held || !overlapsKept(fs, groups, reach, gi) {
-				continue
-			}
-			for s := g.by; s < len(c.stages); s++ {
-				if drop, _, wide := c.ask(s, fs, g); drop && wide {
-					g.by, g.held = s, true
-					break
-				}
+	return held, judged
+}
+
+// holdJudged asks the later stages about groups a rule's own judgement
+// (its allowlists, a built-in allowlist naming it, the confidence
+// threshold) dropped before a suppression was asked about them, where
+// they overlap a group still kept: if a suppression names one, it holds
+// for the findings overlapping it all the same.
+func (c *Chain) holdJudged(fs []detect.Finding, groups []group, reach []int) {
+	for gi := range groups {
+		g := &groups[gi]
+		if !g.dropped || g.held || !overlapsKept(fs, groups, reach, gi) {
+			continue
+		}
+		for s := g.by; s < len(c.stages); s++ {
+			if drop, _, wide := c.ask(s, fs, g); drop && wide {
+				g.by, g.held = s, true
+				break
 			}
 		}
 	}
+}
+
+// spreadHeld drops, with each group dropped as a secret, the groups
+// overlapping it. An allowlist judges a value: a finding overlapping it
+// with another value read from other bytes (a longer match) is judged on
+// its own. A fingerprint, a baseline entry or an allow comment names the
+// place.
+func (c *Chain) spreadHeld(fs []detect.Finding, groups []group, reach []int) {
 	for hi := range groups {
 		h := &groups[hi]
 		if !h.held {
 			continue
 		}
-		// An allowlist judges a value: a finding overlapping it with
-		// another value read from other bytes (a longer match) is judged
-		// on its own. A fingerprint, a baseline entry or an allow comment
-		// names the place.
 		_, byValue := c.stages[h.by].(*Global)
 		eachOverlap(fs, groups, reach, hi, func(g *group) {
 			if !g.dropped && (!byValue || sameValue(&fs[g.lead], &fs[h.lead])) {
@@ -163,7 +201,6 @@ func (c *Chain) Apply(fs []detect.Finding) []detect.Finding {
 			}
 		})
 	}
-	return c.compact(fs, groups)
 }
 
 // compact keeps the survivors in fs, in place (a group's lead is never
@@ -178,10 +215,7 @@ func (c *Chain) compact(fs []detect.Finding, groups []group) []detect.Finding {
 		}
 		f := &fs[g.lead]
 		if isGeneric(f) && sameGenericSpan(kept, f) {
-			c.dedup.Add(1)
-			if c.explain != nil {
-				c.explain(Drop{Stage: "dedup", Reason: whyRepeated, RuleID: f.RuleID, Path: f.Path, Line: f.StartLine})
-			}
+			c.absorbed(whyRepeated, f)
 			continue
 		}
 		kept = append(kept, *f)
@@ -251,20 +285,30 @@ func sameValue(a, b *detect.Finding) bool {
 	return a.Secret == b.Secret || (a.Start == b.Start && a.End == b.End)
 }
 
+// drop counts f as dropped by stages[s], and explains why.
 func (c *Chain) drop(s int, why string, f *detect.Finding) {
-	c.counts[s].Add(1)
+	c.count(1+s, c.stages[s].Name(), why, f)
+}
+
+// absorbed counts f as dropped by overlap resolution, and explains why.
+func (c *Chain) absorbed(why string, f *detect.Finding) {
+	c.count(0, c.overlaps.Name(), why, f)
+}
+
+func (c *Chain) count(i int, stage, why string, f *detect.Finding) {
+	c.counts[i].Add(1)
 	if c.explain != nil {
-		c.explain(Drop{Stage: c.stages[s].Name(), Reason: why, RuleID: f.RuleID, Path: f.Path, Line: f.StartLine})
+		c.explain(Drop{Stage: stage, Reason: why, RuleID: f.RuleID, Path: f.Path, Line: f.StartLine})
 	}
 }
 
 // Counts returns how many candidates each stage dropped, in chain order:
-// "dedup" (overlap resolution) first.
+// overlap resolution ("dedup") first.
 func (c *Chain) Counts() []Count {
-	out := make([]Count, 0, len(c.stages)+1)
-	out = append(out, Count{Stage: "dedup", Dropped: c.dedup.Load()})
+	out := make([]Count, 0, len(c.counts))
+	out = append(out, Count{Stage: c.overlaps.Name(), Dropped: c.counts[0].Load()})
 	for i, st := range c.stages {
-		out = append(out, Count{Stage: st.Name(), Dropped: c.counts[i].Load()})
+		out = append(out, Count{Stage: st.Name(), Dropped: c.counts[1+i].Load()})
 	}
 	return out
 }
@@ -321,10 +365,7 @@ func (c *Chain) resolve(fs []detect.Finding) []group {
 		if drop[i] == "" {
 			continue
 		}
-		c.dedup.Add(1)
-		if c.explain != nil {
-			c.explain(Drop{Stage: "dedup", Reason: drop[i], RuleID: fs[i].RuleID, Path: fs[i].Path, Line: fs[i].StartLine})
-		}
+		c.absorbed(drop[i], &fs[i])
 		// Follow who absorbed whom to a survivor: a specific finding is
 		// absorbed only by an earlier one of its rule, a generic one by a
 		// specific one or an earlier generic one, so the walk ends.

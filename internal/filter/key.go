@@ -20,6 +20,8 @@ type Described interface {
 
 // Key returns a digest of everything the chain's verdicts depend on
 // besides the candidates: each stage's name and description, in order.
+// Overlap resolution, first in every chain, depends on nothing else, so
+// it adds nothing (and keys recorded before it was a stage still hold).
 // Equal keys mean that the same candidates give the same survivors and
 // the same counts, so a result recorded under one key may stand in for
 // running the chain again (an unchanged incremental scan, see

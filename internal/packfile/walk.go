@@ -116,6 +116,18 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 func (r *Repo) plan(pi int, p *pack) *plan {
 	pl := &plan{kind: make([]Kind, p.count), first: make([]int32, p.count+1),
 		external: map[int32]location{}, bad: map[int32]error{}}
+	base := r.readHeaders(pi, p, pl)
+	pl.link(base)
+	r.findRoots(pl)
+	pl.flowKinds()
+	return pl
+}
+
+// readHeaders reads every header of pack pi: an entry stored whole gets
+// its kind in pl, a delta on another pack's object its location in
+// pl.external, an unreadable one its error in pl.bad. It returns each
+// entry's base entry in this pack, or -1.
+func (r *Repo) readHeaders(pi int, p *pack, pl *plan) []int32 {
 	base := make([]int32, p.count) // base entry, or -1
 	// Headers are read front to back: the pages behind are done with.
 	// Released as planning goes, they do not add the whole pack to the
@@ -155,26 +167,35 @@ func (r *Repo) plan(pi int, p *pack) *plan {
 			pl.kind[e] = h.kind
 		}
 	}
-	for e := range p.count {
+	return base
+}
+
+// link groups the deltas by base (base[e] is e's base entry, or -1):
+// pl.children[pl.first[b]:pl.first[b+1]] are b's.
+func (pl *plan) link(base []int32) {
+	n := len(base)
+	for e := range n {
 		if b := base[e]; b >= 0 {
 			pl.first[b+1]++
 		}
 	}
-	for e := range p.count {
+	for e := range n {
 		pl.first[e+1] += pl.first[e]
 	}
-	pl.children = make([]int32, pl.first[p.count])
-	fill := append([]int32(nil), pl.first[:p.count]...)
-	for e := range p.count {
+	pl.children = make([]int32, pl.first[n])
+	fill := append([]int32(nil), pl.first[:n]...)
+	for e := range n {
 		if b := base[e]; b >= 0 {
 			pl.children[fill[b]] = int32(e)
 			fill[b]++
 		}
 	}
-	// Roots: entries stored whole, and deltas on another pack's object.
-	// Kinds flow from each root to the deltas built on it; an entry no
-	// root reaches keeps kind 0 and is reported.
-	for e := range p.count {
+}
+
+// findRoots lists the roots: entries stored whole, and deltas on another
+// pack's object, whose kind is that object's.
+func (r *Repo) findRoots(pl *plan) {
+	for e := range pl.kind {
 		if pl.kind[e] != 0 {
 			pl.roots = append(pl.roots, int32(e))
 		} else if loc, ok := pl.external[int32(e)]; ok {
@@ -188,6 +209,11 @@ func (r *Repo) plan(pi int, p *pack) *plan {
 			pl.roots = append(pl.roots, int32(e))
 		}
 	}
+}
+
+// flowKinds gives each delta its root's kind. An entry no root reaches
+// keeps kind 0 and is reported.
+func (pl *plan) flowKinds() {
 	var stack []int32
 	for _, root := range pl.roots {
 		stack = append(stack[:0], root)
@@ -202,7 +228,6 @@ func (r *Repo) plan(pi int, p *pack) *plan {
 			}
 		}
 	}
-	return pl
 }
 
 // locate finds id in the packs other than skip, or among loose objects.

@@ -38,8 +38,9 @@ type Options struct {
 }
 
 // New builds the scanner the CLI uses for a rule set: the detector, then
-// the filter chain in its fixed order (inline allow, rule allowlists,
-// global allowlists, ignore file, baseline; de-duplication last).
+// the filter chain in its fixed order (DESIGN §5): overlap resolution
+// (every chain starts with it), inline allow, rule allowlists, global
+// allowlists, confidence threshold, ignore file, baseline.
 func New(set *rules.Set, opt Options) *Scanner {
 	var explain func(filter.Drop)
 	if opt.Log != nil && opt.Log.Enabled(context.Background(), slog.LevelDebug) {
@@ -81,10 +82,11 @@ func New(set *rules.Set, opt Options) *Scanner {
 // compiled first, so a regex RE2 rejects is named too.
 func CheckRules(set *rules.Set) rules.ErrorList {
 	var errs rules.ErrorList
-	s := New(set, Options{})
+	d := detect.New(set, nil)
+	s := New(set, Options{Detector: d})
 	bad := map[string]bool{}
 	for _, r := range set.Rules {
-		if err := s.Detector.Compile(func(x *rules.Rule) bool { return x == r }); err != nil {
+		if err := d.Compile(func(x *rules.Rule) bool { return x == r }); err != nil {
 			bad[r.ID] = true
 			errs.Add(r.File, r.Line, r.ID, "regex does not compile with RE2: %v", unwrapRuleErr(err))
 		}

@@ -2,6 +2,9 @@
 // the detector and the filter chain, and the surviving findings are
 // collected and sorted into a Result. It owns concurrency and bookkeeping
 // (what was scanned, skipped, or could not be read), not I/O or output.
+// It reaches the detector through an interface of its own (Detector), so
+// a test can wrap or swap that stage, and it decides, for every scan
+// path, what a rule whose pattern does not compile does to a scan.
 package pipeline
 
 import (
@@ -51,9 +54,27 @@ type Failure struct {
 // Incomplete reports whether part of the target could not be scanned.
 func (r *Result) Incomplete() bool { return len(r.Failures) > 0 || r.Err != nil }
 
+// Detector is the stage that finds candidates in a fragment: the seam the
+// pipeline depends on, so that a test can wrap or swap it. *detect.Detector
+// is the real one. A non-nil error names rules whose patterns do not
+// compile; the other rules' candidates are returned with it.
+type Detector interface {
+	Detect(*detect.Fragment) ([]detect.Finding, error)
+}
+
+// Incremental is a Detector that can also scan a new version of a content
+// by what changed since a version it scanned (*detect.Detector is one;
+// see detect.DetectChanged). A history source that reads objects as
+// deltas (gitplumb.PackScan) asks for it through RunIncremental.
+type Incremental interface {
+	Detector
+	DetectMemo(*detect.Fragment) ([]detect.Finding, detect.Memo, error)
+	DetectChanged(*detect.Fragment, []byte, []detect.Span, []detect.Copy, detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error)
+}
+
 // Scanner runs sources through a detector and a filter chain.
 type Scanner struct {
-	Detector *detect.Detector
+	Detector Detector
 	Chain    *filter.Chain
 	// Global is the global allowlist, which sources ask before reading a
 	// path (SkipsPath) so allowlisted files are never read at all.
@@ -81,8 +102,21 @@ func (s *Scanner) Run(ctx context.Context, src func(source.Events) source.Source
 
 // RunFinder is Run for a source that runs detection itself.
 func (s *Scanner) RunFinder(ctx context.Context, src func(source.Events) source.Finder) *Result {
+	return s.RunIncremental(ctx, func(ev source.Events, _ Incremental) source.Finder { return src(ev) })
+}
+
+// RunIncremental is RunFinder for a source that may also scan a new
+// version of a content by its changes: src is handed the run's
+// Incremental too, nil when the Scanner's Detector is not one. Whichever
+// way a fragment is scanned, a rule whose pattern does not compile is
+// handled as Run handles it (see run.detect).
+func (s *Scanner) RunIncremental(ctx context.Context, src func(source.Events, Incremental) source.Finder) *Result {
 	r := s.newRun()
-	err := src(r.ev).Find(ctx, r.detect, func(cands []detect.Finding) error {
+	var inc Incremental
+	if d, ok := s.Detector.(Incremental); ok {
+		inc = incremental{d, r}
+	}
+	err := src(r.ev, inc).Find(ctx, r.detect, func(cands []detect.Finding) error {
 		r.keep(cands)
 		return nil
 	})
@@ -108,14 +142,42 @@ func (s *Scanner) newRun() *run {
 	return &run{s: s, ev: &events{log: log, skipped: map[source.SkipReason]int{}}}
 }
 
-// detect runs the detector on f. A rule that cannot compile is remembered
-// (the scan's error) and the other rules' candidates are still returned.
+// detect runs the detector on f, under the one policy for a rule whose
+// pattern does not compile, whatever the scan path: the first such error
+// is remembered as the scan's (Result.Err), the source is not told, and
+// the other rules' candidates still go through the filter chain, so the
+// report holds what the working rules found.
 func (r *run) detect(f *detect.Fragment) ([]detect.Finding, error) {
 	cands, err := r.s.Detector.Detect(f)
+	r.ruleError(err)
+	return cands, nil
+}
+
+func (r *run) ruleError(err error) {
 	if err != nil {
 		r.ruleErrs.Do(func() { r.ruleErr = err })
 	}
-	return cands, nil
+}
+
+// incremental is a run's Incremental: the detector's, with run.detect's
+// policy for patterns that do not compile.
+type incremental struct {
+	d Incremental
+	r *run
+}
+
+func (x incremental) Detect(f *detect.Fragment) ([]detect.Finding, error) { return x.r.detect(f) }
+
+func (x incremental) DetectMemo(f *detect.Fragment) ([]detect.Finding, detect.Memo, error) {
+	cands, memo, err := x.d.DetectMemo(f)
+	x.r.ruleError(err)
+	return cands, memo, nil
+}
+
+func (x incremental) DetectChanged(f *detect.Fragment, base []byte, changed []detect.Span, copies []detect.Copy, prior detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error) {
+	cands, owned, memo, err := x.d.DetectChanged(f, base, changed, copies, prior)
+	x.r.ruleError(err)
+	return cands, owned, memo, nil
 }
 
 // keep runs candidates through the filter chain and keeps the survivors.

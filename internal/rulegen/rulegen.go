@@ -80,21 +80,8 @@ var skipped = map[string]string{
 // out (an element of a slice literal, Go's composite literal rules).
 func (w *writer) value(v reflect.Value, elided bool) error {
 	t := v.Type()
-	switch {
-	case t == patternType:
-		if v.IsNil() {
-			w.body.WriteString("nil")
-			return nil
-		}
-		w.body.WriteString("rules.CheckedPattern(" + quote(v.Interface().(*rules.Pattern).String()) + ")")
-		return nil
-	case t == regexpType:
-		if v.IsNil() {
-			w.body.WriteString("nil")
-			return nil
-		}
-		w.usesRegexp = true
-		w.body.WriteString("regexp.MustCompile(" + quote(v.Interface().(*regexp.Regexp).String()) + ")")
+	if t == patternType || t == regexpType {
+		w.compiled(v)
 		return nil
 	}
 	switch t.Kind() {
@@ -113,33 +100,7 @@ func (w *writer) value(v reflect.Value, elided bool) error {
 	case reflect.Struct:
 		return w.structLit(v, elided)
 	case reflect.Slice:
-		if v.IsNil() {
-			w.body.WriteString("nil")
-			return nil
-		}
-		if !elided {
-			w.body.WriteString(typeName(t))
-		}
-		w.body.WriteString("{")
-		multiline := t.Elem().Kind() == reflect.Struct || t.Elem().Kind() == reflect.Pointer
-		for i := 0; i < v.Len(); i++ {
-			if multiline {
-				w.body.WriteString("\n")
-			} else if i > 0 {
-				w.body.WriteString(", ")
-			}
-			if err := w.value(v.Index(i), t.Elem() != patternType && t.Elem() != regexpType); err != nil {
-				return err
-			}
-			if multiline {
-				w.body.WriteString(",")
-			}
-		}
-		if multiline && v.Len() > 0 {
-			w.body.WriteString("\n")
-		}
-		w.body.WriteString("}")
-		return nil
+		return w.sliceLit(v, elided)
 	case reflect.String:
 		w.body.WriteString(quote(v.String()))
 		return nil
@@ -147,17 +108,7 @@ func (w *writer) value(v reflect.Value, elided bool) error {
 		w.body.WriteString(strconv.FormatBool(v.Bool()))
 		return nil
 	case reflect.Int:
-		if names, ok := constNames[t]; ok {
-			if n := v.Int(); n >= 0 && n < int64(len(names)) {
-				w.body.WriteString("rules." + names[n])
-				return nil
-			}
-		}
-		s := strconv.FormatInt(v.Int(), 10)
-		if t.PkgPath() != "" {
-			s = typeName(t) + "(" + s + ")"
-		}
-		w.body.WriteString(s)
+		w.integer(v)
 		return nil
 	case reflect.Float64:
 		f := v.Float()
@@ -168,6 +119,70 @@ func (w *writer) value(v reflect.Value, elided bool) error {
 		return nil
 	}
 	return fmt.Errorf("rulegen: cannot write a %s", t)
+}
+
+// compiled writes a *rules.Pattern or a *regexp.Regexp as the call that
+// makes it from its source.
+func (w *writer) compiled(v reflect.Value) {
+	switch {
+	case v.IsNil():
+		w.body.WriteString("nil")
+	case v.Type() == patternType:
+		w.body.WriteString("rules.CheckedPattern(" + quote(v.Interface().(*rules.Pattern).String()) + ")")
+	default:
+		w.usesRegexp = true
+		w.body.WriteString("regexp.MustCompile(" + quote(v.Interface().(*regexp.Regexp).String()) + ")")
+	}
+}
+
+// sliceLit writes a slice literal, an element a line when they are
+// structs.
+func (w *writer) sliceLit(v reflect.Value, elided bool) error {
+	t := v.Type()
+	if v.IsNil() {
+		w.body.WriteString("nil")
+		return nil
+	}
+	if !elided {
+		w.body.WriteString(typeName(t))
+	}
+	w.body.WriteString("{")
+	multiline := t.Elem().Kind() == reflect.Struct || t.Elem().Kind() == reflect.Pointer
+	for i := 0; i < v.Len(); i++ {
+		if multiline {
+			w.body.WriteString("\n")
+		} else if i > 0 {
+			w.body.WriteString(", ")
+		}
+		if err := w.value(v.Index(i), t.Elem() != patternType && t.Elem() != regexpType); err != nil {
+			return err
+		}
+		if multiline {
+			w.body.WriteString(",")
+		}
+	}
+	if multiline && v.Len() > 0 {
+		w.body.WriteString("\n")
+	}
+	w.body.WriteString("}")
+	return nil
+}
+
+// integer writes an int: a named constant of package rules where it has
+// one, else a number, converted when its type is named.
+func (w *writer) integer(v reflect.Value) {
+	t := v.Type()
+	if names, ok := constNames[t]; ok {
+		if n := v.Int(); n >= 0 && n < int64(len(names)) {
+			w.body.WriteString("rules." + names[n])
+			return
+		}
+	}
+	s := strconv.FormatInt(v.Int(), 10)
+	if t.PkgPath() != "" {
+		s = typeName(t) + "(" + s + ")"
+	}
+	w.body.WriteString(s)
 }
 
 // structLit writes a struct literal with its non-zero fields.

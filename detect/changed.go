@@ -75,21 +75,23 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 	var lineBuf [2]span
 	var pointBuf [4]int
 	lines, points := changedLines(lineBuf[:0], pointBuf[:0], content, changed)
-	if len(lines) == 0 {
-		// As before these buffers: with only seams changed, run is given
-		// nil ranges, which it reads as all of f.
-		lines = nil
-	}
 	if len(lines) == 0 && len(points) == 0 {
 		if len(prior.Anchors) == 0 {
 			return nil, nil, Memo{}, nil
 		}
 		return nil, nil, Memo{Anchors: d.moveAnchors(nil, content, prior.Anchors, newCopyIndex(copies), nil)}, nil
 	}
-	// The changed lines are scanned first; that finds the anchors in
-	// them, and whether the content became a Kubernetes Secret.
-	var fresh Memo
-	found, err := d.run(f, lines, &fresh)
+	if len(lines) == 0 {
+		return d.detectSeams(f, base, copies, points, prior)
+	}
+	// The changed lines' keywords are found first; that finds the
+	// anchors in them, and whether the content became a Kubernetes
+	// Secret. Their hits are kept: the rules run once, when the
+	// ranges to scan are known.
+	hb := d.hitBufs.Get().(*hitBuf)
+	defer d.hitBufs.Put(hb)
+	hb.lines = d.hitsIn(hb.lines[:0], content, lines)
+	fresh := d.memoOf(content, hb.lines)
 	if fresh.Secret {
 		return d.detectWhole(f)
 	}
@@ -98,13 +100,93 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 	if far {
 		return d.detectWhole(f)
 	}
+	hits := hb.lines
 	if extra := subtract(scanRanges(content, owned, anchors), lines); len(extra) > 0 {
-		// Scanned again as one, so that windows merge as in a whole
-		// scan: a regex run over two merged windows may match
-		// differently than over each.
-		found, err = d.run(f, union(lines, extra), nil)
+		// The rules run over both as over one range, so that windows
+		// merge as in a whole scan: a regex run over two merged windows
+		// may match differently than over each. The ranges are whole
+		// lines, so the hits in both are the hits in one, unless a
+		// keyword holds a line end.
+		if d.keywords.class['\n'] != 0 {
+			hb.all = d.hitsIn(hb.all[:0], content, union(lines, extra))
+		} else {
+			hb.extra = d.hitsIn(hb.extra[:0], content, extra)
+			hb.all = d.mergeHits(hb.all[:0], hb.lines, hb.extra)
+		}
+		hits = hb.all
+	}
+	found, err := d.runFed(f, nil, feed{hits: hits, given: true})
+	return startingIn(found, owned), exported(owned), Memo{Anchors: anchors}, err
+}
+
+// detectSeams is DetectChanged when no line changed, only where copied
+// stretches meet (points): the content is scanned whole for its anchors,
+// and its candidates are those in the windows over the points.
+func (d *Detector) detectSeams(f *Fragment, base []byte, copies []Copy, points []int, prior Memo) ([]Finding, []Span, Memo, error) {
+	content := f.Content
+	var fresh Memo
+	found, err := d.run(f, nil, &fresh)
+	if fresh.Secret {
+		return d.detectWhole(f)
+	}
+	core, anchors := d.changedCore(content, base, copies, nil, prior.Anchors, fresh.Anchors)
+	owned, far := ownedSpans(content, core, points, anchors)
+	if far {
+		return d.detectWhole(f)
+	}
+	if extra := scanRanges(content, owned, anchors); len(extra) > 0 {
+		found, err = d.run(f, union(nil, extra), nil)
 	}
 	return startingIn(found, owned), exported(owned), Memo{Anchors: anchors}, err
+}
+
+// kwHit is a keyword hit: keyword kw ends just before end.
+type kwHit struct {
+	end int
+	kw  int32
+}
+
+// hitBuf is DetectChanged's reusable memory for keyword hits.
+type hitBuf struct{ lines, extra, all []kwHit }
+
+// hitsIn appends to dst the keyword hits in ranges of content (sorted,
+// disjoint), in order of start position.
+func (d *Detector) hitsIn(dst []kwHit, content []byte, ranges []span) []kwHit {
+	for _, r := range ranges {
+		d.keywords.scan(content[r.lo:r.hi], func(end int, kw int32) bool {
+			dst = append(dst, kwHit{r.lo + end, kw})
+			return true
+		})
+	}
+	return dst
+}
+
+// mergeHits appends to dst the hits of a and b, each in order of start
+// position, in that order.
+func (d *Detector) mergeHits(dst, a, b []kwHit) []kwHit {
+	lens := d.keywords.lens
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].end-lens[b[0].kw] < a[0].end-lens[a[0].kw] {
+			dst, b = append(dst, b[0]), b[1:]
+		} else {
+			dst, a = append(dst, a[0]), a[1:]
+		}
+	}
+	return append(append(dst, a...), b...)
+}
+
+// memoOf returns the memo a scan with these hits records (see detectIn).
+func (d *Detector) memoOf(content []byte, hits []kwHit) Memo {
+	var m Memo
+	for _, h := range hits {
+		if h.kw >= d.secretKw {
+			m.Secret = true
+		}
+		if d.kwWindow[h.kw] > 0 {
+			m.Anchors = append(m.Anchors, d.anchor(content, h.end-d.keywords.lens[h.kw], h.end, h.kw))
+		}
+	}
+	return m
 }
 
 // scansWhole reports whether f cannot be scanned in parts: rule sets
@@ -235,8 +317,11 @@ func exported(spans []span) []Span {
 // wholeEvery: a content with a change for every wholeEvery bytes is
 // scanned whole (see DetectChanged). Measured 2026-12-03 (seconds, etcd /
 // symfony): 64: 3.2-3.5 / 10.1; 192: 3.1 / 9.4; 512: 3.0 / 9.1; 1024:
-// 3.2 / 9.8; 4096: 3.5 / 10.6.
-var wholeEvery = 512
+// 3.2 / 9.8; 4096: 3.5 / 10.6. Since the rules run once per partial scan
+// (2026-12-06, BenchmarkScanBlobDelta on symfony, CPU ms, best of 3):
+// 512: 334; 256: 302; 128: 277; 64: 303; every change scanned by its
+// lines: 323 (the rules running twice: 369).
+var wholeEvery = 128
 
 // union returns the sorted, disjoint spans covering a and b.
 func union(a, b []span) []span {
@@ -399,12 +484,17 @@ func lineEndAt(b []byte, at int) int {
 
 // run is Detect over ranges of f (nil: all of it), recording a memo.
 func (d *Detector) run(f *Fragment, ranges []span, memo *Memo) ([]Finding, error) {
+	return d.runFed(f, memo, feed{ranges: ranges})
+}
+
+// runFed is run with the keyword hits given by feed (see detectFed).
+func (d *Detector) runFed(f *Fragment, memo *Memo, src feed) ([]Finding, error) {
 	var lines *lineSpans
 	if d.decodeDepth > 0 {
 		lines = getLineSpans()
 		defer lineSpanPool.Put(lines)
 	}
-	out, err := d.detectIn(f, lines, ranges, memo)
+	out, err := d.detectFed(f, lines, memo, src)
 	if lines != nil && len(lines.s) > 0 {
 		var derr error
 		out, derr = d.decodePass(out, f, lines, d.decodeDepth, span{0, len(f.Content)})

@@ -45,6 +45,7 @@ type Detector struct {
 	pathOnly  []int32   // rules with a path and no regex
 	engine    regex.Engine
 	scratches sync.Pool
+	hitBufs   sync.Pool // *hitBuf, for DetectChanged
 	// decodeDepth is how many layers of encoding are undone to look for
 	// secrets inside encoded text; 0 turns decoding off.
 	decodeDepth int
@@ -171,6 +172,7 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 		}
 	}
 	d.scratches.New = func() any { return &scratch{windows: make([][]window, len(d.rules))} }
+	d.hitBufs.New = func() any { return new(hitBuf) }
 	return d
 }
 
@@ -262,6 +264,20 @@ func (d *Detector) detect(f *Fragment, lines *lineSpans) ([]Finding, error) {
 // rest of f. When memo is not nil, far-reaching rules' keyword hits and
 // Kubernetes Secret markers are recorded in it.
 func (d *Detector) detectIn(f *Fragment, lines *lineSpans, ranges []span, memo *Memo) ([]Finding, error) {
+	return d.detectFed(f, lines, memo, feed{ranges: ranges})
+}
+
+// feed says where detectFed takes its keyword hits from: hits when
+// given, else a scan of ranges (line aligned, sorted; nil means all of
+// the content).
+type feed struct {
+	ranges []span
+	hits   []kwHit
+	given  bool
+}
+
+// detectFed is detectIn with the keyword hits given by src.
+func (d *Detector) detectFed(f *Fragment, lines *lineSpans, memo *Memo, src feed) ([]Finding, error) {
 	sc := d.scratches.Get().(*scratch)
 	defer d.release(sc)
 	content := f.Content
@@ -294,11 +310,17 @@ func (d *Detector) detectIn(f *Fragment, lines *lineSpans, ranges []span, memo *
 		}
 		return true
 	}
-	if ranges == nil {
+	switch {
+	case src.given:
+		for _, h := range src.hits {
+			hit(h.end, h.kw)
+		}
+	case src.ranges == nil:
 		d.keywords.scan(content, hit)
-	}
-	for _, r := range ranges {
-		d.keywords.scan(content[r.lo:r.hi], func(end int, kw int32) bool { return hit(r.lo+end, kw) })
+	default:
+		for _, r := range src.ranges {
+			d.keywords.scan(content[r.lo:r.hi], func(end int, kw int32) bool { return hit(r.lo+end, kw) })
+		}
 	}
 	for _, ri := range d.unkeyed {
 		sc.active = append(sc.active, ri)

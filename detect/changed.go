@@ -67,7 +67,7 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 	content := f.Content
 	// A change every few bytes (a delta against a distant version) is
 	// cheaper to scan whole than line by line.
-	if d.scansWhole(f, prior) || len(changed)*wholeEvery > len(content) {
+	if d.scansWhole(f, prior) || len(changed)*d.wholeEvery > len(content) {
 		return d.detectWhole(f)
 	}
 	// Most changes are a line or two: their spans and points stay on the
@@ -314,14 +314,14 @@ func exported(spans []span) []Span {
 	return out
 }
 
-// wholeEvery: a content with a change for every wholeEvery bytes is
+// defaultWholeEvery: a content with a change for every that many bytes is
 // scanned whole (see DetectChanged). Measured 2026-12-03 (seconds, etcd /
 // symfony): 64: 3.2-3.5 / 10.1; 192: 3.1 / 9.4; 512: 3.0 / 9.1; 1024:
 // 3.2 / 9.8; 4096: 3.5 / 10.6. Since the rules run once per partial scan
 // (2026-12-06, BenchmarkScanBlobDelta on symfony, CPU ms, best of 3):
 // 512: 334; 256: 302; 128: 277; 64: 303; every change scanned by its
 // lines: 323 (the rules running twice: 369).
-var wholeEvery = 128
+const defaultWholeEvery = 128
 
 // union returns the sorted, disjoint spans covering a and b.
 func union(a, b []span) []span {

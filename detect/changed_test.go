@@ -113,7 +113,7 @@ func keys(fs []detect.Finding) []string {
 // exactly those of scanning it whole.
 func TestDetectChangedEqualsDetect(t *testing.T) {
 	d := detect.New(testkit.Set(t, config.Default()), nil)
-	defer detect.SetWholeEvery(1)()
+	detect.SetWholeEvery(d, 1)
 	corpus, lines := testkit.Corpus(t)
 	var files, donor [][]byte
 	for _, name := range slices.Sorted(maps.Keys(corpus)) {
@@ -174,7 +174,7 @@ func FuzzDetectChanged(f *testing.F) {
 	f.Add([]byte("- name: SECRET_KEY\n  value: "+pw+"\n- name: OTHER\n  value: plain\n"), []byte("x\n\n"), uint64(2))
 	f.Add([]byte("a\nb\nc\n"), []byte("machine example.com login me password "+pw+"\n"), uint64(3))
 	d := detect.New(testkit.Set(f, config.Default()), nil)
-	defer detect.SetWholeEvery(1)()
+	detect.SetWholeEvery(d, 1)
 	f.Fuzz(func(t *testing.T, content, donorText []byte, seed uint64) {
 		var donor [][]byte
 		for _, l := range bytes.SplitAfter(donorText, []byte("\n")) {

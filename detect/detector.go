@@ -38,14 +38,17 @@ const (
 // lazily, the first time one of a rule's keywords occurs, because compiling
 // every rule up front would cost a pre-commit hook most of its budget.
 type Detector struct {
-	rules     []*compiled
-	keywords  *keywordIndex
-	kwRules   [][]int32 // keyword index → rules it gates
-	unkeyed   []int32   // rules without keywords: run on every fragment
-	pathOnly  []int32   // rules with a path and no regex
-	engine    regex.Engine
-	scratches sync.Pool
-	hitBufs   sync.Pool // *hitBuf, for DetectChanged
+	rules []*compiled
+	// wholeEvery: DetectChanged scans a content with a change for
+	// every wholeEvery bytes whole (defaultWholeEvery; tests lower it).
+	wholeEvery int
+	keywords   *keywordIndex
+	kwRules    [][]int32 // keyword index → rules it gates
+	unkeyed    []int32   // rules without keywords: run on every fragment
+	pathOnly   []int32   // rules with a path and no regex
+	engine     regex.Engine
+	scratches  sync.Pool
+	hitBufs    sync.Pool // *hitBuf, for DetectChanged
 	// decodeDepth is how many layers of encoding are undone to look for
 	// secrets inside encoded text; 0 turns decoding off.
 	decodeDepth int
@@ -117,7 +120,7 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 	if engine == nil {
 		engine = regex.Adaptive{}
 	}
-	d := &Detector{engine: engine, decodeDepth: DefaultDecodeDepth}
+	d := &Detector{engine: engine, decodeDepth: DefaultDecodeDepth, wholeEvery: defaultWholeEvery}
 	var kws []string
 	kwIndex := map[string]int32{}
 	for i, r := range set.Rules {

@@ -306,12 +306,30 @@ func (f *Facts) RefsReaching(groups [][]string) [][]string {
 
 // reaching is RefsReaching, asked of the commit graph.
 func (f *Facts) reaching(groups [][]string) [][]string {
-	st := f.st
 	words := (len(groups) + 63) / 64
 	out := make([][]string, len(groups))
 	if words == 0 {
 		return out
 	}
+	bits := f.groupBits(f.ownBits(groups, words), words)
+	for name, tip := range f.refs {
+		b := bits[tip]
+		for g := range groups {
+			if b != nil && b[g/64]&(1<<(g%64)) != 0 {
+				out[g] = append(out[g], name)
+			}
+		}
+	}
+	for g := range out {
+		sort.Strings(out[g])
+	}
+	return out
+}
+
+// ownBits maps each commit named in groups to the set of groups (a
+// bitset of words words) that name it.
+func (f *Facts) ownBits(groups [][]string, words int) map[uint32][]uint64 {
+	st := f.st
 	own := map[uint32][]uint64{}
 	for g, commits := range groups {
 		for _, h := range commits {
@@ -323,8 +341,15 @@ func (f *Facts) reaching(groups [][]string) [][]string {
 			}
 		}
 	}
-	// Commits in an order where parents come first: a depth-first
-	// post-order from every ref tip.
+	return own
+}
+
+// groupBits gives every commit a ref reaches the set of groups whose
+// commits are it or its ancestors (nil: none): its own set OR-ed with its
+// parents', the commits taken in an order where parents come first (a
+// depth-first post-order from every ref tip).
+func (f *Facts) groupBits(own map[uint32][]uint64, words int) [][]uint64 {
+	st := f.st
 	bits := make([][]uint64, st.Count())
 	state := make([]uint8, st.Count()) // 1 on the stack, 2 done
 	type frame struct {
@@ -352,45 +377,38 @@ func (f *Facts) reaching(groups [][]string) [][]string {
 				}
 				continue
 			}
-			var b []uint64
-			if o := own[top.c]; o != nil {
-				b = append(b, o...)
-			}
-			for _, p := range ps {
-				pb := bits[p]
-				if pb == nil {
-					continue
-				}
-				if b == nil {
-					b = pb // shared until something is added
-					continue
-				}
-				if &b[0] == &pb[0] {
-					continue
-				}
-				nb := make([]uint64, words)
-				for w := range nb {
-					nb[w] = b[w] | pb[w]
-				}
-				b = nb
-			}
-			if b != nil {
-				bits[top.c] = b
-			}
+			bits[top.c] = unionBits(own[top.c], ps, bits, words)
 			state[top.c] = 2
 			stack = stack[:len(stack)-1]
 		}
 	}
-	for name, tip := range f.refs {
-		b := bits[tip]
-		for g := range groups {
-			if b != nil && b[g/64]&(1<<(g%64)) != 0 {
-				out[g] = append(out[g], name)
-			}
+	return bits
+}
+
+// unionBits is own OR-ed with the parents' sets; a set equal to one
+// parent's is that parent's, shared rather than copied.
+func unionBits(own []uint64, parents []uint32, bits [][]uint64, words int) []uint64 {
+	var b []uint64
+	if own != nil {
+		b = append(b, own...)
+	}
+	for _, p := range parents {
+		pb := bits[p]
+		if pb == nil {
+			continue
 		}
+		if b == nil {
+			b = pb // shared until something is added
+			continue
+		}
+		if &b[0] == &pb[0] {
+			continue
+		}
+		nb := make([]uint64, words)
+		for w := range nb {
+			nb[w] = b[w] | pb[w]
+		}
+		b = nb
 	}
-	for g := range out {
-		sort.Strings(out[g])
-	}
-	return out
+	return b
 }

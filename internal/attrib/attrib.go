@@ -94,32 +94,24 @@ func (a *Attributor) Run(ctx context.Context, tips []string) error {
 			a.ev.Failed("ref "+t, errors.New("points to an object that is missing: the history behind it was not scanned"))
 		}
 	}
-	seen := make([]bool, st.Count())
-	var order []uint32
 	missingParent := map[uint32]bool{}
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[c] {
-			continue
-		}
-		seen[c] = true
-		order = append(order, c)
+	var kept []uint32
+	order := DepthFirst(stack, st.Count(), func(c uint32) []uint32 {
 		if st.Shallow(c) {
-			continue
+			return nil
 		}
+		kept = kept[:0]
 		for _, p := range st.Commit(c).Parents {
 			switch {
 			case st.Kind(p) == gitobj.KindCommit:
-				if !seen[p] {
-					stack = append(stack, p)
-				}
+				kept = append(kept, p)
 			case !missingParent[p]:
 				missingParent[p] = true
 				a.ev.Failed("commit "+st.Hex(c), fmt.Errorf("parent %s %s: the history behind it was not scanned", st.Hex(p), st.Absent(p)))
 			}
 		}
-	}
+		return kept
+	})
 	a.order = order
 	if a.CommitsTotal != nil {
 		a.CommitsTotal.Store(int64(len(order)))
@@ -515,4 +507,31 @@ func (a *Attributor) TreeInteresting(t uint32) bool {
 		a.memo[t] = 2
 	}
 	return v
+}
+
+// DepthFirst returns the commits reachable from the commits on stack in
+// the order the attribution walks them: depth first, the last pushed
+// first, each once. parents(c) lists the parents of c to follow (none at
+// a shallow boundary); DepthFirst reads its result before calling it
+// again. Commits are numbered below n. An incremental scan replays a
+// recorded history in this same order (history.StateScan), so that its
+// report is a full scan's.
+func DepthFirst[T ~int32 | ~uint32](stack []T, n int, parents func(T) []T) []T {
+	seen := make([]bool, n)
+	var order []T
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		order = append(order, c)
+		for _, p := range parents(c) {
+			if !seen[p] {
+				stack = append(stack, p)
+			}
+		}
+	}
+	return order
 }

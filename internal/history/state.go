@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/attrib"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 )
 
@@ -142,9 +143,9 @@ func StateKey(parts ...string) [32]byte {
 }
 
 // walkOrder returns the commits reachable from tips in the order
-// attributor.run walks them: depth first from a stack of the tips, the
-// last pushed first. parents lists a commit's parents (none for a shallow
-// boundary). It returns false if a tip is not a commit it knows.
+// attributor.run walks them (attrib.DepthFirst). parents lists a commit's
+// parents (none for a shallow boundary). It returns false if a tip is not
+// a commit it knows.
 func walkOrder(tips []string, index map[string]int32, parents func(int32) []int32, n int) ([]int32, bool) {
 	var stack []int32
 	for _, t := range tips {
@@ -154,23 +155,7 @@ func walkOrder(tips []string, index map[string]int32, parents func(int32) []int3
 		}
 		stack = append(stack, i)
 	}
-	seen := make([]bool, n)
-	var order []int32
-	for len(stack) > 0 {
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[c] {
-			continue
-		}
-		seen[c] = true
-		order = append(order, c)
-		for _, p := range parents(c) {
-			if !seen[p] {
-				stack = append(stack, p)
-			}
-		}
-	}
-	return order, true
+	return attrib.DepthFirst(stack, n, parents), true
 }
 
 // sortedKeys returns m's keys, sorted.

@@ -63,8 +63,13 @@ func (p *Reader) readPacks(ctx context.Context, st *Store, dir string, detectFn 
 	defer repo.Close()
 	log.Debug("opened the packs' indexes", "packs", repo.Packs(), "objects", repo.Count(), "elapsed", time.Since(start))
 
+	// Numbering reads the indexes and planning the packs: the two run
+	// side by side before the parallel walk.
+	var planned sync.WaitGroup
+	planned.Go(repo.Plan)
 	w := p.newPackWalk(st, repo, detectFn, ev)
-	log.Debug("numbered every object", "elapsed", time.Since(start))
+	planned.Wait()
+	log.Debug("numbered every object and planned the walk", "elapsed", time.Since(start))
 	werr := repo.Walk(ctx, len(w.results), w.visit, w.unreadable)
 	addErr := w.adder.close()
 	detErr := mergeBlobs(st, w.results)

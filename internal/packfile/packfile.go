@@ -68,6 +68,8 @@ type Repo struct {
 	// loose objects.
 	base  []int
 	total int
+	// plans, by pack, once Plan has run.
+	plans []*plan
 }
 
 type looseObject struct {

@@ -52,11 +52,11 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 		defer badMu.Unlock()
 		bad(&ObjectError{ID: id, Where: where, Err: err})
 	}
-	plans := make([]*plan, len(r.packs))
+	r.Plan()
+	plans := r.plans
 	var items []item
 	for pi, p := range r.packs {
-		pl := r.plan(pi, p)
-		plans[pi] = pl
+		pl := plans[pi]
 		for _, e := range pl.roots {
 			items = append(items, item{pi, int(e)})
 		}
@@ -110,6 +110,21 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// Plan reads every header of every pack and links each delta to its
+// base: the serial part of a walk, which touches every page of every
+// pack. Walk plans if Plan was not called; a caller calls it itself to do
+// other work meanwhile, such as numbering the objects (IDs), which reads
+// only the indexes. Plan must not run concurrently with Walk.
+func (r *Repo) Plan() {
+	if r.plans != nil {
+		return
+	}
+	r.plans = make([]*plan, len(r.packs))
+	for pi, p := range r.packs {
+		r.plans[pi] = r.plan(pi, p)
+	}
 }
 
 // plan reads every header of pack pi and links each delta to its base.

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,12 @@ type Attributor struct {
 	// removedSeen the parent trees whose blobs this commit collected.
 	stack       []uint32
 	removedSeen map[uint32]bool
+	// scratch holds, by depth of walk, the entries of the tree and of its
+	// parents' trees being compared (slot 0 the tree's, k+1 parent k's).
+	scratch [][][]gitobj.Entry
+	// byNameOnly, set by tests, matches every entry by name (byName):
+	// the reference the aligned walk must agree with.
+	byNameOnly bool
 	// order is every commit reachable from the tips, in the order run
 	// attributes them.
 	order []uint32
@@ -160,7 +167,7 @@ func (a *Attributor) parallel(ctx context.Context, order []uint32) error {
 			defer wg.Done()
 			rec := &Recording{}
 			w := &Attributor{st: a.st, ev: rec, emit: rec.Emit, Commits: a.Commits,
-				memo: make([]uint8, a.st.Count()), removedSeen: map[uint32]bool{}}
+				memo: make([]uint8, a.st.Count()), removedSeen: map[uint32]bool{}, byNameOnly: a.byNameOnly}
 			for !stop.Load() {
 				b := int(next.Add(1) - 1)
 				if b >= blocks {
@@ -330,29 +337,125 @@ func (a *Attributor) walk(c, t uint32, parents []uint32, prefix string) {
 	}
 	a.stack = append(a.stack, t)
 	defer func() { a.stack = a.stack[:len(a.stack)-1] }()
-	// Index the parents' entries by name.
-	pent := make([]map[uint32]gitobj.Entry, len(parents))
-	for i, p := range parents {
-		if p == noObj || st.Kind(p) != gitobj.KindTree {
+	depth := len(a.stack) - 1
+	ts := a.collect(t, depth, 0)
+	pts := make([][]gitobj.Entry, len(parents))
+	for k, p := range parents {
+		if p != noObj && st.Kind(p) == gitobj.KindTree {
+			pts[k] = a.collect(p, depth, k+1)
+		}
+	}
+	if a.byNameOnly {
+		a.byName(c, ts, pts, prefix)
+		return
+	}
+	a.aligned(c, ts, pts, prefix)
+}
+
+// aligned compares a tree's entries ts with the parents' entries at the
+// same path (pts, one list per parent; nil where a parent has no tree).
+// Trees list their entries in git's order, so the entries a commit left
+// alone line up with a parent's and are passed over with no index by
+// name, and an entry added or removed between two that line up is seen
+// as such. From the first entry that does not line up so, the rest is
+// matched by name (byName).
+func (a *Attributor) aligned(c uint32, ts []gitobj.Entry, pts [][]gitobj.Entry, prefix string) {
+	var jbuf [2]int
+	var stepBuf [2]step
+	js, steps := jbuf[:0], stepBuf[:0]
+	for range pts {
+		js, steps = append(js, 0), append(steps, 0)
+	}
+	pes := make([]gitobj.Entry, len(pts))
+	i := 0
+	for ; i < len(ts); i++ {
+		if !a.lineUp(ts, i, pts, js, steps) {
+			break
+		}
+		same := false
+		for k, ps := range pts {
+			switch steps[k] {
+			case stepRemoved:
+				a.removed(ps[js[k]])
+				js[k]++
+				fallthrough
+			case stepMatch:
+				pes[k] = ps[js[k]] | entryPresent(true)
+				same = same || ps[js[k]] == ts[i]
+				js[k]++
+			case stepNew:
+				pes[k] = 0
+			}
+		}
+		if !same {
+			a.changed(c, ts[i], pes, prefix)
+		}
+	}
+	rest := make([][]gitobj.Entry, len(pts))
+	for k, ps := range pts {
+		if ps != nil {
+			rest[k] = ps[js[k]:]
+		}
+	}
+	a.byName(c, ts[i:], rest, prefix)
+}
+
+// step is how entry i of a tree lines up with a parent's entries from
+// the parent's cursor j.
+type step uint8
+
+const (
+	stepMatch   step = iota // the parent's entry j has the same name
+	stepRemoved             // entry j was removed; j+1 has the same name
+	stepNew                 // the parent has no entry of this name
+)
+
+// lineUp decides, for each parent, how entry i of ts lines up with the
+// parent's entries from js[k], into steps[k]. It reports false, having
+// decided nothing, if entry i lines up with a parent in none of these
+// ways (two entries added or removed in a row, or a tree out of order).
+func (a *Attributor) lineUp(ts []gitobj.Entry, i int, pts [][]gitobj.Entry, js []int, steps []step) bool {
+	name := ts[i].Name()
+	for k, ps := range pts {
+		j := js[k]
+		switch {
+		case j < len(ps) && ps[j].Name() == name:
+			steps[k] = stepMatch
+		case j+1 < len(ps) && ps[j+1].Name() == name:
+			steps[k] = stepRemoved
+		case j == len(ps) || (i+1 < len(ts) && ts[i+1].Name() == ps[j].Name()):
+			steps[k] = stepNew
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// byName compares a tree's entries ts with the parents' entries at the
+// same path (pts, one list per parent; nil where a parent has no tree),
+// matching them by name.
+func (a *Attributor) byName(c uint32, ts []gitobj.Entry, pts [][]gitobj.Entry, prefix string) {
+	pent := make([]map[uint32]gitobj.Entry, len(pts))
+	for i, pt := range pts {
+		if pt == nil {
 			continue
 		}
-		m := make(map[uint32]gitobj.Entry, st.TreeLen(p))
-		for e := range st.Entries(p) {
+		m := make(map[uint32]gitobj.Entry, len(pt))
+		for _, e := range pt {
 			m[e.Name()] = e
 		}
 		pent[i] = m
 	}
 	var newNames map[uint32]bool
-	if t != noObj {
-		if len(parents) > 0 {
-			newNames = make(map[uint32]bool, st.TreeLen(t))
+	if len(pts) > 0 {
+		newNames = make(map[uint32]bool, len(ts))
+	}
+	for _, e := range ts {
+		if newNames != nil {
+			newNames[e.Name()] = true
 		}
-		for e := range st.Entries(t) {
-			if newNames != nil {
-				newNames[e.Name()] = true
-			}
-			a.entry(c, e, pent, prefix)
-		}
+		a.entry(c, e, pent, prefix)
 	}
 	// Names only the parents have: removed by this commit.
 	for _, m := range pent {
@@ -364,10 +467,27 @@ func (a *Attributor) walk(c, t uint32, parents []uint32, prefix string) {
 	}
 }
 
+// collect returns tree t's entries (none for noObj) in a buffer kept for
+// walk's depth and slot: a walk at one depth runs inside one at the depth
+// above, never beside it, so each buffer is in use once at a time.
+func (a *Attributor) collect(t uint32, depth, slot int) []gitobj.Entry {
+	for len(a.scratch) <= depth {
+		a.scratch = append(a.scratch, nil)
+	}
+	for len(a.scratch[depth]) <= slot {
+		a.scratch[depth] = append(a.scratch[depth], nil)
+	}
+	buf := a.scratch[depth][slot][:0]
+	if t != noObj {
+		buf = slices.AppendSeq(buf, a.st.Entries(t))
+	}
+	a.scratch[depth][slot] = buf
+	return buf
+}
+
 // entry compares one entry of the new tree with the parents' entries of
 // the same name (pent, one map per parent; nil where a parent has no tree).
 func (a *Attributor) entry(c uint32, e gitobj.Entry, pent []map[uint32]gitobj.Entry, prefix string) {
-	st := a.st
 	name := e.Name()
 	var pes []gitobj.Entry
 	for _, m := range pent {
@@ -384,7 +504,15 @@ func (a *Attributor) entry(c uint32, e gitobj.Entry, pent []map[uint32]gitobj.En
 		}
 		pes = append(pes, pe|entryPresent(ok))
 	}
-	path := prefix + st.Name(name)
+	a.changed(c, e, pes, prefix)
+}
+
+// changed handles an entry of the new tree that differs from every
+// parent's entry of the same name (pes, one per parent, marked present
+// where the parent has one).
+func (a *Attributor) changed(c uint32, e gitobj.Entry, pes []gitobj.Entry, prefix string) {
+	st := a.st
+	path := prefix + st.Name(e.Name())
 	switch e.Mode() {
 	case gitobj.EntTree:
 		sub := make([]uint32, len(pes))

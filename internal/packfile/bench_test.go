@@ -1,12 +1,16 @@
 package packfile
 
 import (
+	stdbytes "bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
 	"testing"
+
+	kzlib "github.com/klauspost/compress/zlib"
 )
 
 // BenchmarkWalk reads every object of a repository in-process. Point
@@ -51,3 +55,82 @@ func BenchmarkWalk(b *testing.B) {
 	b.ReportMetric(float64(bytes.Load())/1e6, "blobMB")
 	b.ReportMetric(float64(inserted.Load())/1e6, "newMB")
 }
+
+// BenchmarkInflate inflates every entry of a repository's first pack,
+// with this package's inflater and with compress/zlib's reader (klauspost's,
+// which it replaced), on one goroutine. It needs LEAKHOUND_BENCH_REPO, as
+// BenchmarkWalk does.
+//
+//	LEAKHOUND_BENCH_REPO=/path/to/repo.git go test ./internal/packfile -run X -bench Inflate -benchmem
+func BenchmarkInflate(b *testing.B) {
+	repo := os.Getenv("LEAKHOUND_BENCH_REPO")
+	if repo == "" {
+		b.Skip("set LEAKHOUND_BENCH_REPO to a git directory")
+	}
+	r, err := Open(filepath.Join(repo, "objects"), 20)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	if len(r.packs) == 0 {
+		b.Skip("no pack")
+	}
+	p := r.packs[0]
+	type entry struct {
+		in   []byte
+		size int
+	}
+	var entries []entry
+	total := 0
+	for e := range p.count {
+		h, err := p.header(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		entries = append(entries, entry{p.stream(e, h), h.size})
+		total += h.size
+	}
+	b.Run("packfile", func(b *testing.B) {
+		var s inflateState
+		var buf []byte
+		b.SetBytes(int64(total))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, x := range entries {
+				if cap(buf) < x.size {
+					buf = make([]byte, x.size)
+				}
+				if err := s.inflateZlib(x.in, buf[:x.size]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("klauspost-zlib", func(b *testing.B) {
+		var src bytesReader
+		var z io.ReadCloser
+		var buf []byte
+		b.SetBytes(int64(total))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, x := range entries {
+				if cap(buf) < x.size {
+					buf = make([]byte, x.size)
+				}
+				src.Reset(x.in)
+				if z == nil {
+					if z, err = kzlib.NewReader(&src); err != nil {
+						b.Fatal(err)
+					}
+				} else if err := z.(kzlib.Resetter).Reset(&src, nil); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(z, buf[:x.size]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+type bytesReader = stdbytes.Reader

@@ -264,37 +264,25 @@ func (e *ObjectError) Unwrap() error { return e.Err }
 // errCorrupt describes damage inside a pack entry.
 var errCorrupt = errors.New("corrupt pack entry")
 
-// inflater inflates zlib streams, reusing its state across objects.
+// inflater inflates zlib streams, reusing its state across objects: its
+// own decoder for pack entries (inflate.go), compress/zlib's for loose
+// objects, whose size is inside the stream.
 type inflater struct {
-	src bytes.Reader
-	z   io.ReadCloser
+	pack inflateState
+	src  bytes.Reader
+	z    io.ReadCloser
 }
 
 // inflate decompresses the zlib stream at the start of in into exactly
 // size bytes.
 func (f *inflater) inflate(in []byte, size int, dst []byte) ([]byte, error) {
-	f.src.Reset(in)
-	if f.z == nil {
-		z, err := zlib.NewReader(&f.src)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-		}
-		f.z = z
-	} else if err := f.z.(zlib.Resetter).Reset(&f.src, nil); err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
 	if cap(dst) >= size {
 		dst = dst[:size]
 	} else {
 		dst = make([]byte, size)
 	}
-	if _, err := io.ReadFull(f.z, dst); err != nil {
+	if err := f.pack.inflateZlib(in, dst); err != nil {
 		return nil, fmt.Errorf("%w: inflating: %v", errCorrupt, err)
-	}
-	// The stream must end here: one more byte means the size lied.
-	var one [1]byte
-	if n, err := f.z.Read(one[:]); n > 0 || (err != nil && err != io.EOF) {
-		return nil, fmt.Errorf("%w: longer than its header says", errCorrupt)
 	}
 	return dst, nil
 }

@@ -54,8 +54,22 @@ var (
 	clenOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 )
 
-// litEntry, distEntry and clenEntry give a symbol's table entry, less
-// its code length.
+// litEntries, distEntries and clenEntries are each symbol's table entry,
+// less its code length. They are never written after they are made.
+var (
+	litEntries  = makeEntries(288, litEntry)
+	distEntries = makeEntries(32, distEntry)
+	clenEntries = makeEntries(19, func(sym int) uint32 { return uint32(sym) << 16 })
+)
+
+func makeEntries(n int, entry func(int) uint32) []uint32 {
+	t := make([]uint32, n)
+	for sym := range t {
+		t[sym] = entry(sym)
+	}
+	return t
+}
+
 func litEntry(sym int) uint32 {
 	switch {
 	case sym < 256:
@@ -75,22 +89,24 @@ func distEntry(sym int) uint32 {
 	return entBad
 }
 
-func clenEntry(sym int) uint32 { return uint32(sym) << 16 }
-
 // huffman is a decoding table: 1<<bits entries indexed by the next bits
 // of input, then subtables for longer codes.
 type huffman struct {
 	t    []uint32
 	bits uint
+	// linked says the last build made subtables: the next one clears the
+	// primary table first, so that a link left over is not taken for one
+	// of its own. Otherwise every entry is written anew.
+	linked bool
 }
 
 // build makes h decode the canonical code whose code lengths are lens
-// (0: symbol unused), entry giving each symbol's entry. It reports false
+// (0: symbol unused), entries[sym] giving symbol sym's entry. It reports false
 // for lengths that are no code deflate accepts: over-subscribed, or
 // incomplete other than a single code of length 1 (as zlib allows). An
 // empty code builds (a block of literals only has no distance code) and
 // fails when used.
-func (h *huffman) build(bits uint, lens []uint8, entry func(int) uint32) bool {
+func (h *huffman) build(bits uint, lens []uint8, entries []uint32) bool {
 	var count [maxCode + 1]int
 	maxLen := 0
 	for _, l := range lens {
@@ -105,7 +121,10 @@ func (h *huffman) build(bits uint, lens []uint8, entry func(int) uint32) bool {
 		h.t = make([]uint32, size, 2*size)
 	}
 	h.t = h.t[:size]
-	clear(h.t)
+	if h.linked {
+		clear(h.t)
+		h.linked = false
+	}
 	if maxLen == 0 {
 		fill(h.t, entBad)
 		return true
@@ -132,7 +151,7 @@ func (h *huffman) build(bits uint, lens []uint8, entry func(int) uint32) bool {
 		c := next[l]
 		next[l]++
 		rev := int(mathbits.Reverse16(uint16(c)) >> (16 - l))
-		e := entry(sym) | uint32(l)
+		e := entries[sym] | uint32(l)
 		if int(l) <= int(bits) {
 			for i := rev; i < size; i += 1 << l {
 				h.t[i] = e
@@ -144,6 +163,7 @@ func (h *huffman) build(bits uint, lens []uint8, entry func(int) uint32) bool {
 		if link&entLink == 0 {
 			off := len(h.t)
 			h.t = grow(h.t, 1<<subBits)
+			h.linked = true
 			link = entLink | uint32(subBits)<<8 | uint32(off)<<16
 			h.t[prefix] = link
 		}
@@ -329,11 +349,11 @@ func (s *inflateState) fixed() {
 			lens[i] = 8
 		}
 	}
-	s.fixedLit.build(litBits, lens[:], litEntry)
+	s.fixedLit.build(litBits, lens[:], litEntries)
 	for i := range 32 {
 		lens[i] = 5
 	}
-	s.fixedDist.build(distBits, lens[:32], distEntry)
+	s.fixedDist.build(distBits, lens[:32], distEntries)
 }
 
 // dynamic reads a dynamic block's header into s.lit and s.dist.
@@ -352,7 +372,7 @@ func (s *inflateState) dynamic(br *bitReader) error {
 		}
 		clens[clenOrder[i]] = uint8(br.take(3))
 	}
-	if !s.clen.build(clenBits, clens[:], clenEntry) {
+	if !s.clen.build(clenBits, clens[:], clenEntries) {
 		return errInflateBad
 	}
 	lens := s.lens[:nlit+ndist]
@@ -389,7 +409,7 @@ func (s *inflateState) dynamic(br *bitReader) error {
 			i++
 		}
 	}
-	if lens[256] == 0 || !s.lit.build(litBits, lens[:nlit], litEntry) || !s.dist.build(distBits, lens[nlit:], distEntry) {
+	if lens[256] == 0 || !s.lit.build(litBits, lens[:nlit], litEntries) || !s.dist.build(distBits, lens[nlit:], distEntries) {
 		return errInflateBad
 	}
 	return nil

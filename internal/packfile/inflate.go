@@ -54,20 +54,27 @@ var (
 	clenOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 )
 
-// litEntries, distEntries and clenEntries are each symbol's table entry,
-// less its code length. They are never written after they are made.
-var (
-	litEntries  = makeEntries(288, litEntry)
-	distEntries = makeEntries(32, distEntry)
-	clenEntries = makeEntries(19, func(sym int) uint32 { return uint32(sym) << 16 })
-)
+// entryTables are each symbol's table entry, less its code length: for
+// literals and lengths, distances, and code lengths. An inflateState
+// makes its own on first use, so the package builds nothing at start-up.
+type entryTables struct {
+	lit  [288]uint32
+	dist [32]uint32
+	clen [19]uint32
+}
 
-func makeEntries(n int, entry func(int) uint32) []uint32 {
-	t := make([]uint32, n)
-	for sym := range t {
-		t[sym] = entry(sym)
+func newEntryTables() *entryTables {
+	e := &entryTables{}
+	for sym := range e.lit {
+		e.lit[sym] = litEntry(sym)
 	}
-	return t
+	for sym := range e.dist {
+		e.dist[sym] = distEntry(sym)
+	}
+	for sym := range e.clen {
+		e.clen[sym] = uint32(sym) << 16
+	}
+	return e
 }
 
 func litEntry(sym int) uint32 {
@@ -258,6 +265,7 @@ func (br *bitReader) alignedPos() int {
 
 // inflateState is one goroutine's decoding tables, kept between streams.
 type inflateState struct {
+	ents            *entryTables
 	lit, dist, clen huffman
 	fixedLit        huffman
 	fixedDist       huffman
@@ -272,6 +280,9 @@ func (s *inflateState) inflateZlib(in []byte, dst []byte) error {
 	}
 	if in[1]&0x20 != 0 {
 		return errors.New("zlib stream needs a preset dictionary")
+	}
+	if s.ents == nil {
+		s.ents = newEntryTables()
 	}
 	br := bitReader{in: in, pos: 2}
 	out := 0
@@ -349,11 +360,11 @@ func (s *inflateState) fixed() {
 			lens[i] = 8
 		}
 	}
-	s.fixedLit.build(litBits, lens[:], litEntries)
+	s.fixedLit.build(litBits, lens[:], s.ents.lit[:])
 	for i := range 32 {
 		lens[i] = 5
 	}
-	s.fixedDist.build(distBits, lens[:32], distEntries)
+	s.fixedDist.build(distBits, lens[:32], s.ents.dist[:])
 }
 
 // dynamic reads a dynamic block's header into s.lit and s.dist.
@@ -372,7 +383,7 @@ func (s *inflateState) dynamic(br *bitReader) error {
 		}
 		clens[clenOrder[i]] = uint8(br.take(3))
 	}
-	if !s.clen.build(clenBits, clens[:], clenEntries) {
+	if !s.clen.build(clenBits, clens[:], s.ents.clen[:]) {
 		return errInflateBad
 	}
 	lens := s.lens[:nlit+ndist]
@@ -409,7 +420,7 @@ func (s *inflateState) dynamic(br *bitReader) error {
 			i++
 		}
 	}
-	if lens[256] == 0 || !s.lit.build(litBits, lens[:nlit], litEntries) || !s.dist.build(distBits, lens[nlit:], distEntries) {
+	if lens[256] == 0 || !s.lit.build(litBits, lens[:nlit], s.ents.lit[:]) || !s.dist.build(distBits, lens[nlit:], s.ents.dist[:]) {
 		return errInflateBad
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,6 +261,28 @@ func TestOpenRejectsWhatItCannotRead(t *testing.T) {
 	_, err = Open(filepath.Join(dir, ".git", "objects"), 20)
 	if err == nil || !strings.Contains(err.Error(), idxs[0]) {
 		t.Fatalf("want an error naming %s, got %v", idxs[0], err)
+	}
+}
+
+// TestRadixSort: radixSort sorts as slices.Sort does, over widths that
+// take one digit to several, with digits all keys share.
+func TestRadixSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, width := range []uint{1, 5, 11, 12, 30, 49, 63, 64} {
+		for _, n := range []int{0, 1, 2, 100, 5000} {
+			keys := make([]uint64, n)
+			for i := range keys {
+				keys[i] = rng.Uint64() >> (64 - width)
+				if i%3 == 0 {
+					keys[i] &^= 0xFFF << 11 // a digit most keys share
+				}
+			}
+			want := slices.Clone(keys)
+			slices.Sort(want)
+			if got := radixSort(keys, make([]uint64, n), width); !slices.Equal(got, want) {
+				t.Fatalf("width %d, %d keys: not sorted", width, n)
+			}
+		}
 	}
 }
 

@@ -590,10 +590,12 @@ func (d *Detector) pathFinding(c *compiled, f *Fragment) Finding {
 	}
 }
 
-// locate fills line, column, surrounding line text and fingerprint for
-// each finding, and sorts them. Positions are computed only here, for the
-// few candidates, never for the whole fragment.
+// locate fills line, column, surrounding line text and, for a placed
+// fragment (see Fragment.Placed), fingerprint for each finding, and sorts
+// them. Positions are computed only here, for the few candidates, never
+// for the whole fragment.
 func locate(fs []Finding, f *Fragment) {
+	placed := f.Placed()
 	SortFindings(fs)
 	line, pos := f.StartLine, 0
 	if line < 1 {
@@ -620,7 +622,9 @@ func locate(fs []Finding, f *Fragment) {
 			x.EndColumn = x.StartColumn
 		}
 		x.Line = string(lineText(f.Content, x.Start, x.End))
-		x.Fingerprint = Fingerprint(x)
+		if placed {
+			x.Fingerprint = Fingerprint(x)
+		}
 	}
 }
 

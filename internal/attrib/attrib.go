@@ -297,6 +297,8 @@ func (a *Attributor) Commit(c uint32) error {
 			if had[f.Secret] || old[f.Secret] {
 				continue
 			}
+			// The blob's candidates were found unplaced, without a
+			// fingerprint: here their provenance is final.
 			f.Provenance = prov
 			f.Path = ch.path
 			f.BlobID = st.Hex(ch.blob)

@@ -279,11 +279,24 @@ type feed struct {
 	given  bool
 }
 
-// detectFed is detectIn with the keyword hits given by src.
+// detectFed is detectIn with the keyword hits given by src: the hits
+// give each rule its windows, then the rules run over them.
 func (d *Detector) detectFed(f *Fragment, lines *lineSpans, memo *Memo, src feed) ([]Finding, error) {
 	sc := d.scratches.Get().(*scratch)
 	defer d.release(sc)
-	content := f.Content
+	d.feedKeywords(sc, f.Content, lines, memo, src)
+	for _, ri := range d.unkeyed {
+		sc.active = append(sc.active, ri)
+		sc.windows[ri] = append(sc.windows[ri], window{span{0, len(f.Content)}, len(f.Content)})
+	}
+	return d.runWindows(sc, f)
+}
+
+// feedKeywords takes the keyword hits in content from src and adds, for
+// each, its rules' windows to sc, its line to lines and its anchor (a
+// far-reaching rule's keyword, a Kubernetes Secret marker) to memo, each
+// when not nil.
+func (d *Detector) feedKeywords(sc *scratch, content []byte, lines *lineSpans, memo *Memo, src feed) {
 	hit := func(end int, kw int32) bool {
 		if kw >= d.secretKw {
 			// "kind: Secret": every line of a Kubernetes Secret may hold
@@ -325,10 +338,11 @@ func (d *Detector) detectFed(f *Fragment, lines *lineSpans, memo *Memo, src feed
 			d.keywords.scan(content[r.lo:r.hi], func(end int, kw int32) bool { return hit(r.lo+end, kw) })
 		}
 	}
-	for _, ri := range d.unkeyed {
-		sc.active = append(sc.active, ri)
-		sc.windows[ri] = append(sc.windows[ri], window{span{0, len(content)}, len(content)})
-	}
+}
+
+// runWindows runs each rule with windows in sc over them, and each
+// path-only rule over f's path.
+func (d *Detector) runWindows(sc *scratch, f *Fragment) ([]Finding, error) {
 	var out []Finding
 	var errs []error
 	for _, ri := range sc.active {

@@ -121,8 +121,18 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 		engine = regex.Adaptive{}
 	}
 	d := &Detector{engine: engine, decodeDepth: DefaultDecodeDepth, wholeEvery: defaultWholeEvery}
-	var kws []string
 	kwIndex := map[string]int32{}
+	kws := d.addRules(set, kwIndex)
+	d.indexKeywords(kws, kwIndex)
+	d.scratches.New = func() any { return &scratch{windows: make([][]window, len(d.rules))} }
+	d.hitBufs.New = func() any { return new(hitBuf) }
+	return d
+}
+
+// addRules adds the rules of set to d, sorted by what selects them (a
+// keyword, no keyword, a path alone), and returns their keywords, each
+// once, indexed in kwIndex.
+func (d *Detector) addRules(set *rules.Set, kwIndex map[string]int32) (kws []string) {
 	for i, r := range set.Rules {
 		if len(r.Required) > 0 || r.SkipReport {
 			if d.byID == nil {
@@ -154,6 +164,13 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 			}
 		}
 	}
+	return kws
+}
+
+// indexKeywords builds d's keyword index over the rules' keywords kws,
+// the decoders' triggers and the Kubernetes Secret markers, and each
+// keyword's window: the widest of its rules'.
+func (d *Detector) indexKeywords(kws []string, kwIndex map[string]int32) {
 	for _, kw := range decodeTriggers {
 		if _, ok := kwIndex[kw]; !ok {
 			kwIndex[kw] = int32(len(kws))
@@ -174,9 +191,6 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 			d.kwWindow[k] = max(d.kwWindow[k], d.rules[ri].Window)
 		}
 	}
-	d.scratches.New = func() any { return &scratch{windows: make([][]window, len(d.rules))} }
-	d.hitBufs.New = func() any { return new(hitBuf) }
-	return d
 }
 
 // Compile compiles now the detection patterns of the rules that want
@@ -305,11 +319,11 @@ func (d *Detector) feedKeywords(sc *scratch, content []byte, lines *lineSpans, m
 				lines.all = true
 			}
 			if memo != nil {
-				memo.Secret = true
+				memo.secret = true
 			}
 		}
 		if memo != nil && d.kwWindow[kw] > 0 {
-			memo.Anchors = append(memo.Anchors, d.anchor(content, end-d.keywords.lens[kw], end, kw))
+			memo.anchors = append(memo.anchors, d.anchor(content, end-d.keywords.lens[kw], end, kw))
 		}
 		if lines != nil && (len(lines.s) == 0 || end > lines.s[len(lines.s)-1].hi) {
 			// Overlapping lines (hits on one long line) merge, so no

@@ -13,23 +13,26 @@ type Span struct{ Lo, Hi int }
 // at To in the new version came from From in the old.
 type Copy struct{ To, From, Len int }
 
-// Anchor is a keyword hit of a rule whose matches may reach past the
+// kwAnchor is a keyword hit of a rule whose matches may reach past the
 // keyword's line (a multi-line rule: key names on the line before their
 // value, private key blocks): At is where the keyword starts, End where
 // its window ends, Window the rule's reach past the keyword's line.
-type Anchor struct{ At, End, Window int }
+type kwAnchor struct{ At, End, Window int }
 
 // Memo is what scanning one version of a content leaves behind for
-// scanning a later version built from it (DetectChanged).
+// scanning a later version built from it (DetectChanged). It is opaque
+// outside this package: a caller keeps it with the version it was
+// returned for and hands it back, and the zero Memo is a content with
+// no multi-line rule's keyword in it.
 type Memo struct {
-	// Anchors, sorted by At, are every multi-line rule's keyword hits:
+	// anchors, sorted by At, are every multi-line rule's keyword hits:
 	// the only places where a match can start on a line other than the
 	// one its keyword is on.
-	Anchors []Anchor
-	// Secret is set when the content holds a Kubernetes Secret marker,
+	anchors []kwAnchor
+	// secret is set when the content holds a Kubernetes Secret marker,
 	// which makes every line of it decodable: such content is always
 	// scanned whole.
-	Secret bool
+	secret bool
 }
 
 // farWindow splits multi-line rules into near ones, whose matches end a
@@ -76,10 +79,10 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 	var pointBuf [4]int
 	lines, points := changedLines(lineBuf[:0], pointBuf[:0], content, changed)
 	if len(lines) == 0 && len(points) == 0 {
-		if len(prior.Anchors) == 0 {
+		if len(prior.anchors) == 0 {
 			return nil, nil, Memo{}, nil
 		}
-		return nil, nil, Memo{Anchors: d.moveAnchors(nil, content, prior.Anchors, newCopyIndex(copies), nil)}, nil
+		return nil, nil, Memo{anchors: d.moveAnchors(nil, content, prior.anchors, newCopyIndex(copies), nil)}, nil
 	}
 	if len(lines) == 0 {
 		return d.detectSeams(f, base, copies, points, prior)
@@ -92,10 +95,10 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 	defer d.hitBufs.Put(hb)
 	hb.lines = d.hitsIn(hb.lines[:0], content, lines)
 	fresh := d.memoOf(content, hb.lines)
-	if fresh.Secret {
+	if fresh.secret {
 		return d.detectWhole(f)
 	}
-	core, anchors := d.changedCore(content, base, copies, lines, prior.Anchors, fresh.Anchors)
+	core, anchors := d.changedCore(content, base, copies, lines, prior.anchors, fresh.anchors)
 	owned, far := ownedSpans(content, core, points, anchors)
 	if far {
 		return d.detectWhole(f)
@@ -116,7 +119,7 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 		hits = hb.all
 	}
 	found, err := d.runFed(f, nil, feed{hits: hits, given: true})
-	return startingIn(found, owned), exported(owned), Memo{Anchors: anchors}, err
+	return startingIn(found, owned), exported(owned), Memo{anchors: anchors}, err
 }
 
 // detectSeams is DetectChanged when no line changed, only where copied
@@ -126,10 +129,10 @@ func (d *Detector) detectSeams(f *Fragment, base []byte, copies []Copy, points [
 	content := f.Content
 	var fresh Memo
 	found, err := d.run(f, nil, &fresh)
-	if fresh.Secret {
+	if fresh.secret {
 		return d.detectWhole(f)
 	}
-	core, anchors := d.changedCore(content, base, copies, nil, prior.Anchors, fresh.Anchors)
+	core, anchors := d.changedCore(content, base, copies, nil, prior.anchors, fresh.anchors)
 	owned, far := ownedSpans(content, core, points, anchors)
 	if far {
 		return d.detectWhole(f)
@@ -137,7 +140,7 @@ func (d *Detector) detectSeams(f *Fragment, base []byte, copies []Copy, points [
 	if extra := scanRanges(content, owned, anchors); len(extra) > 0 {
 		found, err = d.run(f, union(nil, extra), nil)
 	}
-	return startingIn(found, owned), exported(owned), Memo{Anchors: anchors}, err
+	return startingIn(found, owned), exported(owned), Memo{anchors: anchors}, err
 }
 
 // kwHit is a keyword hit: keyword kw ends just before end.
@@ -180,10 +183,10 @@ func (d *Detector) memoOf(content []byte, hits []kwHit) Memo {
 	var m Memo
 	for _, h := range hits {
 		if h.kw >= d.secretKw {
-			m.Secret = true
+			m.secret = true
 		}
 		if d.kwWindow[h.kw] > 0 {
-			m.Anchors = append(m.Anchors, d.anchor(content, h.end-d.keywords.lens[h.kw], h.end, h.kw))
+			m.anchors = append(m.anchors, d.anchor(content, h.end-d.keywords.lens[h.kw], h.end, h.kw))
 		}
 	}
 	return m
@@ -193,7 +196,7 @@ func (d *Detector) memoOf(content []byte, hits []kwHit) Memo {
 // with composite rules, rules with no keyword or path rules, Kubernetes
 // Secrets, and fragments that own only part of their content.
 func (d *Detector) scansWhole(f *Fragment, prior Memo) bool {
-	return d.composite || len(d.unkeyed) > 0 || len(d.pathOnly) > 0 || prior.Secret || f.OwnedStart != 0 || f.OwnedEnd != 0
+	return d.composite || len(d.unkeyed) > 0 || len(d.pathOnly) > 0 || prior.secret || f.OwnedStart != 0 || f.OwnedEnd != 0
 }
 
 // detectWhole is DetectChanged's answer when f is scanned whole: it owns
@@ -236,7 +239,7 @@ func changedLines(lines []span, points []int, content []byte, changed []Span) ([
 // lines and, for each old anchor whose window was not copied whole with
 // its keyword, the lines its text went to: what the old version found
 // there may be gone.
-func (d *Detector) changedCore(content, base []byte, copies []Copy, lines []span, prior, fresh []Anchor) ([]span, []Anchor) {
+func (d *Detector) changedCore(content, base []byte, copies []Copy, lines []span, prior, fresh []kwAnchor) ([]span, []kwAnchor) {
 	core := slices.Clone(lines)
 	if len(prior) == 0 {
 		return core, fresh
@@ -261,7 +264,7 @@ func (d *Detector) changedCore(content, base []byte, copies []Copy, lines []span
 // windows of the anchors that reach into it or over a point where copies
 // meet, in whole lines. far is set when one of those windows is a far
 // reaching rule's: the content is then scanned whole.
-func ownedSpans(content []byte, core []span, points []int, anchors []Anchor) (owned []span, far bool) {
+func ownedSpans(content []byte, core []span, points []int, anchors []kwAnchor) (owned []span, far bool) {
 	owned = slices.Clone(core)
 	for _, a := range anchors {
 		// A window starts at most maxLineReach before its keyword.
@@ -283,7 +286,7 @@ func ownedSpans(content []byte, core []span, points []int, anchors []Anchor) (ow
 // scanRanges returns what is scanned to find every match starting in
 // the owned lines: those lines, and the lines of every keyword whose
 // window reaches into them.
-func scanRanges(content []byte, owned []span, anchors []Anchor) []span {
+func scanRanges(content []byte, owned []span, anchors []kwAnchor) []span {
 	ranges := slices.Clone(owned)
 	for _, a := range anchors {
 		if overlaps(owned, span{a.At - maxLineReach, a.End}) && overlaps(owned, span{lineStart(content, a.At), a.End}) {
@@ -395,18 +398,18 @@ func (x copyIndex) holds(lo, hi int) bool {
 }
 
 // anchor describes keyword kw's hit at content[lo:hi].
-func (d *Detector) anchor(content []byte, lo, hi int, kw int32) Anchor {
+func (d *Detector) anchor(content []byte, lo, hi int, kw int32) kwAnchor {
 	end := min(hi+maxLineReach, len(content))
 	if i := bytes.IndexByte(content[hi:end], '\n'); i >= 0 {
 		end = hi + i
 	}
-	return Anchor{At: lo, End: reachPast(content, end, d.kwWindow[kw]), Window: d.kwWindow[kw]}
+	return kwAnchor{At: lo, End: reachPast(content, end, d.kwWindow[kw]), Window: d.kwWindow[kw]}
 }
 
 // moveAnchors appends to dst the old anchors that copies carried into
 // content, at their new offsets and with their windows measured there,
 // leaving out those in skip's lines (scanned again), sorted.
-func (d *Detector) moveAnchors(dst []Anchor, content []byte, old []Anchor, idx copyIndex, skip []span) []Anchor {
+func (d *Detector) moveAnchors(dst []kwAnchor, content []byte, old []kwAnchor, idx copyIndex, skip []span) []kwAnchor {
 	for _, a := range old {
 		idx.each(a.At, a.At+1, func(c Copy) {
 			at := c.To + a.At - c.From
@@ -417,16 +420,16 @@ func (d *Detector) moveAnchors(dst []Anchor, content []byte, old []Anchor, idx c
 			if i := bytes.IndexByte(content[at:end], '\n'); i >= 0 {
 				end = at + i
 			}
-			dst = append(dst, Anchor{At: at, End: reachPast(content, end, a.Window), Window: a.Window})
+			dst = append(dst, kwAnchor{At: at, End: reachPast(content, end, a.Window), Window: a.Window})
 		})
 	}
-	slices.SortFunc(dst, func(a, b Anchor) int { return a.At - b.At })
+	slices.SortFunc(dst, func(a, b kwAnchor) int { return a.At - b.At })
 	return dst
 }
 
-func mergeAnchors(a, b []Anchor) []Anchor {
+func mergeAnchors(a, b []kwAnchor) []kwAnchor {
 	out := append(a, b...)
-	slices.SortFunc(out, func(a, b Anchor) int { return a.At - b.At })
+	slices.SortFunc(out, func(a, b kwAnchor) int { return a.At - b.At })
 	return out
 }
 

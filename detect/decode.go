@@ -74,79 +74,124 @@ type segment struct {
 // layer.
 func (d *Detector) decodePass(out []Finding, f *Fragment, lines *lineSpans, depth int, within span) ([]Finding, error) {
 	var errs []error
-	content := f.Content
-	var segs []segment
-	if lines.all {
-		// A Kubernetes Secret's data values are base64 under any name.
-		segs = appendSegments(nil, content, 0)
-	} else {
-		for _, l := range lines.s {
-			segs = appendSegments(segs, content[l.lo:l.hi], l.lo)
-		}
-	}
-	for _, seg := range segs {
+	for _, seg := range encodedSegments(f.Content, lines) {
 		if seg.lo < f.OwnedStart || (f.OwnedEnd > 0 && seg.lo >= f.OwnedEnd) || seg.hi <= within.lo || seg.lo >= within.hi {
 			continue
 		}
-		ls, le := lineWithin(content, seg.lo, seg.hi, viewReach)
-		var dec []byte
-		var pos []int // decoded index → original index, escaped strings only
-		switch seg.kind {
-		case encEscaped:
-			// One segment per line: the whole line, as a keyword window
-			// sees it, is unescaped.
-			ls, le = lineBounds(content, seg.lo, seg.hi)
-			seg.lo, seg.hi = ls, le
-			dec, pos = unescape(content[ls:le])
-		default:
-			dec = decodeSegment(seg.kind, content[seg.lo:seg.hi])
-		}
-		if dec == nil {
+		v, ok := decodeView(f.Content, seg)
+		if !ok {
 			continue
 		}
-		view := make([]byte, 0, (seg.lo-ls)+len(dec)+(le-seg.hi))
-		view = append(view, content[ls:seg.lo]...)
-		view = append(view, dec...)
-		view = append(view, content[seg.hi:le]...)
-		sub := &Fragment{Content: view, Prior: f.Prior, Provenance: f.Provenance}
-		subLines := getLineSpans()
-		found, err := d.detect(sub, subLines)
+		var found []Finding
+		found, errs = d.detectView(f, &v, depth, errs)
+		out = v.place(out, found, f)
+	}
+	return out, errors.Join(errs...)
+}
+
+// encodedSegments returns the encoded runs in the lines a keyword pass
+// collected, or in all of content when it holds a Kubernetes Secret,
+// whose data values are base64 under any name.
+func encodedSegments(content []byte, lines *lineSpans) []segment {
+	if lines.all {
+		return appendSegments(nil, content, 0)
+	}
+	var segs []segment
+	for _, l := range lines.s {
+		segs = appendSegments(segs, content[l.lo:l.hi], l.lo)
+	}
+	return segs
+}
+
+// decodedView is an encoded segment decoded within its line: the view
+// holds the line's text before the segment, the decoded bytes at
+// [lo, hi), and the text after.
+type decodedView struct {
+	seg  segment // the encoded bytes; for an escaped string, its whole line
+	ls   int     // the content offset view starts at
+	view []byte
+	// pos maps a decoded index to the original one, for escaped strings
+	// only.
+	pos    []int
+	lo, hi int
+}
+
+// decodeView decodes seg in content; ok is false when it does not decode
+// to printable text.
+func decodeView(content []byte, seg segment) (v decodedView, ok bool) {
+	ls, le := lineWithin(content, seg.lo, seg.hi, viewReach)
+	var dec []byte
+	var pos []int
+	switch seg.kind {
+	case encEscaped:
+		// One segment per line: the whole line, as a keyword window
+		// sees it, is unescaped.
+		ls, le = lineBounds(content, seg.lo, seg.hi)
+		seg.lo, seg.hi = ls, le
+		dec, pos = unescape(content[ls:le])
+	default:
+		dec = decodeSegment(seg.kind, content[seg.lo:seg.hi])
+	}
+	if dec == nil {
+		return decodedView{}, false
+	}
+	view := make([]byte, 0, (seg.lo-ls)+len(dec)+(le-seg.hi))
+	view = append(view, content[ls:seg.lo]...)
+	view = append(view, dec...)
+	view = append(view, content[seg.hi:le]...)
+	return decodedView{seg: seg, ls: ls, view: view, pos: pos, lo: seg.lo - ls, hi: seg.lo - ls + len(dec)}, true
+}
+
+// detectView scans v's view as a fragment of f's, decoding further while
+// depth allows, and returns what it found, in the view's offsets, with
+// rule errors added to errs.
+func (d *Detector) detectView(f *Fragment, v *decodedView, depth int, errs []error) ([]Finding, []error) {
+	sub := &Fragment{Content: v.view, Prior: f.Prior, Provenance: f.Provenance}
+	subLines := getLineSpans()
+	found, err := d.detect(sub, subLines)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if depth > 1 && len(subLines.s) > 0 {
+		found, err = d.decodePass(found, sub, subLines, depth-1, span{v.lo, v.hi})
 		if err != nil {
 			errs = append(errs, err)
 		}
-		decLo, decHi := seg.lo-ls, seg.lo-ls+len(dec)
-		if depth > 1 && len(subLines.s) > 0 {
-			found, err = d.decodePass(found, sub, subLines, depth-1, span{decLo, decHi})
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}
-		lineSpanPool.Put(subLines)
-		for _, g := range found {
-			if g.End <= decLo || g.Start >= decHi {
-				continue
-			}
-			if seg.kind == encEscaped {
-				g.Start, g.End = ls+pos[g.Start-decLo], ls+pos[g.End-decLo]
-				if g.End < g.Start {
-					g.End = g.Start
-				}
-			} else {
-				if inPrior(f.Prior, content[seg.lo:seg.hi]) {
-					continue
-				}
-				g.Start, g.End = seg.lo, seg.hi
-			}
-			if seenAt(out, &g) {
-				continue
-			}
-			if !hasDecodedTag(g.Tags) {
-				g.Tags = append(append(make([]string, 0, len(g.Tags)+1), g.Tags...), DecodedTag+encodingNames[seg.kind])
-			}
-			out = append(out, g)
-		}
 	}
-	return out, errors.Join(errs...)
+	lineSpanPool.Put(subLines)
+	return found, errs
+}
+
+// place appends to out the findings of found inside v's decoded bytes,
+// moved to the encoded bytes of f that hold them and tagged with the
+// encoding, unless a version in f.Prior holds those bytes already or the
+// same rule found the same secret there.
+func (v *decodedView) place(out, found []Finding, f *Fragment) []Finding {
+	seg := v.seg
+	for _, g := range found {
+		if g.End <= v.lo || g.Start >= v.hi {
+			continue
+		}
+		if seg.kind == encEscaped {
+			g.Start, g.End = v.ls+v.pos[g.Start-v.lo], v.ls+v.pos[g.End-v.lo]
+			if g.End < g.Start {
+				g.End = g.Start
+			}
+		} else {
+			if inPrior(f.Prior, f.Content[seg.lo:seg.hi]) {
+				continue
+			}
+			g.Start, g.End = seg.lo, seg.hi
+		}
+		if seenAt(out, &g) {
+			continue
+		}
+		if !hasDecodedTag(g.Tags) {
+			g.Tags = append(append(make([]string, 0, len(g.Tags)+1), g.Tags...), DecodedTag+encodingNames[seg.kind])
+		}
+		out = append(out, g)
+	}
+	return out
 }
 
 func hasDecodedTag(tags []string) bool {

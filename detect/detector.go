@@ -121,8 +121,18 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 		engine = regex.Adaptive{}
 	}
 	d := &Detector{engine: engine, decodeDepth: DefaultDecodeDepth, wholeEvery: defaultWholeEvery}
-	var kws []string
 	kwIndex := map[string]int32{}
+	kws := d.addRules(set, kwIndex)
+	d.indexKeywords(kws, kwIndex)
+	d.scratches.New = func() any { return &scratch{windows: make([][]window, len(d.rules))} }
+	d.hitBufs.New = func() any { return new(hitBuf) }
+	return d
+}
+
+// addRules adds the rules of set to d, sorted by what selects them (a
+// keyword, no keyword, a path alone), and returns their keywords, each
+// once, indexed in kwIndex.
+func (d *Detector) addRules(set *rules.Set, kwIndex map[string]int32) (kws []string) {
 	for i, r := range set.Rules {
 		if len(r.Required) > 0 || r.SkipReport {
 			if d.byID == nil {
@@ -154,6 +164,13 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 			}
 		}
 	}
+	return kws
+}
+
+// indexKeywords builds d's keyword index over the rules' keywords kws,
+// the decoders' triggers and the Kubernetes Secret markers, and each
+// keyword's window: the widest of its rules'.
+func (d *Detector) indexKeywords(kws []string, kwIndex map[string]int32) {
 	for _, kw := range decodeTriggers {
 		if _, ok := kwIndex[kw]; !ok {
 			kwIndex[kw] = int32(len(kws))
@@ -174,9 +191,6 @@ func New(set *rules.Set, engine regex.Engine) *Detector {
 			d.kwWindow[k] = max(d.kwWindow[k], d.rules[ri].Window)
 		}
 	}
-	d.scratches.New = func() any { return &scratch{windows: make([][]window, len(d.rules))} }
-	d.hitBufs.New = func() any { return new(hitBuf) }
-	return d
 }
 
 // Compile compiles now the detection patterns of the rules that want
@@ -279,11 +293,24 @@ type feed struct {
 	given  bool
 }
 
-// detectFed is detectIn with the keyword hits given by src.
+// detectFed is detectIn with the keyword hits given by src: the hits
+// give each rule its windows, then the rules run over them.
 func (d *Detector) detectFed(f *Fragment, lines *lineSpans, memo *Memo, src feed) ([]Finding, error) {
 	sc := d.scratches.Get().(*scratch)
 	defer d.release(sc)
-	content := f.Content
+	d.feedKeywords(sc, f.Content, lines, memo, src)
+	for _, ri := range d.unkeyed {
+		sc.active = append(sc.active, ri)
+		sc.windows[ri] = append(sc.windows[ri], window{span{0, len(f.Content)}, len(f.Content)})
+	}
+	return d.runWindows(sc, f)
+}
+
+// feedKeywords takes the keyword hits in content from src and adds, for
+// each, its rules' windows to sc, its line to lines and its anchor (a
+// far-reaching rule's keyword, a Kubernetes Secret marker) to memo, each
+// when not nil.
+func (d *Detector) feedKeywords(sc *scratch, content []byte, lines *lineSpans, memo *Memo, src feed) {
 	hit := func(end int, kw int32) bool {
 		if kw >= d.secretKw {
 			// "kind: Secret": every line of a Kubernetes Secret may hold
@@ -292,11 +319,11 @@ func (d *Detector) detectFed(f *Fragment, lines *lineSpans, memo *Memo, src feed
 				lines.all = true
 			}
 			if memo != nil {
-				memo.Secret = true
+				memo.secret = true
 			}
 		}
 		if memo != nil && d.kwWindow[kw] > 0 {
-			memo.Anchors = append(memo.Anchors, d.anchor(content, end-d.keywords.lens[kw], end, kw))
+			memo.anchors = append(memo.anchors, d.anchor(content, end-d.keywords.lens[kw], end, kw))
 		}
 		if lines != nil && (len(lines.s) == 0 || end > lines.s[len(lines.s)-1].hi) {
 			// Overlapping lines (hits on one long line) merge, so no
@@ -325,10 +352,11 @@ func (d *Detector) detectFed(f *Fragment, lines *lineSpans, memo *Memo, src feed
 			d.keywords.scan(content[r.lo:r.hi], func(end int, kw int32) bool { return hit(r.lo+end, kw) })
 		}
 	}
-	for _, ri := range d.unkeyed {
-		sc.active = append(sc.active, ri)
-		sc.windows[ri] = append(sc.windows[ri], window{span{0, len(content)}, len(content)})
-	}
+}
+
+// runWindows runs each rule with windows in sc over them, and each
+// path-only rule over f's path.
+func (d *Detector) runWindows(sc *scratch, f *Fragment) ([]Finding, error) {
 	var out []Finding
 	var errs []error
 	for _, ri := range sc.active {
@@ -590,10 +618,12 @@ func (d *Detector) pathFinding(c *compiled, f *Fragment) Finding {
 	}
 }
 
-// locate fills line, column, surrounding line text and fingerprint for
-// each finding, and sorts them. Positions are computed only here, for the
-// few candidates, never for the whole fragment.
+// locate fills line, column, surrounding line text and, for a placed
+// fragment (see Fragment.Placed), fingerprint for each finding, and sorts
+// them. Positions are computed only here, for the few candidates, never
+// for the whole fragment.
 func locate(fs []Finding, f *Fragment) {
+	placed := f.Placed()
 	SortFindings(fs)
 	line, pos := f.StartLine, 0
 	if line < 1 {
@@ -620,7 +650,9 @@ func locate(fs []Finding, f *Fragment) {
 			x.EndColumn = x.StartColumn
 		}
 		x.Line = string(lineText(f.Content, x.Start, x.End))
-		x.Fingerprint = Fingerprint(x)
+		if placed {
+			x.Fingerprint = Fingerprint(x)
+		}
 	}
 }
 

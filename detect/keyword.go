@@ -88,6 +88,19 @@ func cases(b byte) []byte {
 
 func newKeywordIndex(keywords []string) *keywordIndex {
 	ix := &keywordIndex{lens: make([]int, len(keywords)), empty: len(keywords) == 0}
+	ix.assignClasses(keywords)
+	firstChild, sibling, classOf := ix.buildTrie(keywords)
+	for _, kw := range keywords {
+		ix.addPrefilter(kw)
+	}
+	ix.layoutTrie(firstChild, sibling, classOf)
+	ix.buildWide(keywords)
+	return ix
+}
+
+// assignClasses numbers the bytes the keywords hold, from 1, an upper
+// case letter sharing its lower case's number; every other byte is 0.
+func (ix *keywordIndex) assignClasses(keywords []string) {
 	next := uint8(1)
 	for _, kw := range keywords {
 		for i := 0; i < len(kw); i++ {
@@ -101,19 +114,26 @@ func newKeywordIndex(keywords []string) *keywordIndex {
 		ix.class[c] = ix.class[c+'a'-'A']
 	}
 	ix.nclass = int(next)
-	// The trie is built as linked lists of children, then laid out:
-	// a node with two children or more (a few hundred of the built-in
-	// rules' 2,500) gets a row of the dense table, a node with one child
-	// its class and child beside it. A dense row for every node was 540
-	// KiB to allocate and fill at every start, for a second stage that
-	// runs only on the prefilter's candidates.
+}
+
+// buildTrie builds the keywords' trie over byte classes (node 0 the
+// root), filling ix.lens and ix.outs.
+//
+// The trie is built as linked lists of children, then laid out
+// (layoutTrie): a node
+// with two children or more (a few hundred of the built-in rules' 2,500)
+// gets a row of the dense table, a node with one child its class and
+// child beside it. A dense row for every node was 540 KiB to allocate
+// and fill at every start, for a second stage that runs only on the
+// prefilter's candidates.
+func (ix *keywordIndex) buildTrie(keywords []string) (firstChild, sibling []int32, classOf []uint8) {
 	bound := 1 // nodes: the root and at most one per keyword byte
 	for _, kw := range keywords {
 		bound += len(kw)
 	}
-	firstChild := append(make([]int32, 0, bound), 0)
-	sibling := append(make([]int32, 0, bound), 0)
-	classOf := append(make([]uint8, 0, bound), 0)
+	firstChild = append(make([]int32, 0, bound), 0)
+	sibling = append(make([]int32, 0, bound), 0)
+	classOf = append(make([]uint8, 0, bound), 0)
 	ix.outs = append(make([][]int32, 0, bound), nil)
 	for k, kw := range keywords {
 		ix.lens[k] = len(kw)
@@ -135,23 +155,27 @@ func newKeywordIndex(keywords []string) *keywordIndex {
 			node = child
 		}
 		ix.outs[node] = append(ix.outs[node], int32(k))
-		w := prefix32([]byte(kw))
-		switch len(kw) {
-		case 1:
-			ix.hasSingle = true
-			for _, c := range cases(kw[0]) {
-				ix.single[c] = true
-			}
-		case 2, 3:
-			ix.hasShort = true
-			setBit(&ix.short, w&0xFFFF)
-		default:
-			setBit(&ix.quad, hash16(w))
-		}
 	}
-	ix.layoutTrie(firstChild, sibling, classOf)
-	ix.buildWide(keywords)
-	return ix
+	return firstChild, sibling, classOf
+}
+
+// addPrefilter sets the prefilter's entry for kw: by its length, its
+// byte in either case, its two or three bytes, or a hash of its first
+// four.
+func (ix *keywordIndex) addPrefilter(kw string) {
+	w := prefix32([]byte(kw))
+	switch len(kw) {
+	case 1:
+		ix.hasSingle = true
+		for _, c := range cases(kw[0]) {
+			ix.single[c] = true
+		}
+	case 2, 3:
+		ix.hasShort = true
+		setBit(&ix.short, w&0xFFFF)
+	default:
+		setBit(&ix.quad, hash16(w))
+	}
 }
 
 // layoutTrie lays out the trie built as linked lists of children.

@@ -5,6 +5,11 @@
 //
 // detect performs no I/O, no logging and no allowlisting, and keeps no
 // state between calls.
+//
+// DetectMemo, DetectChanged, Carry, Span, Copy and Memo serve one caller,
+// the history reader that scans a blob stored as a git delta by what the
+// delta changed (internal/gitobj). Memo, the state one version's scan
+// leaves for the next, is opaque; Span and Copy describe a delta.
 package detect
 
 import (
@@ -63,6 +68,15 @@ type Fragment struct {
 	Provenance
 }
 
+// Placed reports whether f says where its content is: whether it has a
+// Path. Only a placed fragment's findings get a Fingerprint from the
+// detector, since their provenance is then final. An unplaced one is
+// content not yet at any path (a git blob, scanned once for every commit
+// and path it appears at): whoever gives its findings their provenance
+// (history attribution) fingerprints them then, so each finding's
+// fingerprint is computed once.
+func (f *Fragment) Placed() bool { return f.Path != "" }
+
 // Finding is one secret: what matched, where, and how sure we are.
 type Finding struct {
 	RuleID      string
@@ -84,8 +98,12 @@ type Finding struct {
 	StartLine, EndLine     int
 	StartColumn, EndColumn int
 	// Start and End are byte offsets of the secret in the fragment.
-	Start, End  int
-	Entropy     float64
+	Start, End int
+	Entropy    float64
+	// Fingerprint is Fingerprint(the finding), set once its provenance is
+	// final: by the detector for a placed fragment, else by whoever places
+	// the finding (see Fragment.Placed). Every finding a scan hands its
+	// filters and reporters has one.
 	Fingerprint string
 	Tags        []string
 	Severity    rules.Severity

@@ -100,6 +100,33 @@ func sarifDocument(fs []detect.Finding, opt Options, warn func(string)) ([]byte,
 	if err != nil {
 		return nil, err
 	}
+	run := sarifRun(opt)
+	ruleIndex := sarifRules(run, fs, warn)
+	run.Results = []*sarif.Result{}
+	for i := range fs {
+		f := &fs[i]
+		idx, ok := ruleIndex[f.RuleID]
+		if !ok {
+			continue
+		}
+		run.Results = append(run.Results, sarifResult(f, idx, opt))
+	}
+	run.VersionControlProvenance = sarifProvenance(opt.Repository)
+	run.Invocations = []*sarif.Invocation{sarifInvocation(opt.Incomplete)}
+	rep.AddRun(run)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rep); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// sarifRun is a run of leakhound, as the tool version and automation
+// details in opt name it, with no rules and no results yet.
+func sarifRun(opt Options) *sarif.Run {
 	run := sarif.NewRunWithInformationURI(sarifToolName, sarifInformationURI)
 	full, version, semantic := sarifVersions(opt.ToolVersion)
 	run.Tool.Driver.FullName = &full
@@ -110,6 +137,12 @@ func sarifDocument(fs []detect.Finding, opt Options, warn func(string)) ([]byte,
 	run.AutomationDetails = sarifAutomation(opt.Automation)
 	run.Tool.Driver.Rules = []*sarif.ReportingDescriptor{}
 	run.OriginalUriBaseIDs = map[string]*sarif.ArtifactLocation{}
+	return run
+}
+
+// sarifRules adds to run the rules of fs, in the order of their first
+// findings, up to GitHub's limit, and returns each one's index.
+func sarifRules(run *sarif.Run, fs []detect.Finding, warn func(string)) map[string]uint {
 	ruleIndex := map[string]uint{}
 	for i := range fs {
 		f := &fs[i]
@@ -123,44 +156,38 @@ func sarifDocument(fs []detect.Finding, opt Options, warn func(string)) ([]byte,
 		ruleIndex[f.RuleID] = uint(len(run.Tool.Driver.Rules))
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule(f, warn))
 	}
-	run.Results = []*sarif.Result{}
-	for i := range fs {
-		f := &fs[i]
-		idx, ok := ruleIndex[f.RuleID]
-		if !ok {
-			continue
-		}
-		run.Results = append(run.Results, sarifResult(f, idx, opt))
+	return ruleIndex
+}
+
+// sarifProvenance is the run's versionControlProvenance: the repository
+// scanned, or nil when none is known.
+func sarifProvenance(r *Repository) []*sarif.VersionControlDetails {
+	if r == nil || r.URI == "" {
+		return nil
 	}
-	if r := opt.Repository; r != nil && r.URI != "" {
-		// mappedTo (§3.23.9): the repository's root is %SRCROOT%, the
-		// base of every result's URI (the multitool's SARIF2007).
-		root := sarifSRCROOT
-		vcp := &sarif.VersionControlDetails{RepositoryURI: &r.URI, MappedTo: &sarif.ArtifactLocation{URIBaseId: &root}}
-		if r.Revision != "" {
-			vcp.RevisionID = &r.Revision
-		}
-		if r.Branch != "" {
-			vcp.Branch = &r.Branch
-		}
-		run.VersionControlProvenance = []*sarif.VersionControlDetails{vcp}
+	// mappedTo (§3.23.9): the repository's root is %SRCROOT%, the
+	// base of every result's URI (the multitool's SARIF2007).
+	root := sarifSRCROOT
+	vcp := &sarif.VersionControlDetails{RepositoryURI: &r.URI, MappedTo: &sarif.ArtifactLocation{URIBaseId: &root}}
+	if r.Revision != "" {
+		vcp.RevisionID = &r.Revision
 	}
-	inv := sarif.NewInvocation().WithExecutionSuccess(opt.Incomplete == "")
-	if opt.Incomplete != "" {
+	if r.Branch != "" {
+		vcp.Branch = &r.Branch
+	}
+	return []*sarif.VersionControlDetails{vcp}
+}
+
+// sarifInvocation says whether the scan completed, and if not
+// (incomplete names what is missing), why.
+func sarifInvocation(incomplete string) *sarif.Invocation {
+	inv := sarif.NewInvocation().WithExecutionSuccess(incomplete == "")
+	if incomplete != "" {
 		inv.ToolExecutionNotifications = []*sarif.Notification{
-			sarif.NewNotification().WithLevel("error").WithTextMessage("incomplete scan: " + opt.Incomplete),
+			sarif.NewNotification().WithLevel("error").WithTextMessage("incomplete scan: " + incomplete),
 		}
 	}
-	run.Invocations = []*sarif.Invocation{inv}
-	rep.AddRun(run)
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rep); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return inv
 }
 
 func sarifRule(f *detect.Finding, warn func(string)) *sarif.ReportingDescriptor {

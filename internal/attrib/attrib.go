@@ -153,64 +153,87 @@ const CommitBlock = 256
 // the calling goroutine in the order of the commits: the same calls, in
 // the same order, as the serial loop makes, whatever the thread count.
 func (a *Attributor) parallel(ctx context.Context, order []uint32) error {
-	blocks := (len(order) + CommitBlock - 1) / CommitBlock
-	done := make([]chan []Recorded, blocks)
-	for i := range done {
-		done[i] = make(chan []Recorded, 1)
+	q := &blockQueue{order: order, done: make([]chan []Recorded, (len(order)+CommitBlock-1)/CommitBlock)}
+	for i := range q.done {
+		q.done[i] = make(chan []Recorded, 1)
 	}
-	var next atomic.Int64
-	var stop atomic.Bool
 	var wg sync.WaitGroup
 	for range a.Threads {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rec := &Recording{}
-			w := &Attributor{st: a.st, ev: rec, emit: rec.Emit, Commits: a.Commits,
-				memo: make([]uint8, a.st.Count()), removedSeen: map[uint32]bool{}, byNameOnly: a.byNameOnly}
-			for !stop.Load() {
-				b := int(next.Add(1) - 1)
-				if b >= blocks {
-					return
-				}
-				if ctx.Err() != nil {
-					rec.Calls = append(rec.Calls, Recorded{Err: ctx.Err()})
-				}
-				for _, c := range order[b*CommitBlock : min((b+1)*CommitBlock, len(order))] {
-					if ctx.Err() != nil {
-						break
-					}
-					_ = w.Commit(c) // rec.emit does not fail
-					if a.Commits != nil {
-						a.Commits.Add(1)
-					}
-				}
-				done[b] <- rec.Calls
-				rec.Calls = nil
-			}
+			a.work(ctx, q)
 		}()
 	}
 	defer wg.Wait()
-	defer stop.Store(true)
-	for b := range blocks {
+	defer q.stop.Store(true)
+	for b := range q.done {
 		var calls []Recorded
 		select {
-		case calls = <-done[b]:
+		case calls = <-q.done[b]:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		for _, r := range calls {
-			switch {
-			case r.Err != nil:
-				return r.Err
-			case r.Failed != nil:
-				a.ev.Failed(r.Path, r.Failed)
-			case r.Skipped != "":
-				a.ev.Skipped(r.Path, r.Skipped)
-			default:
-				if err := a.emit(r.Found); err != nil {
-					return err
-				}
+		if err := a.replay(calls); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blockQueue hands parallel's workers blocks of CommitBlock commits of
+// order, and takes each block's Recorded calls back on its channel in
+// done.
+type blockQueue struct {
+	order []uint32
+	done  []chan []Recorded
+	next  atomic.Int64
+	stop  atomic.Bool
+}
+
+// work attributes blocks of q until none is left or q is stopped, with
+// an Attributor of its own that records what each block emits and
+// raises.
+func (a *Attributor) work(ctx context.Context, q *blockQueue) {
+	rec := &Recording{}
+	w := &Attributor{st: a.st, ev: rec, emit: rec.Emit, Commits: a.Commits,
+		memo: make([]uint8, a.st.Count()), removedSeen: map[uint32]bool{}, byNameOnly: a.byNameOnly}
+	for !q.stop.Load() {
+		b := int(q.next.Add(1) - 1)
+		if b >= len(q.done) {
+			return
+		}
+		if ctx.Err() != nil {
+			rec.Calls = append(rec.Calls, Recorded{Err: ctx.Err()})
+		}
+		for _, c := range q.order[b*CommitBlock : min((b+1)*CommitBlock, len(q.order))] {
+			if ctx.Err() != nil {
+				break
+			}
+			_ = w.Commit(c) // rec.emit does not fail
+			if a.Commits != nil {
+				a.Commits.Add(1)
+			}
+		}
+		q.done[b] <- rec.Calls
+		rec.Calls = nil
+	}
+}
+
+// replay makes the calls a worker recorded, on a's Events and emit; it
+// stops at the first error, a recorded context error or emit's.
+func (a *Attributor) replay(calls []Recorded) error {
+	for _, r := range calls {
+		switch {
+		case r.Err != nil:
+			return r.Err
+		case r.Failed != nil:
+			a.ev.Failed(r.Path, r.Failed)
+		case r.Skipped != "":
+			a.ev.Skipped(r.Path, r.Skipped)
+		default:
+			if err := a.emit(r.Found); err != nil {
+				return err
 			}
 		}
 	}
@@ -251,14 +274,7 @@ func (r *Recording) Emit(found []detect.Finding) error {
 func (a *Attributor) Commit(c uint32) error {
 	st := a.st
 	info := st.Commit(c)
-	var parents []uint32
-	if !st.Shallow(c) {
-		for _, p := range info.Parents {
-			if st.Kind(p) == gitobj.KindCommit {
-				parents = append(parents, st.Commit(p).Tree)
-			}
-		}
-	}
+	parents := a.parentTrees(c, info)
 	a.added, a.olds = a.added[:0], a.olds[:0]
 	clear(a.removedSeen)
 	if st.Kind(info.Tree) != gitobj.KindTree {
@@ -269,47 +285,81 @@ func (a *Attributor) Commit(c uint32) error {
 	if len(a.added) == 0 {
 		return nil
 	}
-	old := map[string]bool{}
-	for _, b := range a.olds {
-		for _, f := range st.Found(b) {
-			old[f.Secret] = true
-		}
-	}
+	old := a.secrets(a.olds)
 	prov := detect.Provenance{Kind: detect.KindHistory, Commit: st.Hex(c),
 		Author: info.Author, Email: info.Email, Date: info.Date, Message: info.Subject}
 	for _, ch := range a.added {
-		switch {
-		case st.Kind(ch.blob) != gitobj.KindBlob:
-			a.ev.Failed(ch.path, fmt.Errorf("commit %s: blob %s %s", prov.Commit, st.Hex(ch.blob), st.AbsentBlob(ch.blob)))
-			continue
-		case st.BlobState(ch.blob) == gitobj.BlobTooLarge:
-			a.ev.Skipped(ch.path, source.SkipTooLarge)
+		if !a.readable(ch, prov.Commit) {
 			continue
 		}
-		had := map[string]bool{}
-		for _, p := range ch.parents {
-			for _, f := range st.Found(p) {
-				had[f.Secret] = true
-			}
-		}
-		var out []detect.Finding
-		for _, f := range st.Found(ch.blob) {
-			if had[f.Secret] || old[f.Secret] {
-				continue
-			}
-			f.Provenance = prov
-			f.Path = ch.path
-			f.BlobID = st.Hex(ch.blob)
-			f.Fingerprint = detect.Fingerprint(&f)
-			out = append(out, f)
-		}
-		if len(out) > 0 {
+		if out := a.introduced(ch, prov, old); len(out) > 0 {
 			if err := a.emit(out); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// parentTrees returns the trees of commit c's parents that are here: none
+// where a shallow clone's history stops.
+func (a *Attributor) parentTrees(c uint32, info *gitobj.Commit) []uint32 {
+	var parents []uint32
+	if !a.st.Shallow(c) {
+		for _, p := range info.Parents {
+			if a.st.Kind(p) == gitobj.KindCommit {
+				parents = append(parents, a.st.Commit(p).Tree)
+			}
+		}
+	}
+	return parents
+}
+
+// secrets returns the secrets of the candidates found in blobs.
+func (a *Attributor) secrets(blobs []uint32) map[string]bool {
+	m := map[string]bool{}
+	for _, b := range blobs {
+		for _, f := range a.st.Found(b) {
+			m[f.Secret] = true
+		}
+	}
+	return m
+}
+
+// readable reports whether ch's blob was read and scanned; when not, the
+// commit's Events are told why.
+func (a *Attributor) readable(ch change, commit string) bool {
+	st := a.st
+	switch {
+	case st.Kind(ch.blob) != gitobj.KindBlob:
+		a.ev.Failed(ch.path, fmt.Errorf("commit %s: blob %s %s", commit, st.Hex(ch.blob), st.AbsentBlob(ch.blob)))
+		return false
+	case st.BlobState(ch.blob) == gitobj.BlobTooLarge:
+		a.ev.Skipped(ch.path, source.SkipTooLarge)
+		return false
+	}
+	return true
+}
+
+// introduced returns the candidates of ch's blob whose secret neither the
+// parents' versions of its path hold nor old, the versions the commit
+// replaced or removed, as findings of the commit (prov) at ch's path.
+func (a *Attributor) introduced(ch change, prov detect.Provenance, old map[string]bool) []detect.Finding {
+	had := a.secrets(ch.parents)
+	var out []detect.Finding
+	for _, f := range a.st.Found(ch.blob) {
+		if had[f.Secret] || old[f.Secret] {
+			continue
+		}
+		// The blob's candidates were found unplaced, without a
+		// fingerprint: here their provenance is final.
+		f.Provenance = prov
+		f.Path = ch.path
+		f.BlobID = a.st.Hex(ch.blob)
+		f.Fingerprint = detect.Fingerprint(&f)
+		out = append(out, f)
+	}
+	return out
 }
 
 // walk compares tree t with the parents' trees at the same path (noObj

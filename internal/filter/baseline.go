@@ -89,53 +89,89 @@ type record struct {
 // ParseBaseline reads a baseline's content; the format is recognised from
 // the content, not the file name.
 func ParseBaseline(data []byte) (*Baseline, error) {
+	recs, err := baselineRecords(bytes.TrimSpace(data))
+	if err != nil {
+		return nil, err
+	}
 	b := &Baseline{known: map[string]bool{}, plain: map[string]bool{}}
-	trimmed := bytes.TrimSpace(data)
-	var recs []record
+	if err := b.add(recs); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// baselineRecords reads the records of a baseline file, a JSON report
+// (leakhound's or gitleaks') or a JSON Lines one, recognised by their
+// first bytes.
+func baselineRecords(trimmed []byte) ([]record, error) {
 	switch {
 	case len(trimmed) == 0:
 		return nil, errors.New("empty file: not a leakhound or gitleaks report or baseline")
 	case trimmed[0] == '{' && bytes.Contains(trimmed[:min(len(trimmed), 200)], []byte(`"version"`)):
-		var f BaselineFile
-		if err := json.Unmarshal(trimmed, &f); err != nil {
-			return nil, fmt.Errorf("not a valid baseline file: %w", err)
-		}
-		if f.Version != BaselineVersion {
-			return nil, fmt.Errorf("baseline version %d; this leakhound reads version %d", f.Version, BaselineVersion)
-		}
-		for _, e := range f.Findings {
-			recs = append(recs, record{RuleID: e.RuleID, File: e.File, Fingerprint: e.Fingerprint})
-		}
+		return baselineFileRecords(trimmed)
 	case trimmed[0] == '[':
+		var recs []record
 		if err := json.Unmarshal(trimmed, &recs); err != nil {
 			return nil, fmt.Errorf("not a JSON report: %w", err)
 		}
+		return recs, nil
 	case trimmed[0] == '{':
-		sc := bufio.NewScanner(bytes.NewReader(trimmed))
-		sc.Buffer(make([]byte, 64<<10), 64<<20)
-		for n := 1; sc.Scan(); n++ {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
-			}
-			var r record
-			if err := json.Unmarshal(line, &r); err != nil {
-				return nil, fmt.Errorf("line %d: not a JSON Lines report: %w", n, err)
-			}
-			recs = append(recs, r)
-		}
-		if err := sc.Err(); err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
-		}
+		return jsonLinesRecords(trimmed)
 	default:
 		return nil, errors.New("not JSON: want a leakhound baseline, a leakhound JSON or JSON Lines report, or a gitleaks JSON report")
 	}
+}
+
+// baselineFileRecords reads a baseline file (BaselineFile) of this
+// version.
+func baselineFileRecords(trimmed []byte) ([]record, error) {
+	var f BaselineFile
+	if err := json.Unmarshal(trimmed, &f); err != nil {
+		return nil, fmt.Errorf("not a valid baseline file: %w", err)
+	}
+	if f.Version != BaselineVersion {
+		return nil, fmt.Errorf("baseline version %d; this leakhound reads version %d", f.Version, BaselineVersion)
+	}
+	var recs []record
+	for _, e := range f.Findings {
+		recs = append(recs, record{RuleID: e.RuleID, File: e.File, Fingerprint: e.Fingerprint})
+	}
+	return recs, nil
+}
+
+// jsonLinesRecords reads a JSON Lines report, one record a line; blank
+// lines are skipped.
+func jsonLinesRecords(trimmed []byte) ([]record, error) {
+	var recs []record
+	sc := bufio.NewScanner(bytes.NewReader(trimmed))
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var r record
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, fmt.Errorf("line %d: not a JSON Lines report: %w", n, err)
+		}
+		recs = append(recs, r)
+	}
+	if err := sc.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// add records what each of recs suppresses: a leakhound finding's path,
+// rule and secret hash, or a gitleaks finding's path and secret, counted
+// as Unusable when the report redacted it.
+func (b *Baseline) add(recs []record) error {
 	for i, r := range recs {
 		switch {
 		case r.RuleID != "" && r.Fingerprint != "":
 			hash := r.Fingerprint[strings.LastIndexByte(r.Fingerprint, ':')+1:]
 			if r.File == "" || len(hash) != 16 {
-				return nil, fmt.Errorf("entry %d: fingerprint %q is not leakhound's path:rule:hash", i+1, truncateStr(r.Fingerprint, 80))
+				return fmt.Errorf("entry %d: fingerprint %q is not leakhound's path:rule:hash", i+1, truncateStr(r.Fingerprint, 80))
 			}
 			b.known[r.File+"\x00"+r.RuleID+"\x00"+hash] = true
 		case r.GRuleID != "":
@@ -145,10 +181,10 @@ func ParseBaseline(data []byte) (*Baseline, error) {
 			}
 			b.plain[r.GFile+"\x00"+plainHash(r.GSecret)] = true
 		default:
-			return nil, fmt.Errorf("entry %d: neither a leakhound nor a gitleaks finding (no rule_id/fingerprint or RuleID)", i+1)
+			return fmt.Errorf("entry %d: neither a leakhound nor a gitleaks finding (no rule_id/fingerprint or RuleID)", i+1)
 		}
 	}
-	return b, nil
+	return nil
 }
 
 func plainHash(secret string) string {

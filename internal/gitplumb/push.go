@@ -76,7 +76,29 @@ func ParsePushUpdates(r io.Reader) ([]PushUpdate, error) {
 // input. notes say, without any secret, what was not scanned and why.
 // args is empty when nothing is to be scanned.
 func (g *Git) PushRevs(ctx context.Context, updates []PushUpdate) (args, notes []string, err error) {
-	var locals, remotes []string
+	locals, remotes, err := pushedIDs(updates)
+	if err != nil || len(locals) == 0 {
+		return nil, nil, err
+	}
+	revs := make([]string, 0, len(locals)+len(remotes))
+	revs = append(append(revs, locals...), remotes...)
+	ids, err := g.ResolveCommits(ctx, revs)
+	if err != nil {
+		return nil, nil, err
+	}
+	pos, notes, allRemotes := pushTips(updates, ids[:len(locals)])
+	neg, remoteNotes, unknown := pushBases(remotes, ids[len(locals):])
+	notes = append(notes, remoteNotes...)
+	if len(pos) == 0 {
+		return nil, notes, nil
+	}
+	return revListArgs(pos, neg, allRemotes || unknown), notes, nil
+}
+
+// pushedIDs returns the local ids the updates send (none for a deletion)
+// and the remote ids they replace (none for a new remote ref), checked
+// to be full hexadecimal ids.
+func pushedIDs(updates []PushUpdate) (locals, remotes []string, err error) {
 	for _, u := range updates {
 		if u.Deletes() {
 			continue
@@ -89,18 +111,14 @@ func (g *Git) PushRevs(ctx context.Context, updates []PushUpdate) (args, notes [
 			remotes = append(remotes, u.RemoteID)
 		}
 	}
-	if len(locals) == 0 {
-		return nil, nil, nil
-	}
-	revs := make([]string, 0, len(locals)+len(remotes))
-	revs = append(append(revs, locals...), remotes...)
-	ids, err := g.ResolveCommits(ctx, revs)
-	if err != nil {
-		return nil, nil, err
-	}
-	var pos, neg []string
+	return locals, remotes, nil
+}
+
+// pushTips returns the commits the updates that send something name,
+// once each, given ids, what their local ids resolved to; notes for those
+// that name no commit; and allRemotes when one creates a remote ref.
+func pushTips(updates []PushUpdate, ids []string) (pos, notes []string, allRemotes bool) {
 	seen := map[string]bool{}
-	allRemotes := false
 	i := 0
 	for _, u := range updates {
 		if u.Deletes() {
@@ -119,21 +137,32 @@ func (g *Git) PushRevs(ctx context.Context, updates []PushUpdate) (args, notes [
 			allRemotes = true
 		}
 	}
-	for j, id := range ids[len(locals):] {
+	return pos, notes, allRemotes
+}
+
+// pushBases returns the remote's commits that are here, once each, given
+// ids, what remotes resolved to; and, with a note, unknown when one is
+// not here.
+func pushBases(remotes, ids []string) (neg, notes []string, unknown bool) {
+	seen := map[string]bool{}
+	for j, id := range ids {
 		switch {
 		case id == "":
 			notes = append(notes, fmt.Sprintf("the remote's %s is not in this repository (fetch to narrow the scan): "+
 				"every commit on no remote-tracking branch is scanned", remotes[j]))
-			allRemotes = true
-		case !seen["^"+id]:
-			seen["^"+id] = true
+			unknown = true
+		case !seen[id]:
+			seen[id] = true
 			neg = append(neg, id)
 		}
 	}
-	if len(pos) == 0 {
-		return nil, notes, nil
-	}
-	args = pos
+	return neg, notes, unknown
+}
+
+// revListArgs selects pos --not neg, and --not what any remote-tracking
+// branch holds too when allRemotes.
+func revListArgs(pos, neg []string, allRemotes bool) []string {
+	args := pos
 	if len(neg) > 0 || allRemotes {
 		args = append(args, "--not")
 		args = append(args, neg...)
@@ -141,7 +170,7 @@ func (g *Git) PushRevs(ctx context.Context, updates []PushUpdate) (args, notes [
 			args = append(args, "--remotes")
 		}
 	}
-	return args, notes, nil
+	return args
 }
 
 // ResolveCommits returns, for each rev (a ref name, an id, an expression

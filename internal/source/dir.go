@@ -185,76 +185,29 @@ type reader struct {
 	buf      []byte
 }
 
+// scanFile scans one file: opened (or skipped, as special, vanished or
+// too large), sniffed for binary content, then streamed when large or
+// read whole into the worker's buffer.
 func (r *reader) scanFile(ctx context.Context, j fileJob, emit Emit) error {
-	fh, info, err := openRegular(j.abs)
-	if err != nil {
-		switch {
-		case errors.Is(err, errNotRegular):
-			r.events.Skipped(j.rel, SkipSpecial)
-		case errors.Is(err, fs.ErrNotExist):
-			// Listed, then deleted before it was opened: there is
-			// nothing left to leak, and nothing was missed.
-			r.events.Skipped(j.rel, SkipVanished)
-		default:
-			r.events.Failed(j.rel, unwrapPath(err))
-		}
+	fh, size, ok := r.open(j.abs, j.rel)
+	if !ok {
 		return nil
 	}
 	defer fh.Close()
-	size := info.Size()
 	if r.maxBytes > 0 && size > r.maxBytes {
 		r.events.Skipped(j.rel, SkipTooLarge)
 		return nil
 	}
 	prov := detect.Provenance{Kind: detect.KindDir, Path: j.rel}
-	head := make([]byte, BinarySniff)
-	n, err := io.ReadFull(fh, head)
-	head = head[:n]
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		r.events.Failed(j.rel, unwrapPath(err))
-		return nil
-	}
-	if bytes.IndexByte(head, 0) >= 0 {
-		r.events.Skipped(j.rel, SkipBinary)
+	head, ok := r.sniff(fh, j.rel)
+	if !ok {
 		return nil
 	}
 	if size > streamThreshold {
-		src := io.MultiReader(bytes.NewReader(head), fh)
-		total, err := scanStream(ctx, src, prov, 1, defaultChunkSize, defaultOverlap, emit)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				r.events.Failed(j.rel, unwrapPath(err))
-				return nil
-			}
-			return err
-		}
-		r.events.Scanned(j.rel, total)
-		return nil
+		return r.stream(ctx, io.MultiReader(bytes.NewReader(head), fh), prov, emit)
 	}
-	// Read the rest; the file may have grown or shrunk since stat, so read
-	// to EOF rather than trusting the size.
-	r.buf = append(r.buf[:0], head...)
-	for {
-		if len(r.buf) == cap(r.buf) {
-			r.buf = append(r.buf, 0)[:len(r.buf)]
-		}
-		n, err := fh.Read(r.buf[len(r.buf):cap(r.buf)])
-		r.buf = r.buf[:len(r.buf)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			r.events.Failed(j.rel, unwrapPath(err))
-			return nil
-		}
-		if int64(len(r.buf)) > streamThreshold*2 {
-			r.events.Failed(j.rel, errors.New("file grew while being read"))
-			return nil
-		}
+	if !r.readRest(fh, head, j.rel) {
+		return nil
 	}
 	if err := emit(&detect.Fragment{Content: r.buf, StartLine: 1, Provenance: prov}); err != nil {
 		return err
@@ -264,6 +217,89 @@ func (r *reader) scanFile(ctx context.Context, j fileJob, emit Emit) error {
 		r.buf = nil // do not pin a big buffer per worker for the rest of the walk
 	}
 	return nil
+}
+
+// open opens a regular file and returns its size; ok is false when it
+// is not one, is gone or cannot be opened, which Events is told.
+func (r *reader) open(abs, rel string) (fh *os.File, size int64, ok bool) {
+	fh, info, err := openRegular(abs)
+	if err != nil {
+		switch {
+		case errors.Is(err, errNotRegular):
+			r.events.Skipped(rel, SkipSpecial)
+		case errors.Is(err, fs.ErrNotExist):
+			// Listed, then deleted before it was opened: there is
+			// nothing left to leak, and nothing was missed.
+			r.events.Skipped(rel, SkipVanished)
+		default:
+			r.events.Failed(rel, unwrapPath(err))
+		}
+		return nil, 0, false
+	}
+	return fh, info.Size(), true
+}
+
+// sniff reads the file's first BinarySniff bytes; ok is false when they
+// cannot be read or hold a NUL (a binary file), which Events is told.
+func (r *reader) sniff(fh *os.File, rel string) (head []byte, ok bool) {
+	head = make([]byte, BinarySniff)
+	n, err := io.ReadFull(fh, head)
+	head = head[:n]
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		r.events.Failed(rel, unwrapPath(err))
+		return nil, false
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		r.events.Skipped(rel, SkipBinary)
+		return nil, false
+	}
+	return head, true
+}
+
+// stream scans a large file from src in overlapping chunks. A read error
+// is the file's failure, told to Events; only a cancelled scan or emit's
+// error is returned.
+func (r *reader) stream(ctx context.Context, src io.Reader, prov detect.Provenance, emit Emit) error {
+	total, err := scanStream(ctx, src, prov, 1, defaultChunkSize, defaultOverlap, emit)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			r.events.Failed(prov.Path, unwrapPath(err))
+			return nil
+		}
+		return err
+	}
+	r.events.Scanned(prov.Path, total)
+	return nil
+}
+
+// readRest reads the file after head into r.buf, to EOF rather than to
+// the size stat gave, since the file may have grown or shrunk since; ok
+// is false when it cannot be read or grows past twice the streaming
+// threshold, which Events is told.
+func (r *reader) readRest(fh *os.File, head []byte, rel string) (ok bool) {
+	r.buf = append(r.buf[:0], head...)
+	for {
+		if len(r.buf) == cap(r.buf) {
+			r.buf = append(r.buf, 0)[:len(r.buf)]
+		}
+		n, err := fh.Read(r.buf[len(r.buf):cap(r.buf)])
+		r.buf = r.buf[:len(r.buf)+n]
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+		if err != nil {
+			r.events.Failed(rel, unwrapPath(err))
+			return false
+		}
+		if int64(len(r.buf)) > streamThreshold*2 {
+			r.events.Failed(rel, errors.New("file grew while being read"))
+			return false
+		}
+	}
 }
 
 var errNotRegular = errors.New("not a regular file")

@@ -153,53 +153,83 @@ type stagedScan struct {
 // change reads ch's blobs (the answers to its requests, in order) and
 // emits what the index version adds.
 func (sc *stagedScan) change(ch *gitplumb.StagedChange) error {
-	nb, err := sc.cf.Next(sc.s.MaxBytes, sc.buf)
-	var missing error
+	nb, missing, err := sc.readNew()
+	if err != nil {
+		return err
+	}
+	olders, err := sc.readOld(ch)
+	if err != nil {
+		return err
+	}
+	if sc.skip(ch, nb, missing) {
+		return nil
+	}
+	if err := sc.emitAdded(ch, nb.Data, olders); err != nil {
+		return err
+	}
+	sc.ev.Scanned(ch.Path, int64(len(nb.Data)))
+	return nil
+}
+
+// readNew reads the index version, into sc.buf; missing says why it is
+// not a blob here, err is git failing.
+func (sc *stagedScan) readNew() (nb gitplumb.Object, missing, err error) {
+	nb, err = sc.cf.Next(sc.s.MaxBytes, sc.buf)
 	switch {
 	case errors.Is(err, gitplumb.ErrMissing):
 		missing = err
 	case err != nil:
-		return err
+		return nb, nil, err
 	case nb.Type != "blob":
 		missing = fmt.Errorf("object %s is a %s, not a blob", nb.ID, nb.Type)
 	}
 	if nb.Data != nil && cap(nb.Data) > cap(sc.buf) {
 		sc.buf = nb.Data[:0]
 	}
-	var older []byte
-	oldOK := false
-	if ch.Old.HasBlob() {
-		// The old version may be as large as the new one may be.
-		ob, err := sc.cf.Next(sc.s.MaxBytes, nil)
-		switch {
-		case errors.Is(err, gitplumb.ErrMissing):
-		case err != nil:
-			return err
-		case ob.Type == "blob" && !ob.TooLarge:
-			older, oldOK = ob.Data, true
-		}
-		if !oldOK {
-			// A HEAD version we cannot read makes every line count as
-			// new: better to report an old secret again than to miss one.
-			sc.log.Debug("HEAD version unreadable; scanning the whole staged version",
-				"path", ch.Path, "blob", ch.Old.Blob, "err", err)
-		}
+	return nb, missing, nil
+}
+
+// readOld reads HEAD's version of ch, when it has one, as the prior
+// versions of the index version: none when it cannot be read.
+func (sc *stagedScan) readOld(ch *gitplumb.StagedChange) ([][]byte, error) {
+	if !ch.Old.HasBlob() {
+		return nil, nil
 	}
+	// The old version may be as large as the new one may be.
+	ob, err := sc.cf.Next(sc.s.MaxBytes, nil)
+	switch {
+	case errors.Is(err, gitplumb.ErrMissing):
+	case err != nil:
+		return nil, err
+	case ob.Type == "blob" && !ob.TooLarge:
+		return [][]byte{ob.Data}, nil
+	}
+	// A HEAD version we cannot read makes every line count as new:
+	// better to report an old secret again than to miss one.
+	sc.log.Debug("HEAD version unreadable; scanning the whole staged version",
+		"path", ch.Path, "blob", ch.Old.Blob, "err", err)
+	return nil, nil
+}
+
+// skip reports whether the index version is not scanned, telling Events
+// why: missing, too large or binary.
+func (sc *stagedScan) skip(ch *gitplumb.StagedChange, nb gitplumb.Object, missing error) bool {
 	switch {
 	case missing != nil:
 		sc.ev.Failed(ch.Path, fmt.Errorf("staged version: %w", missing))
-		return nil
 	case nb.TooLarge:
 		sc.ev.Skipped(ch.Path, source.SkipTooLarge)
-		return nil
 	case bytes.IndexByte(nb.Data[:min(len(nb.Data), source.BinarySniff)], 0) >= 0:
 		sc.ev.Skipped(ch.Path, source.SkipBinary)
-		return nil
+	default:
+		return false
 	}
-	var olders [][]byte
-	if oldOK {
-		olders = [][]byte{older}
-	}
+	return true
+}
+
+// emitAdded emits the lines data, the index version, adds to olders,
+// with their context.
+func (sc *stagedScan) emitAdded(ch *gitplumb.StagedChange, data []byte, olders [][]byte) error {
 	ctxLines := sc.s.Context
 	if ctxLines == 0 {
 		ctxLines = linediff.DefaultContext
@@ -208,13 +238,12 @@ func (sc *stagedScan) change(ch *gitplumb.StagedChange) error {
 	// HEAD's version is read into a buffer of its own and never changed,
 	// so fragments may keep it: a secret it already holds is not new,
 	// even on an edited line.
-	for _, r := range sc.diff.Added(nb.Data, olders, ctxLines) {
-		f := detect.Fragment{Content: nb.Data[r.Start:r.End], StartLine: r.Line,
+	for _, r := range sc.diff.Added(data, olders, ctxLines) {
+		f := detect.Fragment{Content: data[r.Start:r.End], StartLine: r.Line,
 			OwnedStart: r.OwnedStart, OwnedEnd: r.OwnedEnd, Prior: olders, Provenance: prov}
 		if err := sc.emit(&f); err != nil {
 			return err
 		}
 	}
-	sc.ev.Scanned(ch.Path, int64(len(nb.Data)))
 	return nil
 }

@@ -50,7 +50,7 @@ func agree(t *testing.T, s *inflateState, in []byte, size int, what string) {
 func samples(rng *rand.Rand) [][]byte {
 	words := []string{"func ", "return ", "secret", " = ", "\"", "\n", "\t", "if err != nil {", "}", "key", "0x", "import", "//"}
 	var out [][]byte
-	for _, n := range []int{0, 1, 2, 7, 100, 1000, 5000, 40000, 70000, 300000} {
+	for _, n := range []int{0, 1, 2, 7, 100, 1000, 5000, 40000, 70000} {
 		var text bytes.Buffer
 		for text.Len() < n {
 			text.WriteString(words[rng.IntN(len(words))])
@@ -110,10 +110,13 @@ func TestInflateAgreesWithZlib(t *testing.T) {
 			if len(data) > 0 {
 				agree(t, &s, in, len(data)-1, what+", one byte too few claimed")
 			}
+			if len(data) > 40000 {
+				continue // damage to a long stream is tried on the shorter ones
+			}
 			for cut := range min(len(in), 12) {
 				agree(t, &s, in[:len(in)-1-cut], len(data), fmt.Sprintf("%s, cut by %d", what, cut+1))
 			}
-			for range 40 {
+			for range 30 {
 				bad := append([]byte(nil), in...)
 				bad[rng.IntN(len(bad))] ^= 1 << rng.IntN(8)
 				agree(t, &s, bad, len(data), what+", a bit flipped")

@@ -114,13 +114,9 @@ type huffman struct {
 // empty code builds (a block of literals only has no distance code) and
 // fails when used.
 func (h *huffman) build(bits uint, lens []uint8, entries []uint32) bool {
-	var count [maxCode + 1]int
-	maxLen := 0
-	for _, l := range lens {
-		if l != 0 {
-			count[l]++
-			maxLen = max(maxLen, int(l))
-		}
+	next, maxLen, ok := firstCodes(lens)
+	if !ok {
+		return false
 	}
 	size := 1 << bits
 	h.bits = bits
@@ -132,22 +128,10 @@ func (h *huffman) build(bits uint, lens []uint8, entries []uint32) bool {
 		clear(h.t)
 		h.linked = false
 	}
-	if maxLen == 0 {
-		fill(h.t, entBad)
-		return true
-	}
-	// The first code of each length, as in RFC 1951 3.2.2.
-	var next [maxCode + 1]int
-	code := 0
-	for l := 1; l <= maxLen; l++ {
-		code = (code + count[l-1]) << 1
-		next[l] = code
-	}
-	if total := next[maxLen] + count[maxLen]; total != 1<<maxLen {
-		if total != 1 || maxLen != 1 {
-			return false
-		}
-		// The one code of length 1 is 0: input bit 1 decodes nothing.
+	if maxLen <= 1 {
+		// An empty code, or codes of length 1, of which there may be
+		// only one (code 0): input bits that start no code decode
+		// nothing.
 		fill(h.t, entBad)
 	}
 	subBits := uint(max(maxLen-int(bits), 0))
@@ -165,21 +149,50 @@ func (h *huffman) build(bits uint, lens []uint8, entries []uint32) bool {
 			}
 			continue
 		}
-		prefix := rev & (size - 1)
-		link := h.t[prefix]
-		if link&entLink == 0 {
-			off := len(h.t)
-			h.t = grow(h.t, 1<<subBits)
-			h.linked = true
-			link = entLink | uint32(subBits)<<8 | uint32(off)<<16
-			h.t[prefix] = link
-		}
-		off := int(link >> 16)
+		off := h.subtable(rev&(size-1), subBits)
 		for i := rev >> bits; i < 1<<subBits; i += 1 << (int(l) - int(bits)) {
 			h.t[off+i] = e
 		}
 	}
 	return true
+}
+
+// firstCodes returns the first code of each length, as in RFC 1951
+// 3.2.2, and the longest length. It reports false for lengths that are
+// over-subscribed, or incomplete other than a single code of length 1;
+// maxLen is 0 for an empty code.
+func firstCodes(lens []uint8) (next [maxCode + 1]int, maxLen int, ok bool) {
+	var count [maxCode + 1]int
+	for _, l := range lens {
+		if l != 0 {
+			count[l]++
+			maxLen = max(maxLen, int(l))
+		}
+	}
+	if maxLen == 0 {
+		return next, 0, true
+	}
+	code := 0
+	for l := 1; l <= maxLen; l++ {
+		code = (code + count[l-1]) << 1
+		next[l] = code
+	}
+	total := next[maxLen] + count[maxLen]
+	return next, maxLen, total == 1<<maxLen || (total == 1 && maxLen == 1)
+}
+
+// subtable returns the offset of the subtable that the primary entry at
+// prefix links to, making it if it is not there yet.
+func (h *huffman) subtable(prefix int, subBits uint) int {
+	link := h.t[prefix]
+	if link&entLink == 0 {
+		off := len(h.t)
+		h.t = grow(h.t, 1<<subBits)
+		h.linked = true
+		link = entLink | uint32(subBits)<<8 | uint32(off)<<16
+		h.t[prefix] = link
+	}
+	return int(link >> 16)
 }
 
 func fill(t []uint32, v uint32) {
@@ -426,6 +439,37 @@ func (s *inflateState) dynamic(br *bitReader) error {
 	return nil
 }
 
+// follow returns entry e, or the entry of the subtable it links to,
+// indexed by the input bits past the primary table's.
+func follow(e uint32, t []uint32, bits uint64) uint32 {
+	if e&entLink != 0 {
+		e = t[int(e>>16)+int(bits&(1<<((e>>8)&0xF)-1))]
+	}
+	return e
+}
+
+// copyMatch copies length bytes from distance back in dst to dst[out:]
+// and returns the new end of the output.
+func copyMatch(dst []byte, out, distance, length int) (int, error) {
+	switch {
+	case distance > out:
+		return out, errInflateBad
+	case length > len(dst)-out:
+		return out, errInflateLong
+	}
+	from, end := out-distance, out+length
+	if distance >= length {
+		copy(dst[out:end], dst[from:])
+		return end, nil
+	}
+	// Overlapping: the bytes repeat every distance; each copy doubles
+	// the run already written.
+	for out < end {
+		out += copy(dst[out:end], dst[from:out])
+	}
+	return out, nil
+}
+
 // block decodes a Huffman-coded block's symbols into dst from out. It is
 // the loop nearly all of inflating runs in: the reader's state lives in
 // locals, and the primary tables are indexed through fixed-size arrays,
@@ -450,10 +494,7 @@ func (s *inflateState) block(br *bitReader, lit, dist *huffman, dst []byte, out 
 				pos, bits, n = br.pos, br.bits, br.n
 			}
 		}
-		e := lt[bits&(1<<litBits-1)]
-		if e&entLink != 0 {
-			e = lit.t[int(e>>16)+int((bits>>litBits)&(1<<((e>>8)&0xF)-1))]
-		}
+		e := follow(lt[bits&(1<<litBits-1)], lit.t, bits>>litBits)
 		bits >>= e & entLenMask
 		n -= uint(e & entLenMask)
 		if e&entLit != 0 {
@@ -475,10 +516,7 @@ func (s *inflateState) block(br *bitReader, lit, dist *huffman, dst []byte, out 
 		length := int(e>>16) + int(bits&(1<<extra-1))
 		bits >>= extra
 		n -= uint(extra)
-		d := dt[bits&(1<<distBits-1)]
-		if d&entLink != 0 {
-			d = dist.t[int(d>>16)+int((bits>>distBits)&(1<<((d>>8)&0xF)-1))]
-		}
+		d := follow(dt[bits&(1<<distBits-1)], dist.t, bits>>distBits)
 		bits >>= d & entLenMask
 		n -= uint(d & entLenMask)
 		if d&entBad != 0 {
@@ -489,24 +527,8 @@ func (s *inflateState) block(br *bitReader, lit, dist *huffman, dst []byte, out 
 		distance := int(d>>16) + int(bits&(1<<extra-1))
 		bits >>= extra
 		n -= uint(extra)
-		if distance > out {
-			err = errInflateBad
+		if out, err = copyMatch(dst, out, distance, length); err != nil {
 			break
-		}
-		if length > len(dst)-out {
-			err = errInflateLong
-			break
-		}
-		from, end := out-distance, out+length
-		if distance >= length {
-			copy(dst[out:end], dst[from:])
-			out = end
-			continue
-		}
-		// Overlapping: the bytes repeat every distance; each copy
-		// doubles the run already written.
-		for out < end {
-			out += copy(dst[out:end], dst[from:out])
 		}
 	}
 	br.pos, br.bits, br.n = pos, bits, n

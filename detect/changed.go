@@ -4,14 +4,9 @@ import (
 	"bytes"
 	"slices"
 	"sort"
+
+	"github.com/leakhound/leakhound/internal/delta"
 )
-
-// Span is a byte range [Lo, Hi) of a fragment's content.
-type Span struct{ Lo, Hi int }
-
-// Copy is a stretch of a new version copied from an old one: Len bytes
-// at To in the new version came from From in the old.
-type Copy struct{ To, From, Len int }
 
 // kwAnchor is a keyword hit of a rule whose matches may reach past the
 // keyword's line (a multi-line rule: key names on the line before their
@@ -66,7 +61,7 @@ func (d *Detector) DetectMemo(f *Fragment) ([]Finding, Memo, error) {
 // no keyword, path rules), Kubernetes Secrets, and changes under a far
 // reaching rule's window are scanned whole: owned is then one span
 // covering f.
-func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copies []Copy, prior Memo) ([]Finding, []Span, Memo, error) {
+func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior Memo) ([]Finding, []delta.Span, Memo, error) {
 	content := f.Content
 	// A change every few bytes (a delta against a distant version) is
 	// cheaper to scan whole than line by line.
@@ -125,7 +120,7 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 // detectSeams is DetectChanged when no line changed, only where copied
 // stretches meet (points): the content is scanned whole for its anchors,
 // and its candidates are those in the windows over the points.
-func (d *Detector) detectSeams(f *Fragment, base []byte, copies []Copy, points []int, prior Memo) ([]Finding, []Span, Memo, error) {
+func (d *Detector) detectSeams(f *Fragment, base []byte, copies []delta.Copy, points []int, prior Memo) ([]Finding, []delta.Span, Memo, error) {
 	content := f.Content
 	var fresh Memo
 	found, err := d.run(f, nil, &fresh)
@@ -201,9 +196,9 @@ func (d *Detector) scansWhole(f *Fragment, prior Memo) bool {
 
 // detectWhole is DetectChanged's answer when f is scanned whole: it owns
 // all of f.
-func (d *Detector) detectWhole(f *Fragment) ([]Finding, []Span, Memo, error) {
+func (d *Detector) detectWhole(f *Fragment) ([]Finding, []delta.Span, Memo, error) {
 	out, memo, err := d.DetectMemo(f)
-	return out, []Span{{0, len(f.Content)}}, memo, err
+	return out, []delta.Span{{Lo: 0, Hi: len(f.Content)}}, memo, err
 }
 
 // changedLines appends to lines the whole lines of content that changed
@@ -211,7 +206,7 @@ func (d *Detector) detectWhole(f *Fragment) ([]Finding, []Span, Memo, error) {
 // copied stretches meet at a line start: those change no line, only
 // which lines neighbour each other, which matters to a multi-line window
 // over them.
-func changedLines(lines []span, points []int, content []byte, changed []Span) ([]span, []int) {
+func changedLines(lines []span, points []int, content []byte, changed []delta.Span) ([]span, []int) {
 	for _, c := range changed {
 		lo, hi := min(max(c.Lo, 0), len(content)), min(max(c.Hi, c.Lo), len(content))
 		if lo == hi {
@@ -239,7 +234,7 @@ func changedLines(lines []span, points []int, content []byte, changed []Span) ([
 // lines and, for each old anchor whose window was not copied whole with
 // its keyword, the lines its text went to: what the old version found
 // there may be gone.
-func (d *Detector) changedCore(content, base []byte, copies []Copy, lines []span, prior, fresh []kwAnchor) ([]span, []kwAnchor) {
+func (d *Detector) changedCore(content, base []byte, copies []delta.Copy, lines []span, prior, fresh []kwAnchor) ([]span, []kwAnchor) {
 	core := slices.Clone(lines)
 	if len(prior) == 0 {
 		return core, fresh
@@ -251,7 +246,7 @@ func (d *Detector) changedCore(content, base []byte, copies []Copy, lines []span
 		if idx.holds(wl, a.End) {
 			continue
 		}
-		idx.each(wl, a.End, func(c Copy) {
+		idx.each(wl, a.End, func(c delta.Copy) {
 			lo, hi := max(wl, c.From), min(a.End, c.From+c.Len)
 			to := c.To + lo - c.From
 			core = addSpanSorted(core, span{lineStart(content, to), lineEndAt(content, c.To+hi-c.From)})
@@ -308,11 +303,11 @@ func startingIn(found []Finding, owned []span) []Finding {
 	return out
 }
 
-// exported returns spans as Spans.
-func exported(spans []span) []Span {
-	out := make([]Span, len(spans))
+// exported returns spans as delta.Spans.
+func exported(spans []span) []delta.Span {
+	out := make([]delta.Span, len(spans))
 	for i, o := range spans {
-		out[i] = Span{o.lo, o.hi}
+		out[i] = delta.Span{Lo: o.lo, Hi: o.hi}
 	}
 	return out
 }
@@ -360,13 +355,13 @@ func subtract(a, b []span) []span {
 
 // copyIndex finds copies by their offset in the old version.
 type copyIndex struct {
-	c      []Copy // sorted by From
-	maxEnd []int  // maxEnd[i] is the largest From+Len of c[:i+1]
+	c      []delta.Copy // sorted by From
+	maxEnd []int        // maxEnd[i] is the largest From+Len of c[:i+1]
 }
 
-func newCopyIndex(copies []Copy) copyIndex {
+func newCopyIndex(copies []delta.Copy) copyIndex {
 	c := slices.Clone(copies)
-	slices.SortFunc(c, func(a, b Copy) int { return a.From - b.From })
+	slices.SortFunc(c, func(a, b delta.Copy) int { return a.From - b.From })
 	x := copyIndex{c: c, maxEnd: make([]int, len(c))}
 	m := 0
 	for i, cp := range c {
@@ -377,7 +372,7 @@ func newCopyIndex(copies []Copy) copyIndex {
 }
 
 // each calls fn with every copy that takes some of the old bytes [lo, hi).
-func (x copyIndex) each(lo, hi int, fn func(Copy)) {
+func (x copyIndex) each(lo, hi int, fn func(delta.Copy)) {
 	k := sort.Search(len(x.c), func(i int) bool { return x.c[i].From >= hi }) - 1
 	for i := k; i >= 0 && x.maxEnd[i] > lo; i-- {
 		if x.c[i].From+x.c[i].Len > lo {
@@ -411,7 +406,7 @@ func (d *Detector) anchor(content []byte, lo, hi int, kw int32) kwAnchor {
 // leaving out those in skip's lines (scanned again), sorted.
 func (d *Detector) moveAnchors(dst []kwAnchor, content []byte, old []kwAnchor, idx copyIndex, skip []span) []kwAnchor {
 	for _, a := range old {
-		idx.each(a.At, a.At+1, func(c Copy) {
+		idx.each(a.At, a.At+1, func(c delta.Copy) {
 			at := c.To + a.At - c.From
 			if i := firstEndingAfter(skip, at); i < len(skip) && skip[i].lo <= at {
 				return
@@ -518,7 +513,7 @@ func (d *Detector) runFed(f *Fragment, memo *Memo, src feed) ([]Finding, error) 
 // line numbers are those of content, the new version, whose first line is
 // line 1; columns and line text are unchanged, since such a finding's lines
 // were copied whole. owned is sorted; old is not modified.
-func Carry(old []Finding, base []byte, copies []Copy, owned []Span, content []byte) []Finding {
+func Carry(old []Finding, base []byte, copies []delta.Copy, owned []delta.Span, content []byte) []Finding {
 	var out []Finding
 	for _, g := range old {
 		// The finding's whole lines must have been copied: a match may

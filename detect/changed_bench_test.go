@@ -8,6 +8,7 @@ import (
 
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
 
@@ -24,8 +25,8 @@ func BenchmarkDetectChanged(b *testing.B) {
 	}
 	type version struct {
 		base, next []byte
-		changed    []detect.Span
-		copies     []detect.Copy
+		changed    []delta.Span
+		copies     []delta.Copy
 		memo       detect.Memo
 	}
 	rng := rand.New(rand.NewPCG(7, 11))

@@ -11,12 +11,13 @@ import (
 
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // edit builds a new version of old by a few random line edits and
 // returns it with the changed ranges and copies a delta would describe.
-func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []detect.Span, []detect.Copy) {
+func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []delta.Span, []delta.Copy) {
 	lines := bytes.SplitAfter(old, []byte("\n"))
 	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
 		lines = lines[:len(lines)-1]
@@ -63,13 +64,13 @@ func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []detect.Span, []
 		}
 	}
 	var out []byte
-	var changed []detect.Span
-	var copies []detect.Copy
+	var changed []delta.Span
+	var copies []delta.Copy
 	for _, p := range pieces {
 		at := len(out)
 		out = append(out, p.b...)
 		if p.from < 0 {
-			changed = append(changed, detect.Span{Lo: at, Hi: len(out)})
+			changed = append(changed, delta.Span{Lo: at, Hi: len(out)})
 			continue
 		}
 		if n := len(copies); n > 0 && copies[n-1].To+copies[n-1].Len == at && copies[n-1].From+copies[n-1].Len == p.from {
@@ -77,9 +78,9 @@ func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []detect.Span, []
 			continue
 		}
 		if at > 0 {
-			changed = append(changed, detect.Span{Lo: at, Hi: at}) // a seam
+			changed = append(changed, delta.Span{Lo: at, Hi: at}) // a seam
 		}
-		copies = append(copies, detect.Copy{To: at, From: p.from, Len: len(p.b)})
+		copies = append(copies, delta.Copy{To: at, From: p.from, Len: len(p.b)})
 	}
 	// Merge touching changes as a delta's instructions would be.
 	merged := changed[:0]

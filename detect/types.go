@@ -6,10 +6,11 @@
 // detect performs no I/O, no logging and no allowlisting, and keeps no
 // state between calls.
 //
-// DetectMemo, DetectChanged, Carry, Span, Copy and Memo serve one caller,
-// the history reader that scans a blob stored as a git delta by what the
-// delta changed (internal/gitobj). Memo, the state one version's scan
-// leaves for the next, is opaque; Span and Copy describe a delta.
+// DetectMemo, DetectChanged, Carry and Memo serve one caller, the history
+// reader that scans a blob stored as a git delta by what the delta
+// changed (internal/gitobj). Memo, the state one version's scan leaves
+// for the next, is opaque; internal/delta's Span and Copy describe a
+// delta.
 package detect
 
 import (

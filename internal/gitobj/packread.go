@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/packfile"
 	"github.com/leakhound/leakhound/internal/source"
 )
@@ -20,7 +21,7 @@ import (
 // what changed since a version it already scanned (detect.Detector).
 type Incremental interface {
 	DetectMemo(*detect.Fragment) ([]detect.Finding, detect.Memo, error)
-	DetectChanged(*detect.Fragment, []byte, []detect.Span, []detect.Copy, detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error)
+	DetectChanged(*detect.Fragment, []byte, []delta.Span, []delta.Copy, detect.Memo) ([]detect.Finding, []delta.Span, detect.Memo, error)
 }
 
 // errNoPacks says the in-process reader cannot read this repository's
@@ -318,7 +319,7 @@ func (p *Reader) scanBlob(o *packfile.Object, detectFn source.DetectFunc, sc *de
 // neither is a change, and counting them would rescan most lines. A
 // stretch that continues the previous one, byte for byte, is one copy;
 // where two stretches from different places meet is a change of no length.
-func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, copies []detect.Copy) ([]detect.Span, []detect.Copy) {
+func deltaChanges(ops []packfile.Op, base, data []byte, changed []delta.Span, copies []delta.Copy) ([]delta.Span, []delta.Copy) {
 	next := 0 // where in base a continuing stretch would come from; -1 after an insert
 	for _, op := range ops {
 		t := data[op.Target : op.Target+op.Len]
@@ -326,7 +327,7 @@ func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, c
 			if n := len(copies); n > 0 && copies[n-1].To+copies[n-1].Len == op.Target && copies[n-1].From+copies[n-1].Len == next {
 				copies[n-1].Len += op.Len
 			} else {
-				copies = append(copies, detect.Copy{To: op.Target, From: next, Len: op.Len})
+				copies = append(copies, delta.Copy{To: op.Target, From: next, Len: op.Len})
 			}
 			next += op.Len
 			continue
@@ -335,15 +336,15 @@ func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, c
 			if n := len(changed); n > 0 && changed[n-1].Hi == op.Target {
 				changed[n-1].Hi += op.Len
 			} else {
-				changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target + op.Len})
+				changed = append(changed, delta.Span{Lo: op.Target, Hi: op.Target + op.Len})
 			}
 			next = -1
 			continue
 		}
 		if n := len(changed); op.Target > 0 && (n == 0 || changed[n-1].Hi != op.Target) {
-			changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target})
+			changed = append(changed, delta.Span{Lo: op.Target, Hi: op.Target})
 		}
-		copies = append(copies, detect.Copy{To: op.Target, From: op.Base, Len: op.Len})
+		copies = append(copies, delta.Copy{To: op.Target, From: op.Base, Len: op.Len})
 		next = op.Base + op.Len
 	}
 	return changed, copies
@@ -351,8 +352,8 @@ func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, c
 
 // deltaScratch is a worker's reusable memory for scanBlob.
 type deltaScratch struct {
-	changed []detect.Span
-	copies  []detect.Copy
+	changed []delta.Span
+	copies  []delta.Copy
 }
 
 func stateOf(o *packfile.Object) (*blobScan, bool) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/filter"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/history"
@@ -59,7 +60,7 @@ func (c *fpCheck) DetectMemo(f *detect.Fragment) ([]detect.Finding, detect.Memo,
 	return fs, m, err
 }
 
-func (c *fpCheck) DetectChanged(f *detect.Fragment, base []byte, changed []detect.Span, copies []detect.Copy, prior detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error) {
+func (c *fpCheck) DetectChanged(f *detect.Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior detect.Memo) ([]detect.Finding, []delta.Span, detect.Memo, error) {
 	fs, owned, m, err := c.d.DetectChanged(f, base, changed, copies, prior)
 	c.detected(f, fs)
 	return fs, owned, m, err

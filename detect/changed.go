@@ -18,8 +18,15 @@ type kwAnchor struct{ At, End, Window int }
 // scanning a later version built from it (DetectChanged). It is opaque
 // outside this package: a caller keeps it with the version it was
 // returned for and hands it back, and the zero Memo is a content with
-// no multi-line rule's keyword in it.
+// no candidates and no multi-line rule's keyword in it. It holds the
+// candidates returned with it, which the caller must not modify.
 type Memo struct {
+	// found is the version's candidates, those a later version carries
+	// where it copied their lines.
+	found []Finding
+	// scanned is how many bytes of the version the scan found candidates
+	// in afresh (see Scanned).
+	scanned int
 	// anchors, sorted by At, are every multi-line rule's keyword hits:
 	// the only places where a match can start on a line other than the
 	// one its keyword is on.
@@ -36,32 +43,53 @@ type Memo struct {
 // which is rare and simpler than tracking kilobytes of window.
 const farWindow = 256
 
+// Scanned is how many bytes of its version the scan that returned m
+// found candidates in afresh, rather than carrying them from the old
+// version: all of them for DetectMemo's memo.
+func (m Memo) Scanned() int { return m.scanned }
+
 // DetectMemo is Detect that also returns the memo DetectChanged needs to
 // scan a later version from this one.
 func (d *Detector) DetectMemo(f *Fragment) ([]Finding, Memo, error) {
 	var memo Memo
 	out, err := d.run(f, nil, &memo)
+	memo.found, memo.scanned = out, len(f.Content)
 	return out, memo, err
 }
 
 // DetectChanged scans f, a new version of base, a content already
-// scanned, built from it as changed and copies say: changed holds the ranges of f
-// that are new (sorted; an empty range marks where two stretches copied
-// from different places meet), copies where the rest came from. prior is
-// the old version's memo, in its own offsets.
+// scanned, built from it as changed and copies say: changed holds the
+// ranges of f that are new (sorted; an empty range marks where two
+// stretches copied from different places meet), copies where the rest
+// came from. prior is the memo base's scan returned, in base's offsets.
+// It returns the candidates Detect would return for f, sorted as
+// SortFindings sorts, and f's memo.
 //
-// It returns the candidates of f that start in the owned spans: the lines
+// f's candidates are found afresh only in the spans it owns: the lines
 // of the changes, and the windows of multi-line rules' keywords that
-// reach them or whose keyword the change removed. The old version's
-// candidates outside them are still right; Carry moves them to f's
-// offsets. Together they are the candidates Detect would return. The
-// owned spans are whole lines, sorted and disjoint; the memo is f's.
-//
+// reach them or whose keyword the change removed. base's candidates
+// outside them are still right, and are carried over to f's offsets.
 // Rule sets that cannot be scanned in parts (composite rules, rules with
 // no keyword, path rules), Kubernetes Secrets, and changes under a far
-// reaching rule's window are scanned whole: owned is then one span
-// covering f.
-func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior Memo) ([]Finding, []delta.Span, Memo, error) {
+// reaching rule's window own all of f: it is scanned whole.
+func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior Memo) ([]Finding, Memo, error) {
+	fresh, owned, memo, err := d.detectOwned(f, base, changed, copies, prior)
+	found := carry(prior.found, base, copies, owned, f.Content)
+	if len(fresh) > 0 {
+		found = append(found, fresh...)
+		SortFindings(found)
+	}
+	memo.found = found
+	for _, o := range owned {
+		memo.scanned += o.hi - o.lo
+	}
+	return found, memo, err
+}
+
+// detectOwned is DetectChanged's scan: it returns the candidates of f
+// that start in the spans f owns, and those spans, whole lines, sorted
+// and disjoint, and f's memo without its candidates.
+func (d *Detector) detectOwned(f *Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior Memo) ([]Finding, []span, Memo, error) {
 	content := f.Content
 	// A change every few bytes (a delta against a distant version) is
 	// cheaper to scan whole than line by line.
@@ -114,13 +142,13 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []delta.Span,
 		hits = hb.all
 	}
 	found, err := d.runFed(f, nil, feed{hits: hits, given: true})
-	return startingIn(found, owned), exported(owned), Memo{anchors: anchors}, err
+	return startingIn(found, owned), owned, Memo{anchors: anchors}, err
 }
 
-// detectSeams is DetectChanged when no line changed, only where copied
+// detectSeams is detectOwned when no line changed, only where copied
 // stretches meet (points): the content is scanned whole for its anchors,
 // and its candidates are those in the windows over the points.
-func (d *Detector) detectSeams(f *Fragment, base []byte, copies []delta.Copy, points []int, prior Memo) ([]Finding, []delta.Span, Memo, error) {
+func (d *Detector) detectSeams(f *Fragment, base []byte, copies []delta.Copy, points []int, prior Memo) ([]Finding, []span, Memo, error) {
 	content := f.Content
 	var fresh Memo
 	found, err := d.run(f, nil, &fresh)
@@ -135,7 +163,7 @@ func (d *Detector) detectSeams(f *Fragment, base []byte, copies []delta.Copy, po
 	if extra := scanRanges(content, owned, anchors); len(extra) > 0 {
 		found, err = d.run(f, union(nil, extra), nil)
 	}
-	return startingIn(found, owned), exported(owned), Memo{anchors: anchors}, err
+	return startingIn(found, owned), owned, Memo{anchors: anchors}, err
 }
 
 // kwHit is a keyword hit: keyword kw ends just before end.
@@ -194,11 +222,12 @@ func (d *Detector) scansWhole(f *Fragment, prior Memo) bool {
 	return d.composite || len(d.unkeyed) > 0 || len(d.pathOnly) > 0 || prior.secret || f.OwnedStart != 0 || f.OwnedEnd != 0
 }
 
-// detectWhole is DetectChanged's answer when f is scanned whole: it owns
+// detectWhole is detectOwned's answer when f is scanned whole: it owns
 // all of f.
-func (d *Detector) detectWhole(f *Fragment) ([]Finding, []delta.Span, Memo, error) {
-	out, memo, err := d.DetectMemo(f)
-	return out, []delta.Span{{Lo: 0, Hi: len(f.Content)}}, memo, err
+func (d *Detector) detectWhole(f *Fragment) ([]Finding, []span, Memo, error) {
+	var memo Memo
+	out, err := d.run(f, nil, &memo)
+	return out, []span{{0, len(f.Content)}}, memo, err
 }
 
 // changedLines appends to lines the whole lines of content that changed
@@ -299,15 +328,6 @@ func startingIn(found []Finding, owned []span) []Finding {
 		if i := firstEndingAfter(owned, g.Start); i < len(owned) && owned[i].lo <= g.Start {
 			out = append(out, g)
 		}
-	}
-	return out
-}
-
-// exported returns spans as delta.Spans.
-func exported(spans []span) []delta.Span {
-	out := make([]delta.Span, len(spans))
-	for i, o := range spans {
-		out[i] = delta.Span{Lo: o.lo, Hi: o.hi}
 	}
 	return out
 }
@@ -507,13 +527,13 @@ func (d *Detector) runFed(f *Fragment, memo *Memo, src feed) ([]Finding, error) 
 	return out, err
 }
 
-// Carry returns the old version's findings that a DetectChanged of the new
-// version leaves to its caller: those whose lines lie wholly in one copied
-// stretch of base and starting, at their new offset, outside every owned span. Offsets and
-// line numbers are those of content, the new version, whose first line is
-// line 1; columns and line text are unchanged, since such a finding's lines
-// were copied whole. owned is sorted; old is not modified.
-func Carry(old []Finding, base []byte, copies []delta.Copy, owned []delta.Span, content []byte) []Finding {
+// carry returns the old version's findings that detectOwned leaves to
+// DetectChanged: those whose lines lie wholly in one copied stretch of
+// base and starting, at their new offset, outside every owned span.
+// Offsets and line numbers are those of content, the new version, whose
+// first line is line 1; columns and line text are unchanged, since such a
+// finding's lines were copied whole. owned is sorted; old is not modified.
+func carry(old []Finding, base []byte, copies []delta.Copy, owned []span, content []byte) []Finding {
 	var out []Finding
 	for _, g := range old {
 		// The finding's whole lines must have been copied: a match may
@@ -526,7 +546,7 @@ func Carry(old []Finding, base []byte, copies []delta.Copy, owned []delta.Span, 
 				continue
 			}
 			at := c.To + g.Start - c.From
-			if k := sort.Search(len(owned), func(k int) bool { return owned[k].Hi > at }); k < len(owned) && owned[k].Lo <= at {
+			if k := firstEndingAfter(owned, at); k < len(owned) && owned[k].lo <= at {
 				continue
 			}
 			h := g

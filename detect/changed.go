@@ -4,14 +4,9 @@ import (
 	"bytes"
 	"slices"
 	"sort"
+
+	"github.com/leakhound/leakhound/internal/delta"
 )
-
-// Span is a byte range [Lo, Hi) of a fragment's content.
-type Span struct{ Lo, Hi int }
-
-// Copy is a stretch of a new version copied from an old one: Len bytes
-// at To in the new version came from From in the old.
-type Copy struct{ To, From, Len int }
 
 // kwAnchor is a keyword hit of a rule whose matches may reach past the
 // keyword's line (a multi-line rule: key names on the line before their
@@ -23,8 +18,15 @@ type kwAnchor struct{ At, End, Window int }
 // scanning a later version built from it (DetectChanged). It is opaque
 // outside this package: a caller keeps it with the version it was
 // returned for and hands it back, and the zero Memo is a content with
-// no multi-line rule's keyword in it.
+// no candidates and no multi-line rule's keyword in it. It holds the
+// candidates returned with it, which the caller must not modify.
 type Memo struct {
+	// found is the version's candidates, those a later version carries
+	// where it copied their lines.
+	found []Finding
+	// scanned is how many bytes of the version the scan found candidates
+	// in afresh (see Scanned).
+	scanned int
 	// anchors, sorted by At, are every multi-line rule's keyword hits:
 	// the only places where a match can start on a line other than the
 	// one its keyword is on.
@@ -41,32 +43,53 @@ type Memo struct {
 // which is rare and simpler than tracking kilobytes of window.
 const farWindow = 256
 
+// Scanned is how many bytes of its version the scan that returned m
+// found candidates in afresh, rather than carrying them from the old
+// version: all of them for DetectMemo's memo.
+func (m Memo) Scanned() int { return m.scanned }
+
 // DetectMemo is Detect that also returns the memo DetectChanged needs to
 // scan a later version from this one.
 func (d *Detector) DetectMemo(f *Fragment) ([]Finding, Memo, error) {
 	var memo Memo
 	out, err := d.run(f, nil, &memo)
+	memo.found, memo.scanned = out, len(f.Content)
 	return out, memo, err
 }
 
 // DetectChanged scans f, a new version of base, a content already
-// scanned, built from it as changed and copies say: changed holds the ranges of f
-// that are new (sorted; an empty range marks where two stretches copied
-// from different places meet), copies where the rest came from. prior is
-// the old version's memo, in its own offsets.
+// scanned, built from it as changed and copies say: changed holds the
+// ranges of f that are new (sorted; an empty range marks where two
+// stretches copied from different places meet), copies where the rest
+// came from. prior is the memo base's scan returned, in base's offsets.
+// It returns the candidates Detect would return for f, sorted as
+// SortFindings sorts, and f's memo.
 //
-// It returns the candidates of f that start in the owned spans: the lines
+// f's candidates are found afresh only in the spans it owns: the lines
 // of the changes, and the windows of multi-line rules' keywords that
-// reach them or whose keyword the change removed. The old version's
-// candidates outside them are still right; Carry moves them to f's
-// offsets. Together they are the candidates Detect would return. The
-// owned spans are whole lines, sorted and disjoint; the memo is f's.
-//
+// reach them or whose keyword the change removed. base's candidates
+// outside them are still right, and are carried over to f's offsets.
 // Rule sets that cannot be scanned in parts (composite rules, rules with
 // no keyword, path rules), Kubernetes Secrets, and changes under a far
-// reaching rule's window are scanned whole: owned is then one span
-// covering f.
-func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copies []Copy, prior Memo) ([]Finding, []Span, Memo, error) {
+// reaching rule's window own all of f: it is scanned whole.
+func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior Memo) ([]Finding, Memo, error) {
+	fresh, owned, memo, err := d.detectOwned(f, base, changed, copies, prior)
+	found := carry(prior.found, base, copies, owned, f.Content)
+	if len(fresh) > 0 {
+		found = append(found, fresh...)
+		SortFindings(found)
+	}
+	memo.found = found
+	for _, o := range owned {
+		memo.scanned += o.hi - o.lo
+	}
+	return found, memo, err
+}
+
+// detectOwned is DetectChanged's scan: it returns the candidates of f
+// that start in the spans f owns, and those spans, whole lines, sorted
+// and disjoint, and f's memo without its candidates.
+func (d *Detector) detectOwned(f *Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior Memo) ([]Finding, []span, Memo, error) {
 	content := f.Content
 	// A change every few bytes (a delta against a distant version) is
 	// cheaper to scan whole than line by line.
@@ -119,13 +142,13 @@ func (d *Detector) DetectChanged(f *Fragment, base []byte, changed []Span, copie
 		hits = hb.all
 	}
 	found, err := d.runFed(f, nil, feed{hits: hits, given: true})
-	return startingIn(found, owned), exported(owned), Memo{anchors: anchors}, err
+	return startingIn(found, owned), owned, Memo{anchors: anchors}, err
 }
 
-// detectSeams is DetectChanged when no line changed, only where copied
+// detectSeams is detectOwned when no line changed, only where copied
 // stretches meet (points): the content is scanned whole for its anchors,
 // and its candidates are those in the windows over the points.
-func (d *Detector) detectSeams(f *Fragment, base []byte, copies []Copy, points []int, prior Memo) ([]Finding, []Span, Memo, error) {
+func (d *Detector) detectSeams(f *Fragment, base []byte, copies []delta.Copy, points []int, prior Memo) ([]Finding, []span, Memo, error) {
 	content := f.Content
 	var fresh Memo
 	found, err := d.run(f, nil, &fresh)
@@ -140,7 +163,7 @@ func (d *Detector) detectSeams(f *Fragment, base []byte, copies []Copy, points [
 	if extra := scanRanges(content, owned, anchors); len(extra) > 0 {
 		found, err = d.run(f, union(nil, extra), nil)
 	}
-	return startingIn(found, owned), exported(owned), Memo{anchors: anchors}, err
+	return startingIn(found, owned), owned, Memo{anchors: anchors}, err
 }
 
 // kwHit is a keyword hit: keyword kw ends just before end.
@@ -199,11 +222,12 @@ func (d *Detector) scansWhole(f *Fragment, prior Memo) bool {
 	return d.composite || len(d.unkeyed) > 0 || len(d.pathOnly) > 0 || prior.secret || f.OwnedStart != 0 || f.OwnedEnd != 0
 }
 
-// detectWhole is DetectChanged's answer when f is scanned whole: it owns
+// detectWhole is detectOwned's answer when f is scanned whole: it owns
 // all of f.
-func (d *Detector) detectWhole(f *Fragment) ([]Finding, []Span, Memo, error) {
-	out, memo, err := d.DetectMemo(f)
-	return out, []Span{{0, len(f.Content)}}, memo, err
+func (d *Detector) detectWhole(f *Fragment) ([]Finding, []span, Memo, error) {
+	var memo Memo
+	out, err := d.run(f, nil, &memo)
+	return out, []span{{0, len(f.Content)}}, memo, err
 }
 
 // changedLines appends to lines the whole lines of content that changed
@@ -211,7 +235,7 @@ func (d *Detector) detectWhole(f *Fragment) ([]Finding, []Span, Memo, error) {
 // copied stretches meet at a line start: those change no line, only
 // which lines neighbour each other, which matters to a multi-line window
 // over them.
-func changedLines(lines []span, points []int, content []byte, changed []Span) ([]span, []int) {
+func changedLines(lines []span, points []int, content []byte, changed []delta.Span) ([]span, []int) {
 	for _, c := range changed {
 		lo, hi := min(max(c.Lo, 0), len(content)), min(max(c.Hi, c.Lo), len(content))
 		if lo == hi {
@@ -239,7 +263,7 @@ func changedLines(lines []span, points []int, content []byte, changed []Span) ([
 // lines and, for each old anchor whose window was not copied whole with
 // its keyword, the lines its text went to: what the old version found
 // there may be gone.
-func (d *Detector) changedCore(content, base []byte, copies []Copy, lines []span, prior, fresh []kwAnchor) ([]span, []kwAnchor) {
+func (d *Detector) changedCore(content, base []byte, copies []delta.Copy, lines []span, prior, fresh []kwAnchor) ([]span, []kwAnchor) {
 	core := slices.Clone(lines)
 	if len(prior) == 0 {
 		return core, fresh
@@ -251,7 +275,7 @@ func (d *Detector) changedCore(content, base []byte, copies []Copy, lines []span
 		if idx.holds(wl, a.End) {
 			continue
 		}
-		idx.each(wl, a.End, func(c Copy) {
+		idx.each(wl, a.End, func(c delta.Copy) {
 			lo, hi := max(wl, c.From), min(a.End, c.From+c.Len)
 			to := c.To + lo - c.From
 			core = addSpanSorted(core, span{lineStart(content, to), lineEndAt(content, c.To+hi-c.From)})
@@ -308,15 +332,6 @@ func startingIn(found []Finding, owned []span) []Finding {
 	return out
 }
 
-// exported returns spans as Spans.
-func exported(spans []span) []Span {
-	out := make([]Span, len(spans))
-	for i, o := range spans {
-		out[i] = Span{o.lo, o.hi}
-	}
-	return out
-}
-
 // defaultWholeEvery: a content with a change for every that many bytes is
 // scanned whole (see DetectChanged). Measured 2026-12-03 (seconds, etcd /
 // symfony): 64: 3.2-3.5 / 10.1; 192: 3.1 / 9.4; 512: 3.0 / 9.1; 1024:
@@ -360,13 +375,13 @@ func subtract(a, b []span) []span {
 
 // copyIndex finds copies by their offset in the old version.
 type copyIndex struct {
-	c      []Copy // sorted by From
-	maxEnd []int  // maxEnd[i] is the largest From+Len of c[:i+1]
+	c      []delta.Copy // sorted by From
+	maxEnd []int        // maxEnd[i] is the largest From+Len of c[:i+1]
 }
 
-func newCopyIndex(copies []Copy) copyIndex {
+func newCopyIndex(copies []delta.Copy) copyIndex {
 	c := slices.Clone(copies)
-	slices.SortFunc(c, func(a, b Copy) int { return a.From - b.From })
+	slices.SortFunc(c, func(a, b delta.Copy) int { return a.From - b.From })
 	x := copyIndex{c: c, maxEnd: make([]int, len(c))}
 	m := 0
 	for i, cp := range c {
@@ -377,7 +392,7 @@ func newCopyIndex(copies []Copy) copyIndex {
 }
 
 // each calls fn with every copy that takes some of the old bytes [lo, hi).
-func (x copyIndex) each(lo, hi int, fn func(Copy)) {
+func (x copyIndex) each(lo, hi int, fn func(delta.Copy)) {
 	k := sort.Search(len(x.c), func(i int) bool { return x.c[i].From >= hi }) - 1
 	for i := k; i >= 0 && x.maxEnd[i] > lo; i-- {
 		if x.c[i].From+x.c[i].Len > lo {
@@ -411,7 +426,7 @@ func (d *Detector) anchor(content []byte, lo, hi int, kw int32) kwAnchor {
 // leaving out those in skip's lines (scanned again), sorted.
 func (d *Detector) moveAnchors(dst []kwAnchor, content []byte, old []kwAnchor, idx copyIndex, skip []span) []kwAnchor {
 	for _, a := range old {
-		idx.each(a.At, a.At+1, func(c Copy) {
+		idx.each(a.At, a.At+1, func(c delta.Copy) {
 			at := c.To + a.At - c.From
 			if i := firstEndingAfter(skip, at); i < len(skip) && skip[i].lo <= at {
 				return
@@ -512,13 +527,13 @@ func (d *Detector) runFed(f *Fragment, memo *Memo, src feed) ([]Finding, error) 
 	return out, err
 }
 
-// Carry returns the old version's findings that a DetectChanged of the new
-// version leaves to its caller: those whose lines lie wholly in one copied
-// stretch of base and starting, at their new offset, outside every owned span. Offsets and
-// line numbers are those of content, the new version, whose first line is
-// line 1; columns and line text are unchanged, since such a finding's lines
-// were copied whole. owned is sorted; old is not modified.
-func Carry(old []Finding, base []byte, copies []Copy, owned []Span, content []byte) []Finding {
+// carry returns the old version's findings that detectOwned leaves to
+// DetectChanged: those whose lines lie wholly in one copied stretch of
+// base and starting, at their new offset, outside every owned span.
+// Offsets and line numbers are those of content, the new version, whose
+// first line is line 1; columns and line text are unchanged, since such a
+// finding's lines were copied whole. owned is sorted; old is not modified.
+func carry(old []Finding, base []byte, copies []delta.Copy, owned []span, content []byte) []Finding {
 	var out []Finding
 	for _, g := range old {
 		// The finding's whole lines must have been copied: a match may
@@ -531,7 +546,7 @@ func Carry(old []Finding, base []byte, copies []Copy, owned []Span, content []by
 				continue
 			}
 			at := c.To + g.Start - c.From
-			if k := sort.Search(len(owned), func(k int) bool { return owned[k].Hi > at }); k < len(owned) && owned[k].Lo <= at {
+			if k := firstEndingAfter(owned, at); k < len(owned) && owned[k].lo <= at {
 				continue
 			}
 			h := g

@@ -11,12 +11,13 @@ import (
 
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // edit builds a new version of old by a few random line edits and
 // returns it with the changed ranges and copies a delta would describe.
-func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []detect.Span, []detect.Copy) {
+func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []delta.Span, []delta.Copy) {
 	lines := bytes.SplitAfter(old, []byte("\n"))
 	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
 		lines = lines[:len(lines)-1]
@@ -63,13 +64,13 @@ func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []detect.Span, []
 		}
 	}
 	var out []byte
-	var changed []detect.Span
-	var copies []detect.Copy
+	var changed []delta.Span
+	var copies []delta.Copy
 	for _, p := range pieces {
 		at := len(out)
 		out = append(out, p.b...)
 		if p.from < 0 {
-			changed = append(changed, detect.Span{Lo: at, Hi: len(out)})
+			changed = append(changed, delta.Span{Lo: at, Hi: len(out)})
 			continue
 		}
 		if n := len(copies); n > 0 && copies[n-1].To+copies[n-1].Len == at && copies[n-1].From+copies[n-1].Len == p.from {
@@ -77,9 +78,9 @@ func edit(rng *rand.Rand, old []byte, donor [][]byte) ([]byte, []detect.Span, []
 			continue
 		}
 		if at > 0 {
-			changed = append(changed, detect.Span{Lo: at, Hi: at}) // a seam
+			changed = append(changed, delta.Span{Lo: at, Hi: at}) // a seam
 		}
-		copies = append(copies, detect.Copy{To: at, From: p.from, Len: len(p.b)})
+		copies = append(copies, delta.Copy{To: at, From: p.from, Len: len(p.b)})
 	}
 	// Merge touching changes as a delta's instructions would be.
 	merged := changed[:0]
@@ -109,8 +110,8 @@ func keys(fs []detect.Finding) []string {
 
 // TestDetectChangedEqualsDetect edits every file of the accuracy corpus
 // at random, many times over, and checks that the findings of each new
-// version built from the previous one's (Carry plus DetectChanged) are
-// exactly those of scanning it whole.
+// version built from the previous one's (DetectChanged) are exactly those
+// of scanning it whole.
 func TestDetectChangedEqualsDetect(t *testing.T) {
 	d := detect.New(testkit.Set(t, config.Default()), nil)
 	detect.SetWholeEvery(d, 1)
@@ -129,7 +130,7 @@ func TestDetectChangedEqualsDetect(t *testing.T) {
 	}
 	checked, partial, withFindings := 0, 0, 0
 	for fi, content := range files {
-		old, memo, err := d.DetectMemo(&detect.Fragment{Content: content, StartLine: 1})
+		_, memo, err := d.DetectMemo(&detect.Fragment{Content: content, StartLine: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,23 +141,22 @@ func TestDetectChangedEqualsDetect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fresh, owned, nextMemo, err := d.DetectChanged(f, content, changed, copies, memo)
+			got, nextMemo, err := d.DetectChanged(f, content, changed, copies, memo)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := append(detect.Carry(old, content, copies, owned, next), fresh...)
 			if w, g := keys(want), keys(got); !slices.Equal(w, g) {
-				t.Fatalf("file %d round %d: changed %v, owned %v\nwant %d:\n%s\ngot %d:\n%s", fi, round, changed, owned,
+				t.Fatalf("file %d round %d: changed %v, %d bytes scanned\nwant %d:\n%s\ngot %d:\n%s", fi, round, changed, nextMemo.Scanned(),
 					len(w), strings.Join(w, "\n"), len(g), strings.Join(g, "\n"))
 			}
 			checked++
 			if len(want) > 0 {
 				withFindings++
 			}
-			if len(owned) != 1 || owned[0].Hi-owned[0].Lo < len(next) {
+			if nextMemo.Scanned() < len(next) {
 				partial++
 			}
-			content, old, memo = next, want, nextMemo
+			content, memo = next, nextMemo
 		}
 	}
 	t.Logf("%d versions checked, %d with findings, %d scanned in part", checked, withFindings, partial)
@@ -185,17 +185,16 @@ func FuzzDetectChanged(f *testing.F) {
 		if len(donor) == 0 {
 			return
 		}
-		old, memo, err := d.DetectMemo(&detect.Fragment{Content: content, StartLine: 1})
+		_, memo, err := d.DetectMemo(&detect.Fragment{Content: content, StartLine: 1})
 		if err != nil {
 			return
 		}
 		next, changed, copies := edit(rand.New(rand.NewPCG(seed, 1)), content, donor)
 		f := &detect.Fragment{Content: next, StartLine: 1}
 		want, _ := d.Detect(f)
-		fresh, owned, _, _ := d.DetectChanged(f, content, changed, copies, memo)
-		got := append(detect.Carry(old, content, copies, owned, next), fresh...)
+		got, m, _ := d.DetectChanged(f, content, changed, copies, memo)
 		if w, g := keys(want), keys(got); !slices.Equal(w, g) {
-			t.Fatalf("changed %v, owned %v\nwant:\n%s\ngot:\n%s", changed, owned, strings.Join(w, "\n"), strings.Join(g, "\n"))
+			t.Fatalf("changed %v, %d bytes scanned\nwant:\n%s\ngot:\n%s", changed, m.Scanned(), strings.Join(w, "\n"), strings.Join(g, "\n"))
 		}
 	})
 }

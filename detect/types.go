@@ -6,10 +6,15 @@
 // detect performs no I/O, no logging and no allowlisting, and keeps no
 // state between calls.
 //
-// DetectMemo, DetectChanged, Carry, Span, Copy and Memo serve one caller,
-// the history reader that scans a blob stored as a git delta by what the
-// delta changed (internal/gitobj). Memo, the state one version's scan
-// leaves for the next, is opaque; Span and Copy describe a delta.
+// DetectMemo, DetectChanged and Memo serve one caller, the history reader
+// that scans a blob stored as a git delta by what the delta changed
+// (internal/gitobj). They are the only entry points of the scan by
+// changes: DetectMemo scans a version whole, DetectChanged a version
+// built from one already scanned, described by internal/delta's Span and
+// Copy. Memo, what one version's scan leaves for the next (its
+// candidates, where its multi-line keywords are), is opaque: which spans
+// of a new version are scanned afresh, and how the old version's
+// candidates are carried over to the rest, stay inside detect.
 package detect
 
 import (

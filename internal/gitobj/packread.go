@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/packfile"
 	"github.com/leakhound/leakhound/internal/source"
 )
@@ -20,7 +21,7 @@ import (
 // what changed since a version it already scanned (detect.Detector).
 type Incremental interface {
 	DetectMemo(*detect.Fragment) ([]detect.Finding, detect.Memo, error)
-	DetectChanged(*detect.Fragment, []byte, []detect.Span, []detect.Copy, detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error)
+	DetectChanged(*detect.Fragment, []byte, []delta.Span, []delta.Copy, detect.Memo) ([]detect.Finding, detect.Memo, error)
 }
 
 // errNoPacks says the in-process reader cannot read this repository's
@@ -28,14 +29,16 @@ type Incremental interface {
 var errNoPacks = errors.New("object store not readable in-process")
 
 // blobScan is what scanning a blob leaves for the blobs stored as deltas
-// on it: its candidates and the detector's memo. A base without one (too
-// large to scan) or a binary one makes them scan in full.
+// on it: its candidates and the detector's memo, which holds them too. A
+// base without one (too large to scan) or a binary one makes them scan in
+// full.
 type blobScan struct {
 	found  []detect.Finding
 	memo   detect.Memo
 	binary bool
-	// owned is how many bytes a scan by delta covered; -1 for a whole scan.
-	owned int
+	// rescanned is how many bytes a scan by delta scanned afresh (see
+	// detect.Memo.Scanned); -1 for a whole scan.
+	rescanned int
 }
 
 // maxSpareBuf bounds the buffers readPacks keeps for trees and commits.
@@ -105,11 +108,11 @@ type packWalk struct {
 // packWorker is a worker's scratch memory and counts, besides its
 // blobResults.
 type packWorker struct {
-	scratch deltaScratch
-	byDelta int
-	owned   int64
-	total   int64
-	trees   treeWorker
+	scratch   deltaScratch
+	byDelta   int
+	rescanned int64
+	total     int64
+	trees     treeWorker
 }
 
 // newPackWalk numbers every object of repo in st first, so that the
@@ -171,9 +174,9 @@ func (w *packWalk) blob(res *blobResults, pw *packWorker, o *packfile.Object, id
 		return
 	}
 	scan, err := p.scanBlob(o, w.detectFn, &pw.scratch)
-	if scan.owned >= 0 {
+	if scan.rescanned >= 0 {
 		pw.byDelta++
-		pw.owned += int64(scan.owned)
+		pw.rescanned += int64(scan.rescanned)
 		pw.total += int64(len(o.Data))
 	}
 	res.fail(err)
@@ -195,14 +198,14 @@ func (w *packWalk) unreadable(e *packfile.ObjectError) {
 // commit that needed one, and why.
 func (w *packWalk) report(repo *packfile.Repo, log *slog.Logger) {
 	var byDelta int
-	var owned, total int64
+	var rescanned, total int64
 	for _, pw := range w.workers {
 		byDelta += pw.byDelta
-		owned += pw.owned
+		rescanned += pw.rescanned
 		total += pw.total
 	}
 	log.Debug("read objects in-process", "packs", repo.Packs(), "objects", repo.Count(),
-		"blobs_scanned_by_delta", byDelta, "their_bytes", total, "bytes_rescanned_in_them", owned, "unreadable", len(w.bad))
+		"blobs_scanned_by_delta", byDelta, "their_bytes", total, "bytes_rescanned_in_them", rescanned, "unreadable", len(w.bad))
 	for _, b := range w.bad {
 		w.st.unreadable[w.st.intern(b.ID)] = fmt.Sprintf("%v, in %s", b.Err, b.Where)
 		log.Debug("unreadable object", "error", b)
@@ -289,26 +292,17 @@ func (p *Reader) scanBlob(o *packfile.Object, detectFn source.DetectFunc, sc *de
 	f := &detect.Fragment{Content: o.Data, StartLine: 1, Provenance: detect.Provenance{Kind: detect.KindHistory}}
 	if p.Incremental == nil {
 		found, err := detectFn(f)
-		return &blobScan{found: found, owned: -1}, err
+		return &blobScan{found: found, rescanned: -1}, err
 	}
 	base, _ := stateOf(o.Base)
 	if base == nil || base.binary {
 		found, memo, err := p.Incremental.DetectMemo(f)
-		return &blobScan{found: found, memo: memo, owned: -1}, err
+		return &blobScan{found: found, memo: memo, rescanned: -1}, err
 	}
 	changed, copies := deltaChanges(o.Ops, o.Base.Data, o.Data, sc.changed[:0], sc.copies[:0])
 	sc.changed, sc.copies = changed, copies
-	fresh, owned, memo, err := p.Incremental.DetectChanged(f, o.Base.Data, changed, copies, base.memo)
-	found := detect.Carry(base.found, o.Base.Data, copies, owned, o.Data)
-	if len(fresh) > 0 {
-		found = append(found, fresh...)
-		detect.SortFindings(found)
-	}
-	n := 0
-	for _, o := range owned {
-		n += o.Hi - o.Lo
-	}
-	return &blobScan{found: found, memo: memo, owned: n}, err
+	found, memo, err := p.Incremental.DetectChanged(f, o.Base.Data, changed, copies, base.memo)
+	return &blobScan{found: found, memo: memo, rescanned: memo.Scanned()}, err
 }
 
 // deltaChanges turns a delta's instructions into the ranges of the new
@@ -318,7 +312,7 @@ func (p *Reader) scanBlob(o *packfile.Object, detectFn source.DetectFunc, sc *de
 // neither is a change, and counting them would rescan most lines. A
 // stretch that continues the previous one, byte for byte, is one copy;
 // where two stretches from different places meet is a change of no length.
-func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, copies []detect.Copy) ([]detect.Span, []detect.Copy) {
+func deltaChanges(ops []packfile.Op, base, data []byte, changed []delta.Span, copies []delta.Copy) ([]delta.Span, []delta.Copy) {
 	next := 0 // where in base a continuing stretch would come from; -1 after an insert
 	for _, op := range ops {
 		t := data[op.Target : op.Target+op.Len]
@@ -326,7 +320,7 @@ func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, c
 			if n := len(copies); n > 0 && copies[n-1].To+copies[n-1].Len == op.Target && copies[n-1].From+copies[n-1].Len == next {
 				copies[n-1].Len += op.Len
 			} else {
-				copies = append(copies, detect.Copy{To: op.Target, From: next, Len: op.Len})
+				copies = append(copies, delta.Copy{To: op.Target, From: next, Len: op.Len})
 			}
 			next += op.Len
 			continue
@@ -335,15 +329,15 @@ func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, c
 			if n := len(changed); n > 0 && changed[n-1].Hi == op.Target {
 				changed[n-1].Hi += op.Len
 			} else {
-				changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target + op.Len})
+				changed = append(changed, delta.Span{Lo: op.Target, Hi: op.Target + op.Len})
 			}
 			next = -1
 			continue
 		}
 		if n := len(changed); op.Target > 0 && (n == 0 || changed[n-1].Hi != op.Target) {
-			changed = append(changed, detect.Span{Lo: op.Target, Hi: op.Target})
+			changed = append(changed, delta.Span{Lo: op.Target, Hi: op.Target})
 		}
-		copies = append(copies, detect.Copy{To: op.Target, From: op.Base, Len: op.Len})
+		copies = append(copies, delta.Copy{To: op.Target, From: op.Base, Len: op.Len})
 		next = op.Base + op.Len
 	}
 	return changed, copies
@@ -351,8 +345,8 @@ func deltaChanges(ops []packfile.Op, base, data []byte, changed []detect.Span, c
 
 // deltaScratch is a worker's reusable memory for scanBlob.
 type deltaScratch struct {
-	changed []detect.Span
-	copies  []detect.Copy
+	changed []delta.Span
+	copies  []delta.Copy
 }
 
 func stateOf(o *packfile.Object) (*blobScan, bool) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/internal/testkit"
 )
@@ -87,11 +88,11 @@ func (f incFinder) Find(_ context.Context, _ source.DetectFunc, emit func([]dete
 	add := "b = " + testkit.TokB + " bad_more\n"
 	cur := append(append([]byte{}, old...), add...)
 	fr = &detect.Fragment{Content: cur, StartLine: 1, Provenance: detect.Provenance{Kind: detect.KindHistory, Path: "b.env"}}
-	fresh, owned, _, err := f.inc.DetectChanged(fr, old, []detect.Span{{Lo: len(old), Hi: len(cur)}}, []detect.Copy{{To: 0, From: 0, Len: len(old)}}, memo)
+	found, _, err = f.inc.DetectChanged(fr, old, []delta.Span{{Lo: len(old), Hi: len(cur)}}, []delta.Copy{{To: 0, From: 0, Len: len(old)}}, memo)
 	if err != nil {
 		return err
 	}
-	return emit(append(detect.Carry(found, old, []detect.Copy{{To: 0, From: 0, Len: len(old)}}, owned, cur), fresh...))
+	return emit(found)
 }
 
 // TestUncompilablePatternOnePolicy: a rule whose pattern does not compile

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/filter"
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/history"
@@ -59,10 +60,10 @@ func (c *fpCheck) DetectMemo(f *detect.Fragment) ([]detect.Finding, detect.Memo,
 	return fs, m, err
 }
 
-func (c *fpCheck) DetectChanged(f *detect.Fragment, base []byte, changed []detect.Span, copies []detect.Copy, prior detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error) {
-	fs, owned, m, err := c.d.DetectChanged(f, base, changed, copies, prior)
+func (c *fpCheck) DetectChanged(f *detect.Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior detect.Memo) ([]detect.Finding, detect.Memo, error) {
+	fs, m, err := c.d.DetectChanged(f, base, changed, copies, prior)
 	c.detected(f, fs)
-	return fs, owned, m, err
+	return fs, m, err
 }
 
 // The filter chain's first stage: it drops nothing, it looks.

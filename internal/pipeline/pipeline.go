@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/leakhound/leakhound/detect"
+	"github.com/leakhound/leakhound/internal/delta"
 	"github.com/leakhound/leakhound/internal/filter"
 	"github.com/leakhound/leakhound/internal/source"
 	"github.com/leakhound/leakhound/rules"
@@ -69,7 +70,7 @@ type Detector interface {
 type Incremental interface {
 	Detector
 	DetectMemo(*detect.Fragment) ([]detect.Finding, detect.Memo, error)
-	DetectChanged(*detect.Fragment, []byte, []detect.Span, []detect.Copy, detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error)
+	DetectChanged(*detect.Fragment, []byte, []delta.Span, []delta.Copy, detect.Memo) ([]detect.Finding, detect.Memo, error)
 }
 
 // Scanner runs sources through a detector and a filter chain.
@@ -174,10 +175,10 @@ func (x incremental) DetectMemo(f *detect.Fragment) ([]detect.Finding, detect.Me
 	return cands, memo, nil
 }
 
-func (x incremental) DetectChanged(f *detect.Fragment, base []byte, changed []detect.Span, copies []detect.Copy, prior detect.Memo) ([]detect.Finding, []detect.Span, detect.Memo, error) {
-	cands, owned, memo, err := x.d.DetectChanged(f, base, changed, copies, prior)
+func (x incremental) DetectChanged(f *detect.Fragment, base []byte, changed []delta.Span, copies []delta.Copy, prior detect.Memo) ([]detect.Finding, detect.Memo, error) {
+	cands, memo, err := x.d.DetectChanged(f, base, changed, copies, prior)
 	x.r.ruleError(err)
-	return cands, owned, memo, nil
+	return cands, memo, nil
 }
 
 // keep runs candidates through the filter chain and keeps the survivors.

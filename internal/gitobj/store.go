@@ -506,6 +506,14 @@ func (s *Store) addTree(idx uint32, data []byte, reuse *treeReuse) error {
 		return s.storeWhole(idx, s.tmp)
 	}
 	s.tsegs = appendSeg(s.tsegs, seg{uint32(lit), uint32(len(s.tmp)-lit) | pending})
+	return s.storeSegments(idx, total)
+}
+
+// storeSegments stores tree idx, of total entries, as the segments
+// addTree composed in s.tsegs: runs of entries already stored, and runs
+// of s.tmp (marked pending) stored now. A tree in more pieces than its
+// entries are worth is gathered and stored whole instead.
+func (s *Store) storeSegments(idx uint32, total int) error {
 	if len(s.tsegs) == 0 {
 		return s.storeWhole(idx, nil)
 	}

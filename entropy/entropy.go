@@ -50,11 +50,8 @@ const (
 	classHigh   // bytes >= 0x80 and control bytes
 )
 
-// Alphabet returns the estimated size of the alphabet b is drawn from,
-// built from the character classes b uses: 10 for decimal digits, 16 for
-// hex, 36 for lower-case alphanumerics, 62 for mixed case, 64 for base64,
-// up to 256 for arbitrary bytes.
-func Alphabet(b []byte) int {
+// classesOf returns the character classes (class bits) that b uses.
+func classesOf(b []byte) int {
 	var cls int
 	for _, c := range b {
 		switch {
@@ -78,6 +75,15 @@ func Alphabet(b []byte) int {
 			cls |= classHigh
 		}
 	}
+	return cls
+}
+
+// Alphabet returns the estimated size of the alphabet b is drawn from,
+// built from the character classes b uses: 10 for decimal digits, 16 for
+// hex, 36 for lower-case alphanumerics, 62 for mixed case, 64 for base64,
+// up to 256 for arbitrary bytes.
+func Alphabet(b []byte) int {
+	cls := classesOf(b)
 	if cls&classHigh != 0 {
 		return 256
 	}

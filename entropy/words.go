@@ -87,8 +87,7 @@ func wordSeparator(c byte) bool {
 
 // segment checks one separator-free segment and adds its words to st.
 func (st *wordStats) segment(seg []byte) bool {
-	switches := 0
-	digitRun, lastDigit := 0, false
+	var mix digitMix
 	wordStart := -1
 	flush := func(end int) bool {
 		if wordStart < 0 {
@@ -105,29 +104,13 @@ func (st *wordStats) segment(seg []byte) bool {
 			if !flush(i) {
 				return false
 			}
-			if !lastDigit && i > 0 {
-				switches++
-			}
-			lastDigit = true
-			digitRun++
-			if digitRun > 4 {
+			if !mix.digit(i) {
 				return false
 			}
 		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
-			if lastDigit {
-				switches++
-			}
-			lastDigit, digitRun = false, 0
-			// A camel-case boundary starts a new word: aB, or the last
-			// capital of a run before lower case (XMLHttp: XML, Http).
-			if wordStart >= 0 && i > 0 && isUpper(seg[i]) {
-				prev := seg[i-1]
-				nextLower := i+1 < len(seg) && isLower(seg[i+1])
-				if isLower(prev) || (isUpper(prev) && nextLower) {
-					if !flush(i) {
-						return false
-					}
-				}
+			mix.letter()
+			if wordStart >= 0 && camelBoundary(seg, i) && !flush(i) {
+				return false
 			}
 			if wordStart < 0 {
 				wordStart = i
@@ -136,10 +119,7 @@ func (st *wordStats) segment(seg []byte) bool {
 		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
 			// Letters of other scripts (and their combining marks) are
 			// taken as words: Passwort, Contraseña, パスワード, пароль.
-			if lastDigit {
-				switches++
-			}
-			lastDigit, digitRun = false, 0
+			mix.letter()
 			if !flush(i) {
 				return false
 			}
@@ -153,7 +133,44 @@ func (st *wordStats) segment(seg []byte) bool {
 		return false
 	}
 	// Letters, digits, letters again inside one segment: a random token.
-	return switches <= 1
+	return mix.switches <= 1
+}
+
+// digitMix follows, along one segment, how digits and letters alternate.
+type digitMix struct {
+	switches int  // changes from letters to digits or back
+	run      int  // digits in the current run
+	last     bool // the last character was a digit
+}
+
+// digit records a digit at index i of the segment, reporting whether the
+// run of digits is still short enough (at most four) for words.
+func (m *digitMix) digit(i int) bool {
+	if !m.last && i > 0 {
+		m.switches++
+	}
+	m.last = true
+	m.run++
+	return m.run <= 4
+}
+
+// letter records a letter, which ends a run of digits.
+func (m *digitMix) letter() {
+	if m.last {
+		m.switches++
+	}
+	m.last, m.run = false, 0
+}
+
+// camelBoundary reports whether the ASCII letter seg[i] starts a new
+// camel-case word: aB, or the last capital of a run before lower case
+// (XMLHttp: XML, Http).
+func camelBoundary(seg []byte, i int) bool {
+	if i == 0 || !isUpper(seg[i]) {
+		return false
+	}
+	prev := seg[i-1]
+	return isLower(prev) || isUpper(prev) && i+1 < len(seg) && isLower(seg[i+1])
 }
 
 // word checks one ASCII word and adds it to st.

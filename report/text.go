@@ -47,53 +47,12 @@ func textMask(secret string, percent int) string {
 // Write implements Reporter.
 func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 	bw := bufio.NewWriter(w)
-	c := func(code, s string) string {
-		if !opt.Color {
-			return s
-		}
-		return code + s + ansiReset
-	}
+	c := colorer(opt.Color)
 	for i := range fs {
-		f := &fs[i]
-		sev := f.Severity.String()
-		sevColor := ansiYel
-		if sev == "critical" || sev == "high" {
-			sevColor = ansiRed
-		}
-		fmt.Fprintf(bw, "%s %s  %s\n", c(ansiBold+sevColor, strings.ToUpper(sev)), c(ansiBold, printable(f.RuleID)), printable(f.Description))
-		fmt.Fprintf(bw, "  %s\n", c(ansiCyan, fmt.Sprintf("%s:%d:%d", printable(f.Path), f.StartLine, f.StartColumn)))
-		if f.Secret != "" {
-			secret := textMask(f.Secret, opt.Redact)
-			if opt.Reveal {
-				secret = f.Secret
-			}
-			fmt.Fprintf(bw, "  secret       %s\n", printable(secret))
-		}
-		fmt.Fprintf(bw, "  confidence   %s\n", f.Confidence)
-		if f.Kind == detect.KindStaged {
-			fmt.Fprintf(bw, "  staged       in the index, not committed yet\n")
-		}
-		if f.Commit != "" {
-			fmt.Fprintf(bw, "  commit       %s\n", printable(f.Commit))
-			fmt.Fprintf(bw, "  author       %s <%s>, %s\n", printable(f.Author), printable(f.Email), f.Date.UTC().Format("2006-01-02"))
-			if f.Message != "" {
-				fmt.Fprintf(bw, "  message      %s\n", printable(f.Message))
-			}
-		}
-		fmt.Fprintf(bw, "  %s\n\n", c(ansiDim, "fingerprint  "+printable(f.Fingerprint)))
+		writeTextFinding(bw, &fs[i], opt, c)
 	}
 	if len(fs) > 0 {
-		fmt.Fprintf(bw, "%s\n", c(ansiBold, "What to do"))
-		staged, other := kinds(fs)
-		if other {
-			fmt.Fprintf(bw, "  A real credential: revoke or rotate it at its provider first, then remove it from the code.\n")
-			fmt.Fprintf(bw, "  Removing it from git alone does not help: it stays in history and clones.\n")
-		}
-		if staged {
-			fmt.Fprintf(bw, "  A staged credential is not committed yet: take it out of the file (read it from the environment\n")
-			fmt.Fprintf(bw, "  or a secret store instead) and stage the file again. Rotate it if it was ever shared.\n")
-		}
-		fmt.Fprintf(bw, "  Not a secret: add a `leakhound:allow` comment on its line, or its fingerprint to .leakhoundignore.\n")
+		writeAdvice(bw, fs, c)
 	}
 	if opt.Summary != "" {
 		if len(fs) > 0 {
@@ -102,9 +61,65 @@ func (Text) Write(w io.Writer, fs []detect.Finding, opt Options) error {
 		fmt.Fprintf(bw, "%s\n", opt.Summary)
 	}
 	if opt.Incomplete != "" {
-		fmt.Fprintf(bw, "%s\n", c(ansiBold+ansiRed, "INCOMPLETE: "+printable(opt.Incomplete)))
+		fmt.Fprintf(bw, "%s\n", c.paint(ansiBold+ansiRed, "INCOMPLETE: "+printable(opt.Incomplete)))
 	}
 	return bw.Flush()
+}
+
+// colorer says whether text output is in colour.
+type colorer bool
+
+// paint wraps s in the ANSI code when output is in colour.
+func (on colorer) paint(code, s string) string {
+	if !on {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+// writeTextFinding writes finding f's block, colouring with c.
+func writeTextFinding(bw *bufio.Writer, f *detect.Finding, opt Options, c colorer) {
+	sev := f.Severity.String()
+	sevColor := ansiYel
+	if sev == "critical" || sev == "high" {
+		sevColor = ansiRed
+	}
+	fmt.Fprintf(bw, "%s %s  %s\n", c.paint(ansiBold+sevColor, strings.ToUpper(sev)), c.paint(ansiBold, printable(f.RuleID)), printable(f.Description))
+	fmt.Fprintf(bw, "  %s\n", c.paint(ansiCyan, fmt.Sprintf("%s:%d:%d", printable(f.Path), f.StartLine, f.StartColumn)))
+	if f.Secret != "" {
+		secret := textMask(f.Secret, opt.Redact)
+		if opt.Reveal {
+			secret = f.Secret
+		}
+		fmt.Fprintf(bw, "  secret       %s\n", printable(secret))
+	}
+	fmt.Fprintf(bw, "  confidence   %s\n", f.Confidence)
+	if f.Kind == detect.KindStaged {
+		fmt.Fprintf(bw, "  staged       in the index, not committed yet\n")
+	}
+	if f.Commit != "" {
+		fmt.Fprintf(bw, "  commit       %s\n", printable(f.Commit))
+		fmt.Fprintf(bw, "  author       %s <%s>, %s\n", printable(f.Author), printable(f.Email), f.Date.UTC().Format("2006-01-02"))
+		if f.Message != "" {
+			fmt.Fprintf(bw, "  message      %s\n", printable(f.Message))
+		}
+	}
+	fmt.Fprintf(bw, "  %s\n\n", c.paint(ansiDim, "fingerprint  "+printable(f.Fingerprint)))
+}
+
+// writeAdvice writes what to do about findings fs, fitted to their kinds.
+func writeAdvice(bw *bufio.Writer, fs []detect.Finding, c colorer) {
+	fmt.Fprintf(bw, "%s\n", c.paint(ansiBold, "What to do"))
+	staged, other := kinds(fs)
+	if other {
+		fmt.Fprintf(bw, "  A real credential: revoke or rotate it at its provider first, then remove it from the code.\n")
+		fmt.Fprintf(bw, "  Removing it from git alone does not help: it stays in history and clones.\n")
+	}
+	if staged {
+		fmt.Fprintf(bw, "  A staged credential is not committed yet: take it out of the file (read it from the environment\n")
+		fmt.Fprintf(bw, "  or a secret store instead) and stage the file again. Rotate it if it was ever shared.\n")
+	}
+	fmt.Fprintf(bw, "  Not a secret: add a `leakhound:allow` comment on its line, or its fingerprint to .leakhoundignore.\n")
 }
 
 // kinds reports whether fs holds staged findings, and other ones, so

@@ -23,16 +23,10 @@ type lineIndex struct {
 }
 
 func newLineIndex(data []byte) *lineIndex {
-	ix := &lineIndex{top: map[string]int{}}
+	b := &lineIndexer{ix: &lineIndex{top: map[string]int{}}, inRule: -1, counts: map[string]int{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	var (
-		table  string             // current table's path (relative to the rule inside one)
-		inRule = -1               // index of the rule the current table belongs to
-		counts = map[string]int{} // entries seen per array of tables, root level
-		sub    map[string]int     // entries seen per array of tables, current rule
-		st     lexState           // open multi-line string or bracket
-	)
+	var st lexState // open multi-line string or bracket
 	for n := 1; sc.Scan(); n++ {
 		text := sc.Text()
 		if st.open != "" || st.depth > 0 {
@@ -45,52 +39,75 @@ func newLineIndex(data []byte) *lineIndex {
 			if !ok || !strings.HasPrefix(rest, "=") {
 				continue
 			}
-			m := ix.top
-			if inRule >= 0 {
-				m = ix.rules[inRule]
-			}
-			path := table
-			for _, seg := range segs { // a dotted key defines its tables too
-				if path != "" {
-					path += "."
-				}
-				path += seg
-				setFirst(m, path, n)
-			}
+			b.key(segs, n)
 			st = st.scan(rest[1:])
 			continue
 		}
-		array := strings.HasPrefix(line, "[[")
-		segs, _, ok := parseKey(strings.TrimLeft(line, "["))
-		if !ok {
-			continue
+		b.header(line, n)
+	}
+	return b.ix
+}
+
+// lineIndexer is what newLineIndex knows of the table it is in while it
+// reads the lines.
+type lineIndexer struct {
+	ix     *lineIndex
+	table  string         // current table's path (relative to the rule inside one)
+	inRule int            // index of the rule the current table belongs to, or -1
+	counts map[string]int // entries seen per array of tables, root level
+	sub    map[string]int // entries seen per array of tables, current rule
+}
+
+// key records the key segs, defined on line n, and the tables a dotted
+// key defines with it.
+func (b *lineIndexer) key(segs []string, n int) {
+	m := b.ix.top
+	if b.inRule >= 0 {
+		m = b.ix.rules[b.inRule]
+	}
+	path := b.table
+	for _, seg := range segs { // a dotted key defines its tables too
+		if path != "" {
+			path += "."
 		}
-		name := strings.Join(segs, ".")
-		switch {
-		case array && name == "rules":
-			ix.ruleStart = append(ix.ruleStart, n)
-			ix.rules = append(ix.rules, map[string]int{})
-			inRule, table, sub = len(ix.ruleStart)-1, "", map[string]int{}
-		case inRule >= 0 && len(segs) > 1 && segs[0] == "rules":
-			rel := strings.Join(segs[1:], ".")
-			setFirst(ix.rules[inRule], rel, n)
-			table = rel
-			if array {
-				table = rel + "." + strconv.Itoa(sub[rel])
-				sub[rel]++
-				setFirst(ix.rules[inRule], table, n)
-			}
-		default:
-			inRule, table = -1, name
-			setFirst(ix.top, table, n)
-			if array {
-				table += "." + strconv.Itoa(counts[name])
-				counts[name]++
-				setFirst(ix.top, table, n)
-			}
+		path += seg
+		setFirst(m, path, n)
+	}
+}
+
+// header records the table or array-of-tables header line on line n and
+// makes it the current table.
+func (b *lineIndexer) header(line string, n int) {
+	ix := b.ix
+	array := strings.HasPrefix(line, "[[")
+	segs, _, ok := parseKey(strings.TrimLeft(line, "["))
+	if !ok {
+		return
+	}
+	name := strings.Join(segs, ".")
+	switch {
+	case array && name == "rules":
+		ix.ruleStart = append(ix.ruleStart, n)
+		ix.rules = append(ix.rules, map[string]int{})
+		b.inRule, b.table, b.sub = len(ix.ruleStart)-1, "", map[string]int{}
+	case b.inRule >= 0 && len(segs) > 1 && segs[0] == "rules":
+		rel := strings.Join(segs[1:], ".")
+		setFirst(ix.rules[b.inRule], rel, n)
+		b.table = rel
+		if array {
+			b.table = rel + "." + strconv.Itoa(b.sub[rel])
+			b.sub[rel]++
+			setFirst(ix.rules[b.inRule], b.table, n)
+		}
+	default:
+		b.inRule, b.table = -1, name
+		setFirst(ix.top, b.table, n)
+		if array {
+			b.table += "." + strconv.Itoa(b.counts[name])
+			b.counts[name]++
+			setFirst(ix.top, b.table, n)
 		}
 	}
-	return ix
 }
 
 func setFirst(m map[string]int, key string, line int) {

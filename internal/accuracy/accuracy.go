@@ -172,13 +172,7 @@ type Score struct {
 // Evaluate scores hits against t. Hits on paths outside the corpus are
 // ignored by the caller; several hits on one line count once.
 func Evaluate(t *Truth, hits []Hit) Score {
-	byLine := map[key]Hit{}
-	for _, h := range hits {
-		k := key{h.Path, h.Line}
-		if _, ok := byLine[k]; !ok {
-			byLine[k] = h
-		}
-	}
+	byLine := firstHits(hits)
 	cats := map[string]*Count{}
 	var s Score
 	for _, c := range Categories {
@@ -207,17 +201,7 @@ func Evaluate(t *Truth, hits []Hit) Score {
 			s.Misses = append(s.Misses, l)
 		}
 	}
-	keys := make([]key, 0, len(byLine))
-	for k := range byLine {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].path != keys[j].path {
-			return keys[i].path < keys[j].path
-		}
-		return keys[i].line < keys[j].line
-	})
-	for _, k := range keys {
+	for _, k := range sortedLines(byLine) {
 		l, labeled := t.labels[k]
 		if labeled {
 			if _, isDecoy := l.Decoy(); !isDecoy {
@@ -233,15 +217,48 @@ func Evaluate(t *Truth, hits []Hit) Score {
 		}
 		decoy(kind).FalseP++
 	}
-	s.Total.Name = "all"
-	for _, c := range s.Categories {
-		s.Total.Labeled += c.Labeled
-		s.Total.Found += c.Found
-		s.Total.FalseP += c.FalseP
-	}
+	s.Total = sumCounts("all", s.Categories)
 	for _, c := range decoys {
 		s.Decoys = append(s.Decoys, *c)
 	}
 	sort.Slice(s.Decoys, func(i, j int) bool { return s.Decoys[i].Name < s.Decoys[j].Name })
 	return s
+}
+
+// firstHits keeps the first of hits on each line.
+func firstHits(hits []Hit) map[key]Hit {
+	byLine := map[key]Hit{}
+	for _, h := range hits {
+		k := key{h.Path, h.Line}
+		if _, ok := byLine[k]; !ok {
+			byLine[k] = h
+		}
+	}
+	return byLine
+}
+
+// sortedLines returns the lines of byLine by path, then line number.
+func sortedLines(byLine map[key]Hit) []key {
+	keys := make([]key, 0, len(byLine))
+	for k := range byLine {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].path != keys[j].path {
+			return keys[i].path < keys[j].path
+		}
+		return keys[i].line < keys[j].line
+	})
+	return keys
+}
+
+// sumCounts adds up counts under name.
+func sumCounts(name string, counts []Count) Count {
+	total := Count{Name: name}
+	for _, c := range counts {
+		total.Labeled += c.Labeled
+		total.Found += c.Found
+		total.FalseP += c.FalseP
+	}
+	return total
 }

@@ -305,26 +305,7 @@ func skippedAt(skipped []skippedDir) func(path []byte) (int, bool) {
 // whose object type changes is 'T', another change 'M', and a deleted path
 // an added one was renamed from becomes that added path's 'R'.
 func (s *Store) compare(head []entry, idx *indexed) ([]gitplumb.StagedChange, error) {
-	var changes []gitplumb.StagedChange
-	var deleted, added []int // indexes into changes
-	at := func(e *entry) gitplumb.Side {
-		if e == nil {
-			return gitplumb.Side{Mode: gitplumb.ModeNone, Blob: zeroID}
-		}
-		return gitplumb.Side{Mode: e.mode, Blob: e.id.String()}
-	}
-	emit := func(path string, h, x *entry, status byte) {
-		ch := gitplumb.StagedChange{Path: path, Old: at(h), Status: status}
-		n := at(x)
-		ch.Mode, ch.Blob = n.Mode, n.Blob
-		changes = append(changes, ch)
-		switch status {
-		case 'D':
-			deleted = append(deleted, len(changes)-1)
-		case 'A':
-			added = append(added, len(changes)-1)
-		}
-	}
+	var cl changeList
 	unmerged := make([]string, 0, len(idx.unmerged))
 	for p := range idx.unmerged {
 		unmerged = append(unmerged, p)
@@ -354,25 +335,55 @@ func (s *Store) compare(head []entry, idx *indexed) ([]gitplumb.StagedChange, er
 		}
 		if u < len(unmerged) && unmerged[u] == next {
 			u++
-			emit(next, h, nil, 'U')
+			cl.emit(next, h, nil, 'U')
 			continue
 		}
 		switch {
 		case h == nil:
-			emit(next, nil, x, 'A')
+			cl.emit(next, nil, x, 'A')
 		case x == nil:
-			emit(next, h, nil, 'D')
+			cl.emit(next, h, nil, 'D')
 		case h.mode == x.mode && h.id == x.id:
 		case h.mode&0o170000 != x.mode&0o170000:
-			emit(next, h, x, 'T')
+			cl.emit(next, h, x, 'T')
 		default:
-			emit(next, h, x, 'M')
+			cl.emit(next, h, x, 'M')
 		}
 	}
-	if len(deleted) == 0 || len(added) == 0 {
-		return changes, nil
+	if len(cl.deleted) == 0 || len(cl.added) == 0 {
+		return cl.changes, nil
 	}
-	return s.renames(changes, deleted, added)
+	return s.renames(cl.changes, cl.deleted, cl.added)
+}
+
+// changeList collects the changes compare finds, remembering which are
+// deletions and additions: the candidates for renames.
+type changeList struct {
+	changes        []gitplumb.StagedChange
+	deleted, added []int // indexes into changes
+}
+
+// emit appends the change of path from head entry h to index entry x
+// (either nil when absent) with status.
+func (cl *changeList) emit(path string, h, x *entry, status byte) {
+	ch := gitplumb.StagedChange{Path: path, Old: sideOf(h), Status: status}
+	n := sideOf(x)
+	ch.Mode, ch.Blob = n.Mode, n.Blob
+	cl.changes = append(cl.changes, ch)
+	switch status {
+	case 'D':
+		cl.deleted = append(cl.deleted, len(cl.changes)-1)
+	case 'A':
+		cl.added = append(cl.added, len(cl.changes)-1)
+	}
+}
+
+// sideOf is one side of a change: entry e, or none when e is nil.
+func sideOf(e *entry) gitplumb.Side {
+	if e == nil {
+		return gitplumb.Side{Mode: gitplumb.ModeNone, Blob: zeroID}
+	}
+	return gitplumb.Side{Mode: e.mode, Blob: e.id.String()}
 }
 
 // renames pairs added paths with the deleted paths they were renamed

@@ -107,6 +107,38 @@ func (x *rawIndex) each(fn func(*indexEntry) error) error {
 	return err
 }
 
+// entryName reads the name of the entry at offset off of x.entries,
+// whose fixed part and flags take hdr bytes, and returns it with the
+// offset of the next entry. prev is the previous entry's name, which
+// version 4 compresses against and whose buffer it reuses.
+func (x *rawIndex) entryName(off, hdr int, flags uint16, prev []byte) ([]byte, int, error) {
+	body := x.entries
+	p := off + hdr
+	if x.version == 4 {
+		// How much of the previous name to strip (git's offset varint),
+		// then the rest of the name, NUL-terminated; no padding.
+		strip, n := varint(body[p:])
+		if n == 0 || strip > uint64(len(prev)) {
+			return nil, 0, fallbackf("index entry name does not decode")
+		}
+		p += n
+		nul := bytes.IndexByte(body[p:], 0)
+		if nul < 0 {
+			return nil, 0, fallbackf("index entries overrun the file")
+		}
+		return append(prev[:len(prev)-int(strip)], body[p:p+nul]...), p + nul + 1, nil
+	}
+	nameLen := int(flags & 0xfff)
+	if nameLen == 0xfff {
+		nameLen = bytes.IndexByte(body[p:], 0)
+	}
+	if nameLen < 0 || p+nameLen >= len(body) || body[p+nameLen] != 0 {
+		return nil, 0, fallbackf("index entries overrun the file")
+	}
+	// NUL-padded to a multiple of eight, at least one NUL.
+	return body[p : p+nameLen : p+nameLen], off + (hdr+nameLen+8)&^7, nil
+}
+
 // walk reads the entries from the start of x.entries, calling fn (when
 // not nil) with each, and returns the offset where they end.
 func (x *rawIndex) walk(fn func(*indexEntry) error) (int, error) {
@@ -138,33 +170,9 @@ func (x *rawIndex) walk(fn func(*indexEntry) error) (int, error) {
 			ent.ita = ext&0x2000 != 0
 			hdr += 2
 		}
-		p := off + hdr
-		if x.version == 4 {
-			// How much of the previous name to strip (git's offset
-			// varint), then the rest of the name, NUL-terminated; no
-			// padding.
-			strip, n := varint(body[p:])
-			if n == 0 || strip > uint64(len(name)) {
-				return 0, fallbackf("index entry name does not decode")
-			}
-			p += n
-			nul := bytes.IndexByte(body[p:], 0)
-			if nul < 0 {
-				return 0, fallbackf("index entries overrun the file")
-			}
-			name = append(name[:len(name)-int(strip)], body[p:p+nul]...)
-			off = p + nul + 1
-		} else {
-			nameLen := int(flags & 0xfff)
-			if nameLen == 0xfff {
-				nameLen = bytes.IndexByte(body[p:], 0)
-			}
-			if nameLen < 0 || p+nameLen >= len(body) || body[p+nameLen] != 0 {
-				return 0, fallbackf("index entries overrun the file")
-			}
-			name = body[p : p+nameLen : p+nameLen]
-			// NUL-padded to a multiple of eight, at least one NUL.
-			off += (hdr + nameLen + 8) &^ 7
+		var err error
+		if name, off, err = x.entryName(off, hdr, flags, name); err != nil {
+			return 0, err
 		}
 		if off > len(body) {
 			return 0, fallbackf("index entries overrun the file")

@@ -224,32 +224,8 @@ func (r *Repo) readConfig() error {
 			cfg[k] = v
 		}
 	}
-	version := 0
-	if v, ok := cfg["core.repositoryformatversion"]; ok {
-		if version, err = strconv.Atoi(v); err != nil || version < 0 || version > 1 {
-			return fallbackf("repository format version %q", v)
-		}
-	}
-	for k, v := range cfg {
-		ext, ok := strings.CutPrefix(k, "extensions.")
-		if !ok {
-			continue
-		}
-		switch ext {
-		case "objectformat":
-			if !strings.EqualFold(v, "sha1") {
-				return fallbackf("object format %q", v)
-			}
-		case "refstorage":
-			if !strings.EqualFold(v, "files") {
-				return fallbackf("ref storage %q", v)
-			}
-		case "worktreeconfig", "noop", "preciousobjects", "partialclone":
-		default:
-			if version > 0 {
-				return fallbackf("repository extension %q", ext)
-			}
-		}
+	if err := checkFormat(cfg); err != nil {
+		return err
 	}
 	if v, ok := cfg["core.bare"]; ok && gitBool(v) {
 		return fallbackf("core.bare is set")
@@ -277,6 +253,40 @@ func (r *Repo) readConfig() error {
 	}
 	r.OriginURL = cfg["remote.origin.url"]
 	_, r.AttributesFile = cfg["core.attributesfile"]
+	return nil
+}
+
+// checkFormat refuses (ErrFallback) a repository format version or an
+// extension in config cfg that this reader cannot honour as git would.
+func checkFormat(cfg map[string]string) error {
+	version := 0
+	if v, ok := cfg["core.repositoryformatversion"]; ok {
+		var err error
+		if version, err = strconv.Atoi(v); err != nil || version < 0 || version > 1 {
+			return fallbackf("repository format version %q", v)
+		}
+	}
+	for k, v := range cfg {
+		ext, ok := strings.CutPrefix(k, "extensions.")
+		if !ok {
+			continue
+		}
+		switch ext {
+		case "objectformat":
+			if !strings.EqualFold(v, "sha1") {
+				return fallbackf("object format %q", v)
+			}
+		case "refstorage":
+			if !strings.EqualFold(v, "files") {
+				return fallbackf("ref storage %q", v)
+			}
+		case "worktreeconfig", "noop", "preciousobjects", "partialclone":
+		default:
+			if version > 0 {
+				return fallbackf("repository extension %q", ext)
+			}
+		}
+	}
 	return nil
 }
 

@@ -168,6 +168,22 @@ func (db *objectDB) get(h plumbing.Hash) (*object, error) {
 // read, rather than opened again for its content.
 const maxLooseInMemory = 1 << 20
 
+// objfileHeader opens a loose object's zlib stream r with go-git's
+// objfile reader and reads its header, returning the reader positioned at
+// the content.
+func objfileHeader(r io.Reader) (*objfile.Reader, plumbing.ObjectType, int64, error) {
+	or, err := objfile.NewReader(r)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	typ, size, err := or.Header()
+	if err != nil {
+		or.Close()
+		return nil, 0, 0, err
+	}
+	return or, typ, size, nil
+}
+
 // looseObject reads a loose object's header with go-git's objfile
 // reader. A small object's file (the usual staged file) is read once and
 // kept; a larger one is opened again to read its content.
@@ -186,37 +202,25 @@ func (db *objectDB) looseObject(h plumbing.Hash) (*object, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("loose object %s is not a regular file", hex)
 	}
-	header := func(r io.Reader) (*objfile.Reader, plumbing.ObjectType, int64, error) {
-		or, err := objfile.NewReader(r)
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		typ, size, err := or.Header()
-		if err != nil {
-			or.Close()
-			return nil, 0, 0, err
-		}
-		return or, typ, size, nil
-	}
 	if st.Size() <= maxLooseInMemory {
 		raw, err := io.ReadAll(io.LimitReader(f, maxLooseInMemory+1))
 		if err != nil {
 			return nil, err
 		}
-		or, typ, size, err := header(bytes.NewReader(raw))
+		or, typ, size, err := objfileHeader(bytes.NewReader(raw))
 		if err != nil {
 			return nil, err
 		}
 		or.Close()
 		return &object{typ: typ, size: size, open: func() (io.ReadCloser, error) {
-			or, _, _, err := header(bytes.NewReader(raw))
+			or, _, _, err := objfileHeader(bytes.NewReader(raw))
 			if err != nil {
 				return nil, err
 			}
 			return or, nil
 		}}, nil
 	}
-	or, typ, size, err := header(f)
+	or, typ, size, err := objfileHeader(f)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +230,7 @@ func (db *objectDB) looseObject(h plumbing.Hash) (*object, error) {
 		if err != nil {
 			return nil, err
 		}
-		or, _, _, err := header(f)
+		or, _, _, err := objfileHeader(f)
 		if err != nil {
 			f.Close()
 			return nil, err

@@ -267,6 +267,30 @@ type header struct {
 // maxObject bounds the size an entry may declare.
 const maxObject = 1 << 40
 
+// ofsDeltaBase reads the base offset that an ofsDelta header at pack
+// offset off encodes in b from index i, returning the base's absolute
+// offset and the index just past the encoding.
+func ofsDeltaBase(b []byte, i int, off uint64) (uint64, int, error) {
+	if i >= len(b) {
+		return 0, i, fmt.Errorf("%w: bad delta offset", errCorrupt)
+	}
+	c := b[i]
+	i++
+	rel := uint64(c & 0x7f)
+	for c&0x80 != 0 {
+		if i >= len(b) || rel > 1<<50 {
+			return 0, i, fmt.Errorf("%w: bad delta offset", errCorrupt)
+		}
+		c = b[i]
+		i++
+		rel = (rel+1)<<7 | uint64(c&0x7f)
+	}
+	if rel == 0 || rel > off {
+		return 0, i, fmt.Errorf("%w: delta base offset out of range", errCorrupt)
+	}
+	return off - rel, i, nil
+}
+
 // header reads entry e's header.
 func (p *pack) header(e int) (header, error) {
 	var h header
@@ -300,24 +324,10 @@ func (p *pack) header(e int) (header, error) {
 	switch h.kind {
 	case Commit, Tree, Blob, Tag:
 	case ofsDelta:
-		if i >= len(b) {
-			return h, fmt.Errorf("%w: bad delta offset", errCorrupt)
+		var err error
+		if h.baseOff, i, err = ofsDeltaBase(b, i, off); err != nil {
+			return h, err
 		}
-		c = b[i]
-		i++
-		rel := uint64(c & 0x7f)
-		for c&0x80 != 0 {
-			if i >= len(b) || rel > 1<<50 {
-				return h, fmt.Errorf("%w: bad delta offset", errCorrupt)
-			}
-			c = b[i]
-			i++
-			rel = (rel+1)<<7 | uint64(c&0x7f)
-		}
-		if rel == 0 || rel > off {
-			return h, fmt.Errorf("%w: delta base offset out of range", errCorrupt)
-		}
-		h.baseOff = off - rel
 	case refDelta:
 		if i+p.hashLen > len(b) {
 			return h, fmt.Errorf("%w: truncated base id", errCorrupt)

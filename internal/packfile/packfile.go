@@ -388,27 +388,50 @@ func deltaVarint(d []byte) (int, []byte, error) {
 	return 0, nil, fmt.Errorf("%w: bad delta size", errCorrupt)
 }
 
-// apply builds the result of delta d on base into dst, recording the
-// instructions in ops. Every copy is checked against base's bounds and
-// the result against the size the delta declares.
-func apply(base, d []byte, dst []byte, ops []Op) ([]byte, []Op, error) {
+// deltaTarget reads delta d's header, checks its declared sizes against
+// base and against what its instructions could produce, and returns the
+// instructions with dst emptied (or grown) to hold the declared result.
+func deltaTarget(base, d, dst []byte) (dstSize int, instrs, buf []byte, err error) {
 	srcSize, dstSize, d, err := deltaSizes(d)
 	if err != nil {
-		return nil, ops, err
+		return 0, nil, nil, err
 	}
 	if srcSize != len(base) {
-		return nil, ops, fmt.Errorf("%w: delta base is %d bytes, not %d", errCorrupt, len(base), srcSize)
+		return 0, nil, nil, fmt.Errorf("%w: delta base is %d bytes, not %d", errCorrupt, len(base), srcSize)
 	}
 	// An instruction of at most 8 bytes copies at most 64 KiB: a larger
 	// declared result is a lie, not to be allocated.
 	if dstSize > 0x10000*len(d) {
-		return nil, ops, fmt.Errorf("%w: delta declares %d bytes", errCorrupt, dstSize)
+		return 0, nil, nil, fmt.Errorf("%w: delta declares %d bytes", errCorrupt, dstSize)
 	}
 	if cap(dst) >= dstSize {
-		dst = dst[:0]
-	} else {
-		dst = make([]byte, 0, dstSize)
+		return dstSize, d, dst[:0], nil
 	}
+	return dstSize, d, make([]byte, 0, dstSize), nil
+}
+
+// apply builds the result of delta d on base into dst, recording the
+// instructions in ops. Every copy is checked against base's bounds and
+// the result against the size the delta declares.
+func apply(base, d []byte, dst []byte, ops []Op) ([]byte, []Op, error) {
+	dstSize, d, dst, err := deltaTarget(base, d, dst)
+	if err != nil {
+		return nil, ops, err
+	}
+	dst, ops, err = runDelta(base, d, dst, dstSize, ops)
+	if err != nil {
+		return nil, ops, err
+	}
+	if len(dst) != dstSize {
+		return nil, ops, fmt.Errorf("%w: delta result is %d bytes, not %d", errCorrupt, len(dst), dstSize)
+	}
+	return dst, ops, nil
+}
+
+// runDelta appends to dst what the delta instructions d build from base,
+// never past dstSize, merging each instruction into ops. The whole
+// instruction loop is this one function: it runs for every delta object.
+func runDelta(base, d, dst []byte, dstSize int, ops []Op) ([]byte, []Op, error) {
 	for len(d) > 0 {
 		c := d[0]
 		d = d[1:]
@@ -461,9 +484,6 @@ func apply(base, d []byte, dst []byte, ops []Op) ([]byte, []Op, error) {
 		default:
 			return nil, ops, fmt.Errorf("%w: reserved delta instruction", errCorrupt)
 		}
-	}
-	if len(dst) != dstSize {
-		return nil, ops, fmt.Errorf("%w: delta result is %d bytes, not %d", errCorrupt, len(dst), dstSize)
 	}
 	return dst, ops, nil
 }

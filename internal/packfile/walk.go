@@ -54,32 +54,7 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 	}
 	r.Plan()
 	plans := r.plans
-	var items []item
-	for pi, p := range r.packs {
-		pl := plans[pi]
-		for _, e := range pl.roots {
-			items = append(items, item{pi, int(e)})
-		}
-		for e := range p.count {
-			if pl.kind[e] != 0 {
-				continue
-			}
-			if err := pl.bad[int32(e)]; err != nil {
-				report(p.id(e), p.path, err)
-			} else {
-				// No root reaches it: a cycle of deltas by id, or a
-				// delta on an unreadable entry.
-				report(p.id(e), p.path, fmt.Errorf("%w: its delta base cannot be read", errCorrupt))
-			}
-		}
-	}
-	// Planning touched every header: every page of every pack.
-	for _, p := range r.packs {
-		p.release()
-	}
-	for i := range r.loose {
-		items = append(items, item{-1, i})
-	}
+	items := r.workItems(report)
 	threads = max(threads, 1)
 	var next, read atomic.Int64
 	var stop atomic.Bool
@@ -110,6 +85,39 @@ func (r *Repo) Walk(ctx context.Context, threads int, visit Visit, bad func(*Obj
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// workItems lists the walk's units of work from the plans: every pack's
+// roots, then every loose object. It passes to report each entry no root
+// reaches, and releases the packs' pages, which planning touched.
+func (r *Repo) workItems(report func(id []byte, where string, err error)) []item {
+	var items []item
+	for pi, p := range r.packs {
+		pl := r.plans[pi]
+		for _, e := range pl.roots {
+			items = append(items, item{pi, int(e)})
+		}
+		for e := range p.count {
+			if pl.kind[e] != 0 {
+				continue
+			}
+			if err := pl.bad[int32(e)]; err != nil {
+				report(p.id(e), p.path, err)
+			} else {
+				// No root reaches it: a cycle of deltas by id, or a
+				// delta on an unreadable entry.
+				report(p.id(e), p.path, fmt.Errorf("%w: its delta base cannot be read", errCorrupt))
+			}
+		}
+	}
+	// Planning touched every header: every page of every pack.
+	for _, p := range r.packs {
+		p.release()
+	}
+	for i := range r.loose {
+		items = append(items, item{-1, i})
+	}
+	return items
 }
 
 // Plan reads every header of every pack and links each delta to its

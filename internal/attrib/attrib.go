@@ -441,6 +441,15 @@ func (a *Attributor) aligned(c uint32, ts []gitobj.Entry, pts [][]gitobj.Entry, 
 			a.changed(c, ts[i], pes, prefix)
 		}
 	}
+	if i == len(ts) {
+		// Every entry lined up: what the parents have left was removed.
+		for k, ps := range pts {
+			for _, pe := range ps[js[k]:] {
+				a.removed(pe)
+			}
+		}
+		return
+	}
 	rest := make([][]gitobj.Entry, len(pts))
 	for k, ps := range pts {
 		if ps != nil {

@@ -3,7 +3,6 @@ package gitobj
 import (
 	"bytes"
 	"context"
-	"os"
 	"slices"
 	"sync"
 	"syscall"
@@ -15,7 +14,8 @@ import (
 	"github.com/leakhound/leakhound/internal/gitplumb"
 	"github.com/leakhound/leakhound/internal/packfile"
 	"github.com/leakhound/leakhound/internal/source"
-	"github.com/leakhound/leakhound/rules"
+
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // BenchmarkScanBlobDelta times the detection step of the history scan
@@ -27,15 +27,8 @@ import (
 //
 //	LEAKHOUND_BENCH_REPO=/path/to/symfony.git go test ./internal/gitobj -run X -bench ScanBlobDelta -benchmem
 func BenchmarkScanBlobDelta(b *testing.B) {
-	repo := os.Getenv("LEAKHOUND_BENCH_REPO")
-	if repo == "" {
-		b.Skip("set LEAKHOUND_BENCH_REPO to a repository")
-	}
-	set, err := rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	d := detect.New(set, nil)
+	repo := testkit.BenchRepo(b)
+	d := detect.New(testkit.Set(b, config.Default()), nil)
 	ctx := context.Background()
 	g, err := gitplumb.Open(ctx, repo, "")
 	if err != nil {

@@ -9,7 +9,8 @@ import (
 	"github.com/leakhound/leakhound/config"
 	"github.com/leakhound/leakhound/detect"
 	"github.com/leakhound/leakhound/internal/gitplumb"
-	"github.com/leakhound/leakhound/rules"
+
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // BenchmarkPackScan reads a whole repository's history the way `leakhound
@@ -18,15 +19,8 @@ import (
 //
 //	LEAKHOUND_BENCH_REPO=/path/to/repo.Git go test ./internal/gitplumb -run X -bench PackScan -benchmem
 func BenchmarkPackScan(b *testing.B) {
-	repo := os.Getenv("LEAKHOUND_BENCH_REPO")
-	if repo == "" {
-		b.Skip("set LEAKHOUND_BENCH_REPO to a repository")
-	}
-	set, err := rules.Loader{}.Parse([]byte(config.Default()), config.DefaultName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	d := detect.New(set, nil)
+	repo := testkit.BenchRepo(b)
+	d := detect.New(testkit.Set(b, config.Default()), nil)
 	g, err := gitplumb.Open(context.Background(), repo, "")
 	if err != nil {
 		b.Fatal(err)

@@ -4,13 +4,13 @@ import (
 	stdbytes "bytes"
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
 	"testing"
 
 	kzlib "github.com/klauspost/compress/zlib"
+	"github.com/leakhound/leakhound/internal/testkit"
 )
 
 // BenchmarkWalk reads every object of a repository in-process. Point
@@ -19,10 +19,7 @@ import (
 //
 //	LEAKHOUND_BENCH_REPO=/path/to/repo.git go test ./internal/packfile -run X -bench Walk -benchmem
 func BenchmarkWalk(b *testing.B) {
-	repo := os.Getenv("LEAKHOUND_BENCH_REPO")
-	if repo == "" {
-		b.Skip("set LEAKHOUND_BENCH_REPO to a git directory")
-	}
+	repo := testkit.BenchRepo(b)
 	var bytes, inserted atomic.Int64
 	b.ReportAllocs()
 	for b.Loop() {
@@ -63,10 +60,7 @@ func BenchmarkWalk(b *testing.B) {
 //
 //	LEAKHOUND_BENCH_REPO=/path/to/repo.git go test ./internal/packfile -run X -bench Inflate -benchmem
 func BenchmarkInflate(b *testing.B) {
-	repo := os.Getenv("LEAKHOUND_BENCH_REPO")
-	if repo == "" {
-		b.Skip("set LEAKHOUND_BENCH_REPO to a git directory")
-	}
+	repo := testkit.BenchRepo(b)
 	r, err := Open(filepath.Join(repo, "objects"), 20)
 	if err != nil {
 		b.Fatal(err)

@@ -75,3 +75,15 @@ func GitHubToken(prefix, body string) string {
 	}
 	return prefix + body + string(sum)
 }
+
+// BenchRepo returns the repository a benchmark over real history reads,
+// named by LEAKHOUND_BENCH_REPO (a git directory, such as a bare clone),
+// and skips the benchmark when it is not set.
+func BenchRepo(b testing.TB) string {
+	b.Helper()
+	repo := os.Getenv("LEAKHOUND_BENCH_REPO")
+	if repo == "" {
+		b.Skip("set LEAKHOUND_BENCH_REPO to a git directory")
+	}
+	return repo
+}
